@@ -1,0 +1,124 @@
+/*
+ * mod_swiftgate.c -- the module record and its hooks. Glue only: the
+ * concerns live in sg_config (directives), sg_library (loading
+ * applications in children), sg_cgi (the request description) and
+ * sg_embedded (serving on the worker thread).
+ */
+#define SG_MODULE_MAIN
+#include "httpd.h"
+#include "http_config.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include "apr_strings.h"
+
+#include "sg_config.h"
+#include "sg_embedded.h"
+#include "sg_library.h"
+#include "sg_log.h"
+
+/* The mount a URI falls under: the URL-path, then end or '/'. */
+static const sg_alias *match_alias(const sg_server_conf *conf,
+                                   const char *uri, apr_size_t *matched)
+{
+    const sg_alias *a = (const sg_alias *)conf->aliases->elts;
+    int i;
+
+    for (i = 0; i < conf->aliases->nelts; i++) {
+        apr_size_t len = strlen(a[i].url_path);
+
+        if (len == 1 && a[i].url_path[0] == '/') {
+            *matched = 0;
+            return &a[i];
+        }
+        if (!strncmp(uri, a[i].url_path, len)
+            && (uri[len] == '\0' || uri[len] == '/')) {
+            *matched = len;
+            return &a[i];
+        }
+    }
+    return NULL;
+}
+
+/* Maps a mounted URL to its library, as ScriptAlias does for CGI: the
+ * filename is the library plus the rest of the URL, and httpd's directory
+ * walk splits that rest off into PATH_INFO. */
+static int sg_translate_name(request_rec *r)
+{
+    const sg_server_conf *conf =
+        ap_get_module_config(r->server->module_config, &swiftgate_module);
+    const sg_alias *a;
+    apr_size_t matched;
+
+    if (!r->uri || r->uri[0] != '/' || !conf->aliases->nelts) {
+        return DECLINED;
+    }
+    a = match_alias(conf, r->uri, &matched);
+    if (!a) {
+        return DECLINED;
+    }
+    r->filename = apr_pstrcat(r->pool, a->library, r->uri + matched, NULL);
+    r->handler = SG_HANDLER;
+    ap_set_module_config(r->request_config, &swiftgate_module, (void *)a);
+    return OK;
+}
+
+static int sg_handler(request_rec *r)
+{
+    const sg_alias *a;
+    const sg_dir_conf *d;
+
+    if (!r->handler || strcmp(r->handler, SG_HANDLER)) {
+        return DECLINED;
+    }
+    a = ap_get_module_config(r->request_config, &swiftgate_module);
+    if (!a) {
+        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00001)
+                 "handler %s set for %s, which no SwiftGateScriptAlias "
+                 "mounts", SG_HANDLER, r->uri);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    d = ap_get_module_config(r->per_dir_config, &swiftgate_module);
+    return sg_embedded_handle(r, a, d);
+}
+
+static int sg_check_config_hook(apr_pool_t *pconf, apr_pool_t *plog,
+                                apr_pool_t *ptemp, server_rec *s)
+{
+    return sg_check_config(pconf, s);
+}
+
+static void sg_child_init(apr_pool_t *p, server_rec *s)
+{
+    apr_status_t rv = sg_library_child_init(p, s);
+
+    if (rv != APR_SUCCESS) {
+        sg_log_s(APLOG_CRIT, rv, s, SG_LOGNO(00002)
+                 "cannot set up the application table");
+        return;
+    }
+    sg_embedded_child_init(p, s);
+}
+
+static void sg_register_hooks(apr_pool_t *p)
+{
+    /* After mod_alias, so that an Alias for static files inside a mount
+     * point (Alias /static ...) wins over the application. */
+    static const char *const after_alias[] = {"mod_alias.c", NULL};
+
+    ap_hook_check_config(sg_check_config_hook, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(sg_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(sg_translate_name, after_alias, NULL,
+                           APR_HOOK_MIDDLE);
+    ap_hook_handler(sg_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+AP_DECLARE_MODULE(swiftgate) = {
+    STANDARD20_MODULE_STUFF,
+    sg_create_dir_conf,
+    sg_merge_dir_conf,
+    sg_create_server_conf,
+    sg_merge_server_conf,
+    sg_cmds,
+    sg_register_hooks
+};

@@ -1,0 +1,126 @@
+/*
+ * sg_cgi.c -- building the request description from httpd's own CGI
+ * variables, and checking response fields.
+ */
+#include "sg_cgi.h"
+
+#include "apr_lib.h"
+#include "apr_strings.h"
+#include "ap_mpm.h"
+#include "http_protocol.h"
+#include "util_script.h"
+
+#include "swiftgate.h"
+
+static void set_pair(swiftgate_pair *p, const char *name, const char *value)
+{
+    p->name = name;
+    p->name_len = strlen(name);
+    p->value = value ? value : "";
+    p->value_len = strlen(p->value);
+}
+
+void sg_mpm_shape(int *multithread, int *multiprocess)
+{
+    int threads = 1, daemons = 1;
+
+    ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
+    ap_mpm_query(AP_MPMQ_MAX_DAEMONS, &daemons);
+    *multithread = threads > 1;
+    *multiprocess = daemons > 1;
+}
+
+sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info,
+                        int pass_auth)
+{
+    const apr_array_header_t *arr;
+    const apr_table_entry_t *e;
+    sg_pairs out;
+    int i;
+
+    ap_add_common_vars(r);
+    ap_add_cgi_vars(r);
+    if (pass_auth) {
+        const char *auth = apr_table_get(r->headers_in, "Authorization");
+        if (auth) {
+            apr_table_setn(r->subprocess_env, "HTTP_AUTHORIZATION", auth);
+        }
+    }
+    else {
+        /* Also when core's CGIPassAuth put it there. */
+        apr_table_unset(r->subprocess_env, "HTTP_AUTHORIZATION");
+    }
+
+    arr = apr_table_elts(r->subprocess_env);
+    e = (const apr_table_entry_t *)arr->elts;
+    out.items = apr_palloc(r->pool, sizeof(swiftgate_pair) * (arr->nelts + 7));
+    out.count = 0;
+    for (i = 0; i < arr->nelts; i++) {
+        if (e[i].key) {
+            set_pair(&out.items[out.count++], e[i].key, e[i].val);
+        }
+    }
+    set_pair(&out.items[out.count++], "swiftgate.url_scheme",
+             ap_http_scheme(r));
+    set_pair(&out.items[out.count++], "swiftgate.multithread",
+             info->multithread ? "1" : "0");
+    set_pair(&out.items[out.count++], "swiftgate.multiprocess",
+             info->multiprocess ? "1" : "0");
+    set_pair(&out.items[out.count++], "swiftgate.process_group",
+             info->process_group);
+    set_pair(&out.items[out.count++], "swiftgate.application_group",
+             info->application_group);
+    set_pair(&out.items[out.count++], "swiftgate.callable_object",
+             info->callable);
+    set_pair(&out.items[out.count++], "swiftgate.version", "1.0");
+    return out;
+}
+
+sg_pairs sg_cgi_headers(request_rec *r, int pass_auth)
+{
+    const apr_array_header_t *arr = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    sg_pairs out;
+    int i;
+
+    out.items = apr_palloc(r->pool, sizeof(swiftgate_pair) * (arr->nelts + 1));
+    out.count = 0;
+    for (i = 0; i < arr->nelts; i++) {
+        if (!e[i].key || !strcasecmp(e[i].key, "Proxy-Authorization")
+            || (!pass_auth && !strcasecmp(e[i].key, "Authorization"))) {
+            continue;
+        }
+        set_pair(&out.items[out.count++], e[i].key, e[i].val);
+    }
+    return out;
+}
+
+int sg_field_name_valid(const char *name, apr_size_t len)
+{
+    static const char *const tchar = "!#$%&'*+-.^_`|~";
+    apr_size_t i;
+
+    if (len == 0) {
+        return 0;
+    }
+    for (i = 0; i < len; i++) {
+        unsigned char c = name[i];
+        if (!apr_isalnum(c) && (c == '\0' || !strchr(tchar, c))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int sg_field_value_valid(const char *value, apr_size_t len)
+{
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        unsigned char c = value[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            return 0;
+        }
+    }
+    return 1;
+}

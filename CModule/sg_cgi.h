@@ -1,0 +1,42 @@
+/*
+ * sg_cgi.h -- the request description both modes send: CGI/1.1 variables
+ * computed by httpd itself, swiftgate.* keys, and the header fields.
+ */
+#ifndef SG_CGI_H
+#define SG_CGI_H
+
+#include "httpd.h"
+#include "swiftgate.h"
+
+typedef struct sg_pairs {
+    swiftgate_pair *items;
+    apr_size_t count;
+} sg_pairs;
+
+/* What a request's environ reports about where it runs. */
+typedef struct sg_runinfo {
+    const char *process_group;     /* "" in embedded mode */
+    const char *application_group;
+    const char *callable;
+    int multithread;
+    int multiprocess;
+} sg_runinfo;
+
+/* The environ: ap_add_common_vars + ap_add_cgi_vars (as mod_cgi) with
+ * HTTP_AUTHORIZATION only when pass_auth, plus the swiftgate.* keys. */
+sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info,
+                        int pass_auth);
+
+/* The request header fields; Authorization only when pass_auth,
+ * Proxy-Authorization never. */
+sg_pairs sg_cgi_headers(request_rec *r, int pass_auth);
+
+/* Whether a response field may be written: the name a token, the value
+ * free of CR, LF, NUL and other control bytes but HTAB. */
+int sg_field_name_valid(const char *name, apr_size_t len);
+int sg_field_value_valid(const char *value, apr_size_t len);
+
+/* Whether this MPM runs several threads per child, several children. */
+void sg_mpm_shape(int *multithread, int *multiprocess);
+
+#endif /* SG_CGI_H */

@@ -1,0 +1,54 @@
+/*
+ * sg_config.h -- mod_swiftgate's configuration: the directive table and the
+ * per-server and per-directory records the directives fill.
+ */
+#ifndef SG_CONFIG_H
+#define SG_CONFIG_H
+
+#include "httpd.h"
+#include "http_config.h"
+
+extern module AP_MODULE_DECLARE_DATA swiftgate_module;
+
+/* The handler name requests for a Swift application carry. */
+#define SG_HANDLER "swiftgate-script"
+
+/* An application mount: one SwiftGateScriptAlias. */
+typedef struct sg_alias {
+    const char *url_path;     /* "/" or "/app" (no trailing slash kept) */
+    const char *library;      /* absolute path of the application library */
+    const char *callable;     /* NULL: the directory's or the default */
+    const char *app_group;    /* NULL: the directory's or the default */
+    const char *settings;     /* settings file for embedded mode, or NULL */
+    const char *config_file;  /* where it was written, for messages */
+    int config_line;
+} sg_alias;
+
+typedef struct sg_server_conf {
+    apr_array_header_t *aliases; /* sg_alias */
+} sg_server_conf;
+
+/* Tri-state flags: unset in a directory inherits the parent's value. */
+#define SG_UNSET (-1)
+
+typedef struct sg_dir_conf {
+    const char *callable;
+    const char *app_group;
+    int pass_authorization;
+} sg_dir_conf;
+
+extern const command_rec sg_cmds[];
+
+void *sg_create_server_conf(apr_pool_t *p, server_rec *s);
+void *sg_merge_server_conf(apr_pool_t *p, void *base, void *add);
+void *sg_create_dir_conf(apr_pool_t *p, char *dir);
+void *sg_merge_dir_conf(apr_pool_t *p, void *base, void *add);
+
+/* The callable and application group that apply to a request on alias a. */
+const char *sg_effective_callable(const sg_alias *a, const sg_dir_conf *d);
+const char *sg_effective_app_group(const sg_alias *a, const sg_dir_conf *d);
+
+/* Cross-server checks run at startup and by configtest (check_config). */
+int sg_check_config(apr_pool_t *pconf, server_rec *s);
+
+#endif /* SG_CONFIG_H */

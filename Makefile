@@ -1,0 +1,71 @@
+# mod_swiftgate: the one entry point. `make run` serves the example site,
+# `make test` runs every test.
+
+SWIFT ?= swift
+APXS ?= apxs
+PYTHON ?= python3
+CONFIG ?= release
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HOST PORT
+
+MODULE_DIR := .build/module
+MODULE := $(MODULE_DIR)/mod_swiftgate.so
+MODULE_SOURCES := $(wildcard CModule/*.c)
+MODULE_HEADERS := $(wildcard CModule/*.h) Sources/CSwiftGate/include/swiftgate.h
+MODULE_CFLAGS := -Wc,-Wall -Wc,-Wextra -Wc,-Werror -Wc,-Wno-unused-parameter \
+	-Wc,-Wno-missing-field-initializers -Wc,-std=gnu11
+
+DEBIAN_PACKAGES := apache2 apache2-dev libapr1-dev libaprutil1-dev libsqlite3-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all module swift deps test unit-test integration-test run install clean
+
+all: module swift
+
+# Installs the Debian packages that are missing (apt-get needs root).
+deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES) $(EXTRA_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing:$$missing"; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
+	fi
+
+module: $(MODULE)
+
+$(MODULE): $(MODULE_SOURCES) $(MODULE_HEADERS)
+	rm -rf $(MODULE_DIR) && mkdir -p $(MODULE_DIR)
+	cp CModule/*.c CModule/*.h $(MODULE_DIR)/
+	cd $(MODULE_DIR) && $(APXS) -c $(MODULE_CFLAGS) -I$(CURDIR)/Sources/CSwiftGate/include \
+		-o mod_swiftgate.so $(notdir $(MODULE_SOURCES)) >build.log 2>&1 \
+		|| { cat build.log; exit 1; }
+	cp $(MODULE_DIR)/.libs/mod_swiftgate.so $@
+
+swift:
+	$(SWIFT) build -c $(CONFIG) --product ExampleSite
+
+run: deps all
+	scripts/run-example $(MODULE) .build/$(CONFIG)
+
+# Tests use a debug build: one build serves the unit tests and the
+# libraries the real-Apache tests load.
+test: deps module
+	@$(PYTHON) -c "import pytest" 2>/dev/null || $(PYTHON) -m pip install -q pytest
+	$(SWIFT) build --product ExampleSite
+	$(SWIFT) build --product SwiftGateTestApp
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	SWIFTGATE_MODULE=$(CURDIR)/$(MODULE) SWIFTGATE_LIBS=$(CURDIR)/.build/debug \
+		$(PYTHON) -m pytest -q Tests/integration
+
+install: module
+	$(APXS) -i -n swiftgate $(MODULE)
+	install -d $(DESTDIR)/etc/apache2/mods-available
+	install -m 644 apache/swiftgate.load apache/swiftgate.conf $(DESTDIR)/etc/apache2/mods-available/
+	@echo "Installed. Enable with: a2enmod swiftgate && systemctl reload apache2"
+
+clean:
+	rm -rf .build/module
+	$(SWIFT) package clean

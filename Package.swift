@@ -1,0 +1,52 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "mod_swiftgate",
+    products: [
+        // The gateway interface plus the runtime behind the entry points:
+        // an application library depends on this product alone.
+        .library(name: "SwiftGate", targets: ["SwiftGate", "SwiftGateRuntime"]),
+        // The example site, loaded by mod_swiftgate.
+        .library(name: "ExampleSite", type: .dynamic, targets: ["ExampleSite"]),
+        // Applications the integration tests load into a real Apache.
+        .library(name: "SwiftGateTestApp", type: .dynamic, targets: ["SwiftGateTestApp"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // THE ABI between mod_swiftgate (C) and the Swift runtime.
+        .target(name: "CSwiftGate"),
+        .target(
+            name: "SwiftGate",
+            dependencies: [
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ]
+        ),
+        .target(
+            name: "SwiftGateRuntime",
+            dependencies: ["SwiftGate", "CSwiftGate"]
+        ),
+        .target(
+            name: "ExampleSite",
+            dependencies: [
+                "SwiftGate", "SwiftGateRuntime",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "SwiftGateTestApp",
+            dependencies: ["SwiftGate", "SwiftGateRuntime"]
+        ),
+        .testTarget(
+            name: "SwiftGateTests",
+            dependencies: ["SwiftGate", "SwiftGateRuntime", "CSwiftGate"]
+        ),
+    ]
+)

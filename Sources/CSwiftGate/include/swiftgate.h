@@ -1,0 +1,171 @@
+/*
+ * swiftgate.h -- the ABI between mod_swiftgate (C, built with apxs) and the
+ * Swift runtime linked into every application library (SwiftGateRuntime).
+ *
+ * This header is the only contract between the two sides. It uses
+ * fixed-width types only and includes nothing from httpd or APR. Any change
+ * to a struct layout, a callback signature or an entry point's meaning bumps
+ * SWIFTGATE_ABI_VERSION; the module refuses a library built against another
+ * version.
+ */
+#ifndef SWIFTGATE_H
+#define SWIFTGATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SWIFTGATE_ABI_VERSION 1u
+
+/* Symbols every application library exports (SwiftGateRuntime defines them). */
+#define SWIFTGATE_SYM_ABI_VERSION "swiftgate_abi_version"
+#define SWIFTGATE_SYM_START "swiftgate_start"
+#define SWIFTGATE_SYM_HANDLE "swiftgate_handle"
+
+/* The callable object looked up when none is configured: the symbol an
+ * application declares with @_cdecl("swiftgate_application"). */
+#define SWIFTGATE_DEFAULT_CALLABLE "swiftgate_application"
+
+/* Callback results. */
+#define SWIFTGATE_OK 0
+#define SWIFTGATE_ERR_CLIENT (-1) /* the client went away or a write failed */
+#define SWIFTGATE_ERR_HEADER (-2) /* a response header was refused */
+#define SWIFTGATE_ERR_LENGTH (-3) /* body longer than its Content-Length */
+#define SWIFTGATE_ERR_STATE (-4)  /* call out of order (body before head) */
+#define SWIFTGATE_ERR_READ (-5)   /* the request body could not be read */
+
+/* Log levels: the syslog numbers, which are also httpd's APLOG_* values. */
+#define SWIFTGATE_LOG_EMERG 0
+#define SWIFTGATE_LOG_ALERT 1
+#define SWIFTGATE_LOG_CRIT 2
+#define SWIFTGATE_LOG_ERR 3
+#define SWIFTGATE_LOG_WARNING 4
+#define SWIFTGATE_LOG_NOTICE 5
+#define SWIFTGATE_LOG_INFO 6
+#define SWIFTGATE_LOG_DEBUG 7
+
+/* Request flags. */
+#define SWIFTGATE_REQ_HEAD_ONLY 0x1u /* HEAD: the body is discarded */
+
+/* A name and a value with explicit lengths, so that an embedded NUL is seen
+ * and refused rather than silently cutting a string short. */
+typedef struct swiftgate_pair {
+    const char *name;
+    uint64_t name_len;
+    const char *value;
+    uint64_t value_len;
+} swiftgate_pair;
+
+/* Services of the host process, valid for the life of the process. */
+typedef struct swiftgate_host {
+    uint32_t abi_version;
+    uint32_t struct_size;
+    void *ctx;
+    /* Thread-safe; msg need not be NUL-terminated. */
+    void (*log)(void *ctx, int32_t level, const char *msg, uint64_t len);
+} swiftgate_host;
+
+/* What the host tells an application when it starts it. */
+typedef struct swiftgate_app_info {
+    uint32_t struct_size;
+    uint32_t reserved;
+    const char *library_path;
+    const char *callable;
+    const char *application_group;
+    const char *process_group;
+    const swiftgate_host *host;
+} swiftgate_app_info;
+
+/*
+ * One request. Everything here, and every callback, is valid only during the
+ * swiftgate_handle call that received it, and the callbacks must be called on
+ * the thread that made that call (httpd's brigades are not thread-safe).
+ */
+typedef struct swiftgate_request {
+    uint32_t struct_size;
+    uint32_t flags;
+    /* CGI/1.1 variables computed by the host, plus swiftgate.* keys. */
+    const swiftgate_pair *environ;
+    uint64_t environ_count;
+    /* The request header fields as received (minus hidden ones). */
+    const swiftgate_pair *headers;
+    uint64_t header_count;
+    void *ctx;
+    /* Reads up to cap body bytes: >0 bytes read, 0 end of body,
+     * SWIFTGATE_ERR_READ on failure. Blocks until some bytes arrive. */
+    int64_t (*read_body)(void *ctx, uint8_t *buf, uint64_t cap);
+    /* Sets the status and header fields; exactly once, before any body. */
+    int32_t (*send_head)(void *ctx, int32_t status,
+                         const swiftgate_pair *headers, uint64_t count);
+    /* Appends body bytes; flush != 0 sends what is buffered now. */
+    int32_t (*write_body)(void *ctx, const uint8_t *data, uint64_t len,
+                          int32_t flush);
+    /* Logs against this request (adds the client address and so on). */
+    void (*log)(void *ctx, int32_t level, const char *msg, uint64_t len);
+} swiftgate_request;
+
+/* Entry points, in the order the host calls them. */
+
+/* The ABI version the library was built against. */
+typedef uint32_t (*swiftgate_abi_version_fn)(void);
+
+/* The callable object: returns the exported application (opaque). */
+typedef void *(*swiftgate_callable_fn)(void);
+
+/* Starts an exported application: loads its settings and runs its factory.
+ * Returns an application handle, or NULL with a message in errbuf. */
+typedef void *(*swiftgate_start_fn)(void *exported,
+                                    const swiftgate_app_info *info,
+                                    char *errbuf, uint64_t errlen);
+
+/* Serves one request on the calling thread. Returns SWIFTGATE_OK when the
+ * response was produced (the host checks it was complete), or an HTTP
+ * status (>= 400) for the host to answer with when no head was sent. */
+typedef int32_t (*swiftgate_handle_fn)(void *app,
+                                       const swiftgate_request *request);
+
+/* ---- FastCGI (daemon mode), the numbers of the FastCGI 1.0 spec ---- */
+
+#define SWIFTGATE_FCGI_VERSION 1
+#define SWIFTGATE_FCGI_HEADER_LEN 8
+#define SWIFTGATE_FCGI_MAX_CONTENT 65535
+
+#define SWIFTGATE_FCGI_BEGIN_REQUEST 1
+#define SWIFTGATE_FCGI_ABORT_REQUEST 2
+#define SWIFTGATE_FCGI_END_REQUEST 3
+#define SWIFTGATE_FCGI_PARAMS 4
+#define SWIFTGATE_FCGI_STDIN 5
+#define SWIFTGATE_FCGI_STDOUT 6
+#define SWIFTGATE_FCGI_STDERR 7
+#define SWIFTGATE_FCGI_DATA 8
+#define SWIFTGATE_FCGI_GET_VALUES 9
+#define SWIFTGATE_FCGI_GET_VALUES_RESULT 10
+#define SWIFTGATE_FCGI_UNKNOWN_TYPE 11
+
+#define SWIFTGATE_FCGI_RESPONDER 1
+#define SWIFTGATE_FCGI_AUTHORIZER 2
+#define SWIFTGATE_FCGI_FILTER 3
+
+#define SWIFTGATE_FCGI_KEEP_CONN 1
+
+#define SWIFTGATE_FCGI_REQUEST_COMPLETE 0
+#define SWIFTGATE_FCGI_CANT_MPX_CONN 1
+#define SWIFTGATE_FCGI_OVERLOADED 2
+#define SWIFTGATE_FCGI_UNKNOWN_ROLE 3
+
+#if !defined(__cplusplus)
+_Static_assert(sizeof(swiftgate_pair) == 32, "swiftgate_pair layout");
+_Static_assert(sizeof(void *) == 8, "swiftgate supports 64-bit hosts only");
+_Static_assert(sizeof(swiftgate_host) == 24, "swiftgate_host layout");
+_Static_assert(sizeof(swiftgate_app_info) == 48, "swiftgate_app_info layout");
+_Static_assert(sizeof(swiftgate_request) == 80, "swiftgate_request layout");
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SWIFTGATE_H */

@@ -1,0 +1,123 @@
+import HTTPTypes
+
+/// Where a host sends a response: its head once, then body bytes.
+///
+/// Embedded mode implements it over Apache's output filters, daemon mode
+/// over FastCGI records, tests over memory. ``Application/serve(_:to:)``
+/// drives it.
+public protocol ResponseSink: Sendable {
+    /// Sends the status and header fields; called once, before any body.
+    ///
+    /// - Parameters:
+    ///   - status: The status.
+    ///   - headerFields: The header fields.
+    /// - Throws: When the host refuses the head or the client went away.
+    func sendHead(status: HTTPResponse.Status, headerFields: HTTPFields) async throws
+
+    /// Sends body bytes.
+    ///
+    /// - Parameters:
+    ///   - bytes: The bytes; may be empty when only flushing.
+    ///   - flush: Whether to push buffered bytes to the client now.
+    /// - Throws: When the client went away or the bytes were refused.
+    func writeBody(_ bytes: [UInt8], flush: Bool) async throws
+}
+
+/// How serving one request ended.
+public enum ServeOutcome: Sendable, Equatable {
+    /// The whole response was handed to the sink.
+    case complete
+    /// Nothing was sent; the host should answer with this status.
+    case failedBeforeHead(status: Int)
+    /// The head (and maybe some body) was sent, then it failed; the host
+    /// must end the response so that the client sees it was cut short.
+    case failedAfterHead
+}
+
+extension Application {
+    /// Serves one request to a sink: the gateway's whole request cycle.
+    ///
+    /// Calls ``Application/respond(to:)``, adds `Content-Length` to bodies of
+    /// known length (and refuses a wrong one), sends the head, writes the
+    /// body, and runs the request's finish hooks exactly once whatever
+    /// happened. Errors are logged through the request's logger.
+    ///
+    /// - Parameters:
+    ///   - request: The request.
+    ///   - sink: Where the response goes.
+    /// - Returns: How it ended.
+    public func serve(_ request: Request, to sink: some ResponseSink) async -> ServeOutcome {
+        let outcome = await produce(request, to: sink)
+        await request.context.finish()
+        return outcome
+    }
+
+    private func produce(_ request: Request, to sink: some ResponseSink) async -> ServeOutcome {
+        let logger = request.logger
+        let what = "\(request.method.rawValue) \(request.target)"
+        let response: Response
+        do {
+            response = try await respond(to: request)
+        } catch {
+            logger.error("application error in \(what): \(error)")
+            return .failedBeforeHead(status: 500)
+        }
+        var fields = response.headerFields
+        if let length = response.body.knownLength, Self.statusAllowsBody(response.status) {
+            if let declared = fields[.contentLength] {
+                guard declared == String(length) else {
+                    logger.error(
+                        "response to \(what) declares Content-Length \(declared) but its body has \(length) bytes"
+                    )
+                    return .failedBeforeHead(status: 500)
+                }
+            } else {
+                fields[.contentLength] = String(length)
+            }
+        }
+        do {
+            try await sink.sendHead(status: response.status, headerFields: fields)
+        } catch {
+            logger.error("response head for \(what) refused: \(error)")
+            return .failedBeforeHead(status: 500)
+        }
+        let writer = SinkWriter(sink: sink)
+        defer { writer.close() }
+        do {
+            try await response.body.write(to: writer)
+        } catch {
+            logger.error("response body for \(what) failed: \(error)")
+            return .failedAfterHead
+        }
+        return .complete
+    }
+
+    static func statusAllowsBody(_ status: HTTPResponse.Status) -> Bool {
+        !(100..<200 ~= status.code || status.code == 204 || status.code == 304)
+    }
+}
+
+/// The writer handed to streaming bodies; dead once the response is over.
+final class SinkWriter<Sink: ResponseSink>: ResponseBodyWriter {
+    let sink: Sink
+    private let closed = MutexBox(false)
+
+    init(sink: Sink) {
+        self.sink = sink
+    }
+
+    func close() {
+        closed.withLock { $0 = true }
+    }
+
+    func write(_ bytes: [UInt8]) async throws {
+        guard !closed.withLock({ $0 }) else { throw ResponseWriterClosed() }
+        guard !bytes.isEmpty else { return }
+        try await sink.writeBody(bytes, flush: false)
+    }
+
+    func flush() async throws {
+        guard !closed.withLock({ $0 }) else { throw ResponseWriterClosed() }
+        try await sink.writeBody([], flush: true)
+    }
+}

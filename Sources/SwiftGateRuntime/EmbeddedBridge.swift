@@ -1,0 +1,154 @@
+import CSwiftGate
+import HTTPTypes
+import SwiftGate
+
+/// One embedded request: the host's `swiftgate_request`, as a body source and
+/// a response sink.
+///
+/// Every call into the host happens on the host thread (through
+/// ``HostThreadExecutor/perform(_:)`` when the caller is elsewhere), and only
+/// while `swiftgate_handle` is running: afterwards the bridge is closed and
+/// calls throw.
+final class EmbeddedBridge: RequestBodySource, ResponseSink, @unchecked Sendable {
+    /// Bytes asked of the host per body read.
+    static let readChunkSize = 64 * 1024
+
+    private let request: UnsafePointer<swiftgate_request>
+    private let executor: HostThreadExecutor
+    // Only touched on the host thread.
+    private var open = true
+    private var endOfBody = false
+
+    init(request: UnsafePointer<swiftgate_request>, executor: HostThreadExecutor) {
+        self.request = request
+        self.executor = executor
+    }
+
+    /// Ends the bridge; called on the host thread when the request is over.
+    func close() {
+        open = false
+    }
+
+    var isHeadOnly: Bool { request.pointee.flags & SWIFTGATE_REQ_HEAD_ONLY != 0 }
+
+    /// The environ and header fields the host passed.
+    func describe() -> (environ: [String: String], headers: HTTPFields) {
+        let r = request.pointee
+        var environ: [String: String] = [:]
+        environ.reserveCapacity(Int(r.environ_count) + 2)
+        for i in 0..<Int(r.environ_count) {
+            let pair = r.environ[i]
+            environ[Self.string(pair.name, pair.name_len)] = Self.string(pair.value, pair.value_len)
+        }
+        var headers = HTTPFields()
+        headers.reserveCapacity(Int(r.header_count))
+        for i in 0..<Int(r.header_count) {
+            let pair = r.headers[i]
+            guard let name = HTTPField.Name(Self.string(pair.name, pair.name_len)) else { continue }
+            let value = UnsafeRawBufferPointer(start: pair.value, count: Int(pair.value_len))
+            headers.append(HTTPField(name: name, value: value))
+        }
+        return (environ, headers)
+    }
+
+    private static func string(_ pointer: UnsafePointer<CChar>?, _ length: UInt64) -> String {
+        guard let pointer else { return "" }
+        let bytes = UnsafeRawBufferPointer(start: pointer, count: Int(length))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    // MARK: RequestBodySource
+
+    func read() async throws -> [UInt8]? {
+        try await executor.perform { self.readOnHost() }.get()
+    }
+
+    private func readOnHost() -> Result<[UInt8]?, EmbeddedError> {
+        guard open else { return .failure(.closed) }
+        if endOfBody { return .success(nil) }
+        let r = request.pointee
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: Self.readChunkSize) { buffer, count in
+            let n = r.read_body(r.ctx, buffer.baseAddress, UInt64(buffer.count))
+            if n < 0 {
+                failed = true
+                count = 0
+            } else {
+                count = Int(n)
+            }
+        }
+        if failed { return .failure(.read) }
+        if bytes.isEmpty {
+            endOfBody = true
+            return .success(nil)
+        }
+        return .success(bytes)
+    }
+
+    // MARK: ResponseSink
+
+    func sendHead(status: HTTPResponse.Status, headerFields: HTTPFields) async throws {
+        try await executor.perform { self.sendHeadOnHost(status: status.code, fields: headerFields) }.get()
+    }
+
+    private func sendHeadOnHost(status: Int, fields: HTTPFields) -> Result<Void, EmbeddedError> {
+        guard open else { return .failure(.closed) }
+        // One buffer holds every name and value; pairs point into it.
+        var storage: [UInt8] = []
+        var spans: [(Int, Int, Int, Int)] = []
+        spans.reserveCapacity(fields.count)
+        for field in fields {
+            let nameStart = storage.count
+            storage.append(contentsOf: field.name.rawName.utf8)
+            let valueStart = storage.count
+            field.withUnsafeBytesOfValue { storage.append(contentsOf: $0) }
+            spans.append((nameStart, valueStart - nameStart, valueStart, storage.count - valueStart))
+        }
+        let r = request.pointee
+        let rc = storage.withUnsafeBufferPointer { base -> Int32 in
+            let chars = UnsafeRawPointer(base.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+                .assumingMemoryBound(to: CChar.self)
+            let pairs = spans.map { span in
+                swiftgate_pair(
+                    name: chars + span.0, name_len: UInt64(span.1),
+                    value: chars + span.2, value_len: UInt64(span.3))
+            }
+            return pairs.withUnsafeBufferPointer {
+                r.send_head(r.ctx, Int32(status), $0.baseAddress, UInt64($0.count))
+            }
+        }
+        return rc == SWIFTGATE_OK ? .success(()) : .failure(.host(rc))
+    }
+
+    func writeBody(_ bytes: [UInt8], flush: Bool) async throws {
+        try await executor.perform { self.writeOnHost(bytes, flush: flush) }.get()
+    }
+
+    private func writeOnHost(_ bytes: [UInt8], flush: Bool) -> Result<Void, EmbeddedError> {
+        guard open else { return .failure(.closed) }
+        let r = request.pointee
+        let rc = bytes.withUnsafeBufferPointer {
+            r.write_body(r.ctx, $0.baseAddress, UInt64($0.count), flush ? 1 : 0)
+        }
+        return rc == SWIFTGATE_OK ? .success(()) : .failure(.host(rc))
+    }
+}
+
+/// Why an embedded call failed.
+enum EmbeddedError: Error, CustomStringConvertible {
+    case closed
+    case read
+    case host(Int32)
+
+    var description: String {
+        switch self {
+        case .closed: "the request is over"
+        case .read: "the request body could not be read"
+        case .host(SWIFTGATE_ERR_CLIENT): "the client connection failed"
+        case .host(SWIFTGATE_ERR_HEADER): "a response header was refused (see the log line before this one)"
+        case .host(SWIFTGATE_ERR_LENGTH): "the body is longer than its Content-Length"
+        case .host(SWIFTGATE_ERR_STATE): "body written before the head"
+        case .host(let code): "host error \(code)"
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import CSwiftGate
+import Logging
+import SwiftGate
+
+// The C entry points mod_swiftgate looks up in an application library.
+// Their signatures are the typedefs in swiftgate.h.
+
+/// `swiftgate_abi_version`: the ABI this library was built against.
+@_cdecl("swiftgate_abi_version")
+public func swiftgate_abi_version() -> UInt32 {
+    SWIFTGATE_ABI_VERSION
+}
+
+/// `swiftgate_start`: loads the process's settings and builds the exported
+/// application, on the calling thread. Returns a retained handle, or nil
+/// with a message in `errbuf`.
+@_cdecl("swiftgate_start")
+public func swiftgate_start(
+    _ exported: UnsafeMutableRawPointer?,
+    _ info: UnsafePointer<swiftgate_app_info>?,
+    _ errbuf: UnsafeMutablePointer<CChar>?,
+    _ errlen: UInt64
+) -> UnsafeMutableRawPointer? {
+    guard let exported, let info else {
+        copyMessage("swiftgate_start called without an application", errbuf, errlen)
+        return nil
+    }
+    let host = HostServices(info.pointee.host)
+    let callable = info.pointee.callable.map { String(cString: $0) } ?? ""
+    let group = info.pointee.application_group.map { String(cString: $0) } ?? ""
+    var logger = Logger(label: callable) { label in HostLogHandler(label: label, host: host) }
+    if !group.isEmpty {
+        logger[metadataKey: "group"] = "\(group)"
+    }
+    let application = ExportedApplication.fromOpaque(exported)
+    let started: Result<any Application, any Error> = HostThreadExecutor.current.run { [logger] in
+        do {
+            let settings = try await Settings.load()
+            if let path = settings.path {
+                logger.debug("settings loaded from \(path)")
+            }
+            return .success(try await application.makeApplication(settings: settings))
+        } catch {
+            return .failure(error)
+        }
+    }
+    switch started {
+    case .success(let app):
+        let running = RunningApplication(application: app, host: host, logger: logger, callable: callable)
+        return Unmanaged.passRetained(running).toOpaque()
+    case .failure(let error):
+        copyMessage("\(error)", errbuf, errlen)
+        return nil
+    }
+}
+
+/// `swiftgate_handle`: serves one request on the calling host thread.
+@_cdecl("swiftgate_handle")
+public func swiftgate_handle(
+    _ app: UnsafeMutableRawPointer?,
+    _ request: UnsafePointer<swiftgate_request>?
+) -> Int32 {
+    guard let app, let request else { return 500 }
+    let running = Unmanaged<RunningApplication>.fromOpaque(app).takeUnretainedValue()
+    let executor = HostThreadExecutor.current
+    let bridge = EmbeddedBridge(request: request, executor: executor)
+    defer { bridge.close() }
+    let (environ, headers) = bridge.describe()
+    let outcome = executor.run {
+        let described: Request
+        do {
+            described = try Request(
+                environ: environ, headerFields: headers, body: RequestBody(source: bridge),
+                context: RequestContext(logger: running.logger))
+        } catch {
+            running.logger.error("bad request description: \(error)")
+            return ServeOutcome.failedBeforeHead(status: 400)
+        }
+        return await running.application.serve(described, to: bridge)
+    }
+    switch outcome {
+    case .complete: return SWIFTGATE_OK
+    case .failedBeforeHead(let status): return Int32(status)
+    case .failedAfterHead: return 500
+    }
+}
+
+private func copyMessage(_ message: String, _ buffer: UnsafeMutablePointer<CChar>?, _ length: UInt64) {
+    guard let buffer, length > 0 else { return }
+    let utf8 = Array(message.utf8.prefix(Int(length) - 1))
+    utf8.withUnsafeBufferPointer { source in
+        UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress!, byteCount: source.count)
+    }
+    buffer[utf8.count] = 0
+}

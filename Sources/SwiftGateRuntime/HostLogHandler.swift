@@ -1,0 +1,67 @@
+import CSwiftGate
+import Logging
+
+/// Sends swift-log lines to the host's error log (Apache's ErrorLog).
+struct HostLogHandler: LogHandler {
+    let label: String
+    let host: HostServices
+    var logLevel: Logger.Level
+    var metadata: Logger.Metadata = [:]
+    var metadataProvider: Logger.MetadataProvider?
+
+    init(label: String, host: HostServices, level: Logger.Level = .info) {
+        self.label = label
+        self.host = host
+        self.logLevel = level
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var merged = metadata
+        if let extra = event.metadata {
+            merged.merge(extra) { _, new in new }
+        }
+        var line = "[\(label)] \(event.message)"
+        if !merged.isEmpty {
+            line += " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        }
+        host.log(Self.hostLevel(event.level), line)
+    }
+
+    static func hostLevel(_ level: Logger.Level) -> Int32 {
+        switch level {
+        case .trace, .debug: SWIFTGATE_LOG_DEBUG
+        case .info: SWIFTGATE_LOG_INFO
+        case .notice: SWIFTGATE_LOG_NOTICE
+        case .warning: SWIFTGATE_LOG_WARNING
+        case .error: SWIFTGATE_LOG_ERR
+        case .critical: SWIFTGATE_LOG_CRIT
+        }
+    }
+}
+
+/// The host's process-wide services (its log), copied from `swiftgate_host`.
+struct HostServices: @unchecked Sendable {
+    let context: UnsafeMutableRawPointer?
+    let logFunction: (@convention(c) (UnsafeMutableRawPointer?, Int32, UnsafePointer<CChar>?, UInt64) -> Void)?
+
+    init(_ host: UnsafePointer<swiftgate_host>?) {
+        context = host?.pointee.ctx
+        logFunction = host?.pointee.log
+    }
+
+    /// Writes one line to the host's log (thread-safe on the host's side).
+    func log(_ level: Int32, _ message: String) {
+        guard let logFunction else { return }
+        var message = message
+        message.withUTF8 { utf8 in
+            utf8.withMemoryRebound(to: CChar.self) { chars in
+                logFunction(context, level, chars.baseAddress, UInt64(chars.count))
+            }
+        }
+    }
+}

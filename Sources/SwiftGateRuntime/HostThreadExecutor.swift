@@ -1,0 +1,161 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A task executor whose jobs run on one host thread: the Apache worker
+/// thread that is serving the request.
+///
+/// `run(_:)` starts a task that prefers this executor and then drains its
+/// jobs on the calling thread until the task ends, so the request's
+/// nonisolated async code, and with it every call into httpd, stays on the
+/// thread httpd gave us. Work from other threads (an actor, a Dispatch
+/// queue) reaches the host through ``perform(_:)``. One executor is kept per
+/// host thread and reused.
+final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
+    private enum Work {
+        case job(UnownedJob)
+        case call(() -> Void)
+    }
+
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    // Guarded by `mutex`.
+    private var queue: [Work] = []
+    private var draining = false
+    private var finished = false
+    /// The thread that drains; set by `run`.
+    private(set) var thread: pthread_t
+
+    private init() {
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+        thread = pthread_self()
+        queue.reserveCapacity(16)
+    }
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// The executor of the calling thread, made on first use.
+    static var current: HostThreadExecutor {
+        if let existing = pthread_getspecific(key) {
+            return Unmanaged<HostThreadExecutor>.fromOpaque(existing).takeUnretainedValue()
+        }
+        let made = HostThreadExecutor()
+        pthread_setspecific(key, Unmanaged.passRetained(made).toOpaque())
+        return made
+    }
+
+    /// Whether the caller is on the thread that drains this executor.
+    var isOnHostThread: Bool { pthread_equal(pthread_self(), thread) != 0 }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        pthread_mutex_lock(mutex)
+        if draining {
+            queue.append(.job(unowned))
+            pthread_cond_signal(condition)
+            pthread_mutex_unlock(mutex)
+        } else {
+            // Nobody drains this thread now (a late job of a finished
+            // request): let the global pool run it.
+            pthread_mutex_unlock(mutex)
+            globalConcurrentExecutor.enqueue(unowned)
+        }
+    }
+
+    /// Runs `call` on the host thread during the current drain.
+    ///
+    /// - Returns: false when no drain is running (the request is over).
+    private func post(_ call: @escaping () -> Void) -> Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        guard draining, !finished else { return false }
+        queue.append(.call(call))
+        pthread_cond_signal(condition)
+        return true
+    }
+
+    /// Runs `body` on the host thread and returns its result.
+    ///
+    /// Directly when already there; otherwise it is handed to the drain loop.
+    ///
+    /// - Throws: ``HostThreadGone`` when the request is already over.
+    func perform<T: Sendable>(_ body: @escaping @Sendable () -> T) async throws -> T {
+        if isOnHostThread {
+            return body()
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            let posted = post { continuation.resume(returning: body()) }
+            if !posted {
+                continuation.resume(throwing: HostThreadGone())
+            }
+        }
+    }
+
+    /// Runs `operation` as a task on this thread and returns its result,
+    /// draining jobs until it ends.
+    func run<T: Sendable>(_ operation: @escaping @Sendable () async -> T) -> T {
+        let result = ResultSlot<T>()
+        pthread_mutex_lock(mutex)
+        thread = pthread_self()
+        draining = true
+        finished = false
+        pthread_mutex_unlock(mutex)
+
+        Task(executorPreference: self) {
+            let value = await operation()
+            result.value = value
+            self.markFinished()
+        }
+        drain()
+        return result.value!
+    }
+
+    private func markFinished() {
+        pthread_mutex_lock(mutex)
+        finished = true
+        pthread_cond_signal(condition)
+        pthread_mutex_unlock(mutex)
+    }
+
+    private func drain() {
+        let unownedSelf = asUnownedTaskExecutor()
+        pthread_mutex_lock(mutex)
+        while true {
+            while queue.isEmpty && !finished {
+                pthread_cond_wait(condition, mutex)
+            }
+            if queue.isEmpty {
+                break
+            }
+            let work = queue.removeFirst()
+            pthread_mutex_unlock(mutex)
+            switch work {
+            case .job(let job):
+                job.runSynchronously(on: unownedSelf)
+            case .call(let call):
+                call()
+            }
+            pthread_mutex_lock(mutex)
+        }
+        draining = false
+        pthread_mutex_unlock(mutex)
+    }
+}
+
+/// Thrown when code outside the host thread calls into a finished request.
+struct HostThreadGone: Error, CustomStringConvertible {
+    var description: String { "the request this call belongs to is over" }
+}
+
+/// Carries a task's result to the draining thread; written before the
+/// task marks the drain finished under the mutex, read after.
+private final class ResultSlot<T>: @unchecked Sendable {
+    var value: T?
+}
