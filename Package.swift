@@ -8,6 +8,8 @@ let package = Package(
         // an application library depends on this product alone.
         .library(name: "SwiftGate", targets: ["SwiftGate", "SwiftGateRuntime"]),
         // The example site, loaded by mod_swiftgate.
+        // In-memory serving for application tests.
+        .library(name: "SwiftGateTesting", targets: ["SwiftGateTesting"]),
         .library(name: "ExampleSite", type: .dynamic, targets: ["ExampleSite"]),
         // Applications the integration tests load into a real Apache.
         .library(name: "SwiftGateTestApp", type: .dynamic, targets: ["SwiftGateTestApp"]),
@@ -34,6 +36,10 @@ let package = Package(
             dependencies: ["SwiftGate", "CSwiftGate"]
         ),
         .target(
+            name: "SwiftGateTesting",
+            dependencies: ["SwiftGate"]
+        ),
+        .target(
             name: "ExampleSite",
             dependencies: [
                 "SwiftGate", "SwiftGateRuntime",
@@ -46,7 +52,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwiftGateTests",
-            dependencies: ["SwiftGate", "SwiftGateRuntime", "CSwiftGate"]
+            dependencies: ["SwiftGate", "SwiftGateRuntime", "SwiftGateTesting", "CSwiftGate"]
         ),
     ]
 )

@@ -16,15 +16,17 @@ public enum FormDecoder {
 
     /// Decodes one form-encoded component: `+` is a space, `%XX` a byte.
     ///
-    /// - Parameter text: The encoded component.
+    /// - Parameters:
+    ///   - text: The encoded component.
+    ///   - plusIsSpace: Whether `+` means a space (forms) or itself (paths).
     /// - Returns: The decoded text (invalid UTF-8 is repaired).
-    public static func unescape(_ text: Substring) -> String {
+    public static func unescape(_ text: Substring, plusIsSpace: Bool = true) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()
         while let byte = iterator.next() {
             switch byte {
-            case UInt8(ascii: "+"):
+            case UInt8(ascii: "+") where plusIsSpace:
                 bytes.append(UInt8(ascii: " "))
             case UInt8(ascii: "%"):
                 let high = iterator.next()

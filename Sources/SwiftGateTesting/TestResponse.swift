@@ -1,0 +1,21 @@
+import HTTPTypes
+import SwiftGate
+
+/// A response recorded by ``RecordingSink``.
+public struct TestResponse: Sendable {
+    /// How serving ended.
+    public var outcome: ServeOutcome
+    /// The status sent, or the failure status when no head was sent.
+    public var status: HTTPResponse.Status
+    /// The header fields sent (empty when no head was sent).
+    public var headerFields: HTTPFields
+    /// Every body byte sent.
+    public var body: [UInt8]
+    /// The body writes, in order (a flush with no bytes is not a write).
+    public var writes: [[UInt8]]
+    /// How many times the application flushed.
+    public var flushes: Int
+
+    /// The body as UTF-8 text.
+    public var text: String { String(decoding: body, as: UTF8.self) }
+}

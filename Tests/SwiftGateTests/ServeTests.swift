@@ -1,0 +1,125 @@
+import HTTPTypes
+import SwiftGate
+import SwiftGateTesting
+import Testing
+
+@Suite struct ServeTests {
+    @Test func bytesBodyGetsItsContentLength() async throws {
+        let response = try await ApplicationFunction { _ in .text("hello") }.test("/")
+        #expect(response.outcome == .complete)
+        #expect(response.headerFields[.contentLength] == "5")
+        #expect(response.headerFields[.contentType] == "text/plain; charset=utf-8")
+        #expect(response.text == "hello")
+    }
+
+    @Test func aWrongDeclaredLengthIsRefusedBeforeAnythingIsSent() async throws {
+        let app = ApplicationFunction { _ in
+            Response(headerFields: [.contentLength: "3"], body: ResponseBody(string: "not three"))
+        }
+        let sink = RecordingSink()
+        let outcome = await app.serve(try Request(environ: ["REQUEST_METHOD": "GET"]), to: sink)
+        #expect(outcome == .failedBeforeHead(status: 500))
+        #expect(sink.headCount == 0)
+    }
+
+    @Test func noContentHasNoLength() async throws {
+        let response = try await ApplicationFunction { _ in Response(status: .noContent) }.test("/")
+        #expect(response.status == .noContent)
+        #expect(response.headerFields[.contentLength] == nil)
+    }
+
+    @Test func streamedBodyArrivesInOrderWithFlushes() async throws {
+        let app = ApplicationFunction { _ in
+            Response(body: ResponseBody { writer in
+                for i in 0..<1000 {
+                    try await writer.write("\(i),")
+                    try await writer.flush()
+                }
+            })
+        }
+        let response = try await app.test("/")
+        #expect(response.writes.count == 1000)
+        #expect(response.flushes == 1000)
+        #expect(response.headerFields[.contentLength] == nil)
+        #expect(response.text == (0..<1000).map { "\($0)," }.joined())
+    }
+
+    @Test func aWriterThatEscapesIsDeadAfterTheResponse() async throws {
+        let escaped = EscapedWriter()
+        let app = ApplicationFunction { _ in
+            Response(body: ResponseBody { writer in escaped.set(writer) })
+        }
+        _ = try await app.test("/")
+        let writer = try #require(escaped.get())
+        await #expect(throws: ResponseWriterClosed.self) { try await writer.write("late") }
+    }
+
+    @Test func headerValuesCannotSplitAResponse() async throws {
+        let app = ApplicationFunction { _ in
+            var response = Response.text("x")
+            response.headerFields[HTTPField.Name("X-Test")!] = "a\r\nSet-Cookie: evil=1\u{0}"
+            return response
+        }
+        let response = try await app.test("/")
+        let value = try #require(response.headerFields[HTTPField.Name("X-Test")!])
+        #expect(!value.contains("\r") && !value.contains("\n") && !value.contains("\u{0}"))
+        #expect(response.headerFields[.setCookie] == nil)
+        #expect(HTTPField.Name("Bad Name") == nil)
+        #expect(HTTPField.Name("X\r\nY") == nil)
+    }
+
+    @Test func requestFieldsComeFromTheEnviron() async throws {
+        let request = try Request(environ: [
+            "REQUEST_METHOD": "POST", "SCRIPT_NAME": "/app", "PATH_INFO": "/a b",
+            "QUERY_STRING": "x=1&y=%C3%A9+z", "REMOTE_ADDR": "10.1.2.3", "REMOTE_USER": "ann",
+            "REQUEST_URI": "/app/a%20b?x=1&y=%C3%A9+z", "HTTP_HOST": "example.org",
+            EnvironKey.urlScheme: "https",
+        ])
+        #expect(request.method == .post)
+        #expect(request.scriptName == "/app")
+        #expect(request.pathInfo == "/a b")
+        #expect(request.routePath == "/a b")
+        #expect(request.queryValue("y") == "é z")
+        #expect(request.remoteUser == "ann")
+        #expect(request.remoteAddress == "10.1.2.3")
+        #expect(request.head.scheme == "https")
+        #expect(request.head.authority == "example.org")
+        #expect(request.target == "/app/a%20b?x=1&y=%C3%A9+z")
+        #expect(throws: RequestError.invalidMethod("")) { try Request(environ: [:]) }
+        #expect(throws: RequestError.invalidMethod("GE T")) { try Request(environ: ["REQUEST_METHOD": "GE T"]) }
+    }
+
+    @Test func routerAnswers404And405AndHead() async throws {
+        var router = Router()
+        router.get("/a") { _ in .text("a") }
+        router.post("/a") { _ in .text("posted") }
+        #expect(try await router.test("/missing").status == .notFound)
+        #expect(try await router.test("/a", method: .post).text == "posted")
+        let head = try await router.test("/a", method: .head)
+        #expect(head.status == .ok)
+        let put = try await router.test("/a", method: .put)
+        #expect(put.status == .methodNotAllowed)
+        #expect(put.headerFields[.allow] == "GET, POST")
+        #expect(try await router.test("", scriptName: "/mount").status == .notFound)
+    }
+
+    @Test func formDecoding() {
+        let pairs = FormDecoder.decode("a=1&b=two+words&c=%41%zz&d&=e")
+        #expect(pairs.map(\.name) == ["a", "b", "c", "d", ""])
+        #expect(pairs.map(\.value) == ["1", "two words", "A%zz", "", "e"])
+        #expect(FormDecoder.unescape("a+b%2B", plusIsSpace: false) == "a+b+")
+    }
+}
+
+final class EscapedWriter: Sendable {
+    private let slot = MutexSlot()
+    func set(_ w: any ResponseBodyWriter) { slot.set(w) }
+    func get() -> (any ResponseBodyWriter)? { slot.get() }
+}
+
+import Synchronization
+final class MutexSlot: Sendable {
+    private let m = Mutex<(any ResponseBodyWriter)?>(nil)
+    func set(_ w: any ResponseBodyWriter) { m.withLock { $0 = w } }
+    func get() -> (any ResponseBodyWriter)? { m.withLock { $0 } }
+}
