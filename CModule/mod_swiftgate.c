@@ -17,27 +17,33 @@
 #include "sg_library.h"
 #include "sg_log.h"
 
-/* The mount a URI falls under: the URL-path, then end or '/'. */
+/* The mount a URI falls under: the longest URL-path that is the URI itself
+ * or a prefix of it ending at a '/'. */
 static const sg_alias *match_alias(const sg_server_conf *conf,
                                    const char *uri, apr_size_t *matched)
 {
     const sg_alias *a = (const sg_alias *)conf->aliases->elts;
+    const sg_alias *best = NULL;
+    apr_size_t best_len = 0;
     int i;
 
     for (i = 0; i < conf->aliases->nelts; i++) {
         apr_size_t len = strlen(a[i].url_path);
 
         if (len == 1 && a[i].url_path[0] == '/') {
-            *matched = 0;
-            return &a[i];
+            len = 0; /* the site root: everything, and PATH_INFO keeps the / */
         }
-        if (!strncmp(uri, a[i].url_path, len)
-            && (uri[len] == '\0' || uri[len] == '/')) {
-            *matched = len;
-            return &a[i];
+        else if (strncmp(uri, a[i].url_path, len)
+                 || (uri[len] != '\0' && uri[len] != '/')) {
+            continue;
+        }
+        if (!best || len > best_len) {
+            best = &a[i];
+            best_len = len;
         }
     }
-    return NULL;
+    *matched = best_len;
+    return best;
 }
 
 /* Maps a mounted URL to its library, as ScriptAlias does for CGI: the

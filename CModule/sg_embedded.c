@@ -258,7 +258,7 @@ static void abort_response(sg_bridge *b)
 {
     conn_rec *c = b->r->connection;
 
-    apr_brigade_cleanup(b->out);
+    /* What is buffered was valid: it goes out before the error. */
     APR_BRIGADE_INSERT_TAIL(b->out,
                             ap_bucket_error_create(HTTP_BAD_GATEWAY, NULL,
                                                    b->r->pool,
@@ -272,8 +272,16 @@ static void abort_response(sg_bridge *b)
 static int finish(sg_bridge *b, int32_t rc)
 {
     request_rec *r = b->r;
+    int short_body = rc == SWIFTGATE_OK && b->declared >= 0
+                     && b->written < b->declared && !r->header_only;
 
-    if (rc != SWIFTGATE_OK && !b->passed) {
+    if (short_body) {
+        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00310)
+                 "application declared Content-Length %" APR_OFF_T_FMT
+                 " but sent %" APR_OFF_T_FMT " bytes", b->declared,
+                 b->written);
+    }
+    if ((rc != SWIFTGATE_OK || short_body) && !b->passed) {
         /* Nothing left the server: answer with an error page instead. */
         apr_brigade_cleanup(b->out);
         apr_table_clear(r->headers_out);
@@ -284,18 +292,10 @@ static int finish(sg_bridge *b, int32_t rc)
         }
         return rc >= 400 && rc <= 599 ? rc : HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (rc != SWIFTGATE_OK) {
+    if (rc != SWIFTGATE_OK || short_body) {
         sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00309)
-                 "application failed after sending %" APR_OFF_T_FMT
-                 " body bytes; connection closed", b->written);
-        abort_response(b);
-        return OK;
-    }
-    if (b->declared >= 0 && b->written < b->declared && !r->header_only) {
-        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00310)
-                 "application declared Content-Length %" APR_OFF_T_FMT
-                 " but sent %" APR_OFF_T_FMT " bytes; connection closed",
-                 b->declared, b->written);
+                 "response cut short after %" APR_OFF_T_FMT " body bytes; "
+                 "closing the connection", b->written);
         abort_response(b);
         return OK;
     }

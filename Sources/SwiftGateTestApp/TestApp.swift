@@ -87,9 +87,22 @@ enum TestApp {
         r.get("/short-length") { _ in
             Response(headerFields: [.contentLength: "100"], body: ResponseBody { writer in
                 try await writer.write("only ten\n\n")
+                try await writer.flush()
+            })
+        }
+        r.get("/short-unflushed") { _ in
+            Response(headerFields: [.contentLength: "100"], body: ResponseBody { writer in
+                try await writer.write("only ten\n\n")
             })
         }
         r.get("/long-length") { _ in
+            Response(headerFields: [.contentLength: "5"], body: ResponseBody { writer in
+                try await writer.write("abc")
+                try await writer.flush()
+                try await writer.write("defghijk")
+            })
+        }
+        r.get("/long-unflushed") { _ in
             Response(headerFields: [.contentLength: "5"], body: ResponseBody { writer in
                 try await writer.write("more than five bytes\n")
             })

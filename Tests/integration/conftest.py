@@ -1,0 +1,67 @@
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from apache import Apache  # noqa: E402
+
+# Every mount the embedded-mode tests use, in one server.
+SITE = """
+SwiftGateScriptAlias / {site}/libExampleSite.so settings={root}/settings.json
+SwiftGateScriptAlias /sub/app {site}/libSwiftGateTestApp.so
+SwiftGateScriptAlias /second {site}/libSwiftGateTestApp.so callable-object=second_application
+SwiftGateScriptAlias /broken {site}/libSwiftGateTestApp.so callable-object=failing_application
+SwiftGateScriptAlias /nosymbol {site}/libSwiftGateTestApp.so callable-object=no_such_symbol
+SwiftGateScriptAlias /passauth {site}/libSwiftGateTestApp.so
+SwiftGateScriptAlias /raw {site}/libraw_app.so
+SwiftGateScriptAlias /mismatch {site}/libabi_mismatch.so
+Alias /static {root}/static
+
+<Location /passauth>
+    SwiftGatePassAuthorization On
+</Location>
+<Directory {site}>
+    Require all granted
+</Directory>
+<Directory {root}/static>
+    Require all granted
+</Directory>
+"""
+
+
+def make_server(mpm):
+    server = Apache(SITE, mpm=mpm)
+    os.makedirs(os.path.join(server.root, "static"))
+    with open(os.path.join(server.root, "static", "hello.txt"), "w") as f:
+        f.write("static file\n")
+    with open(os.path.join(server.root, "settings.json"), "w") as f:
+        f.write('{"site": {"title": "Integration Site"}, "database": {"path": "%s/data/notes.sqlite"}}'
+                % server.root)
+    os.chmod(os.path.join(server.root, "settings.json"), 0o644)
+    os.chmod(os.path.join(server.root, "static"), 0o755)
+    os.chmod(os.path.join(server.root, "static", "hello.txt"), 0o644)
+    return server.start()
+
+
+@pytest.fixture(scope="module", params=["event", "prefork"])
+def apache(request):
+    server = make_server(request.param)
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def scratch_apache():
+    """Servers a test configures itself; stopped and removed afterwards."""
+    made = []
+
+    def make(site, **kwargs):
+        server = Apache(site, **kwargs)
+        made.append(server)
+        return server
+
+    yield make
+    for server in made:
+        server.cleanup()
