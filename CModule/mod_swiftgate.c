@@ -19,8 +19,8 @@
 
 /* The mount a URI falls under: the longest URL-path that is the URI itself
  * or a prefix of it ending at a '/'. */
-static const sg_alias *match_alias(const sg_server_conf *conf,
-                                   const char *uri, apr_size_t *matched)
+static const sg_alias *match_alias(const sg_server_conf *conf, const char *uri,
+                                   apr_size_t *matched)
 {
     const sg_alias *a = (const sg_alias *)conf->aliases->elts;
     const sg_alias *best = NULL;
@@ -79,9 +79,10 @@ static int sg_handler(request_rec *r)
     }
     a = ap_get_module_config(r->request_config, &swiftgate_module);
     if (!a) {
-        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00001)
+        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00001),
                  "handler %s set for %s, which no SwiftGateScriptAlias "
-                 "mounts", SG_HANDLER, r->uri);
+                 "mounts",
+                 SG_HANDLER, r->uri);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     d = ap_get_module_config(r->per_dir_config, &swiftgate_module);
@@ -99,7 +100,7 @@ static void sg_child_init(apr_pool_t *p, server_rec *s)
     apr_status_t rv = sg_library_child_init(p, s);
 
     if (rv != APR_SUCCESS) {
-        sg_log_s(APLOG_CRIT, rv, s, SG_LOGNO(00002)
+        sg_log_s(APLOG_CRIT, rv, s, SG_LOGNO(00002),
                  "cannot set up the application table");
         return;
     }
@@ -119,12 +120,7 @@ static void sg_register_hooks(apr_pool_t *p)
     ap_hook_handler(sg_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
-AP_DECLARE_MODULE(swiftgate) = {
-    STANDARD20_MODULE_STUFF,
-    sg_create_dir_conf,
-    sg_merge_dir_conf,
-    sg_create_server_conf,
-    sg_merge_server_conf,
-    sg_cmds,
-    sg_register_hooks
-};
+AP_DECLARE_MODULE(swiftgate) = {STANDARD20_MODULE_STUFF, sg_create_dir_conf,
+                                sg_merge_dir_conf,       sg_create_server_conf,
+                                sg_merge_server_conf,    sg_cmds,
+                                sg_register_hooks};

@@ -30,8 +30,7 @@ void sg_mpm_shape(int *multithread, int *multiprocess)
     *multiprocess = daemons > 1;
 }
 
-sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info,
-                        int pass_auth)
+sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info, int pass_auth)
 {
     const apr_array_header_t *arr;
     const apr_table_entry_t *e;

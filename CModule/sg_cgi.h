@@ -15,7 +15,7 @@ typedef struct sg_pairs {
 
 /* What a request's environ reports about where it runs. */
 typedef struct sg_runinfo {
-    const char *process_group;     /* "" in embedded mode */
+    const char *process_group; /* "" in embedded mode */
     const char *application_group;
     const char *callable;
     int multithread;
@@ -24,8 +24,7 @@ typedef struct sg_runinfo {
 
 /* The environ: ap_add_common_vars + ap_add_cgi_vars (as mod_cgi) with
  * HTTP_AUTHORIZATION only when pass_auth, plus the swiftgate.* keys. */
-sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info,
-                        int pass_auth);
+sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info, int pass_auth);
 
 /* The request header fields; Authorization only when pass_auth,
  * Proxy-Authorization never. */

@@ -26,8 +26,7 @@ typedef struct sg_option {
 } sg_option;
 
 /* A C identifier: what @_cdecl can name. */
-static const char *parse_symbol(cmd_parms *cmd, const char *value,
-                                void *field)
+static const char *parse_symbol(cmd_parms *cmd, const char *value, void *field)
 {
     const char *c;
 
@@ -71,8 +70,7 @@ static const sg_option alias_options[] = {
     {"callable-object", parse_symbol, APR_OFFSETOF(sg_alias, callable)},
     {"application-group", parse_group, APR_OFFSETOF(sg_alias, app_group)},
     {"settings", parse_file, APR_OFFSETOF(sg_alias, settings)},
-    {NULL, NULL, 0}
-};
+    {NULL, NULL, 0}};
 
 /* Parses one "name=value" word into rec through table. */
 static const char *parse_option(cmd_parms *cmd, const sg_option *table,
@@ -179,7 +177,8 @@ static const char *cmd_script_alias(cmd_parms *cmd, void *dummy, int argc,
     if (argv[0][0] != '/') {
         return apr_psprintf(cmd->pool,
                             "SwiftGateScriptAlias: URL-path must start with "
-                            "'/', got '%s'", argv[0]);
+                            "'/', got '%s'",
+                            argv[0]);
     }
     a = apr_array_push(conf->aliases);
     memset(a, 0, sizeof(*a));
@@ -214,7 +213,8 @@ static const char *cmd_callable(cmd_parms *cmd, void *dconf, const char *arg)
     if (parse_symbol(cmd, arg, &conf->callable)) {
         return apr_psprintf(cmd->pool,
                             "SwiftGateCallableObject: '%s' is not a C symbol "
-                            "name", arg);
+                            "name",
+                            arg);
     }
     return NULL;
 }
@@ -235,14 +235,13 @@ static const char *cmd_pass_auth(cmd_parms *cmd, void *dconf, int on)
 }
 
 const command_rec sg_cmds[] = {
-    AP_INIT_TAKE_ARGV("SwiftGateScriptAlias", cmd_script_alias, NULL,
-                      RSRC_CONF,
+    AP_INIT_TAKE_ARGV("SwiftGateScriptAlias", cmd_script_alias, NULL, RSRC_CONF,
                       "URL-path /path/to/libApp.so [callable-object=NAME] "
                       "[application-group=NAME] [settings=FILE]"),
     AP_INIT_TAKE1("SwiftGateCallableObject", cmd_callable, NULL,
                   RSRC_CONF | ACCESS_CONF,
-                  "the C symbol that exports the application (default "
-                  SWIFTGATE_DEFAULT_CALLABLE ")"),
+                  "the C symbol that exports the application "
+                  "(default " SWIFTGATE_DEFAULT_CALLABLE ")"),
     AP_INIT_TAKE1("SwiftGateApplicationGroup", cmd_app_group, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "the application instance requests go to (default "
@@ -251,8 +250,7 @@ const command_rec sg_cmds[] = {
                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                  "On to show the Authorization header to the application "
                  "(default Off)"),
-    {NULL}
-};
+    {NULL}};
 
 /* ---- startup checks ---- */
 
@@ -277,7 +275,7 @@ static int check_embedded_settings(server_rec *main_server)
                 first = &a[i];
             }
             else if (strcmp(first->settings, a[i].settings)) {
-                sg_log_s(APLOG_CRIT, 0, main_server, SG_LOGNO(00101)
+                sg_log_s(APLOG_CRIT, 0, main_server, SG_LOGNO(00101),
                          "SwiftGateScriptAlias %s (%s:%d) names settings %s "
                          "but %s (%s:%d) names %s: one Apache child process "
                          "has one environment, so embedded applications "
@@ -309,15 +307,15 @@ static int check_library_access(apr_pool_t *p, server_rec *main_server)
         const sg_alias *a = (const sg_alias *)conf->aliases->elts;
 
         for (i = 0; i < conf->aliases->nelts; i++) {
-            const char *err = sg_library_check_access(
-                p, a[i].library, ap_unixd_config.user_id,
-                ap_unixd_config.group_id);
+            const char *err = sg_library_check_access(p, a[i].library,
+                                                      ap_unixd_config.user_id,
+                                                      ap_unixd_config.group_id);
             if (err) {
-                sg_log_s(APLOG_CRIT, 0, main_server, SG_LOGNO(00102)
+                sg_log_s(APLOG_CRIT, 0, main_server, SG_LOGNO(00102),
                          "SwiftGateScriptAlias %s (%s:%d): %s, so Apache's "
                          "children (User %s) cannot load it",
-                         a[i].url_path, a[i].config_file, a[i].config_line,
-                         err, ap_unixd_config.user_name);
+                         a[i].url_path, a[i].config_file, a[i].config_line, err,
+                         ap_unixd_config.user_name);
                 return HTTP_INTERNAL_SERVER_ERROR;
             }
         }

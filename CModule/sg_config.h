@@ -15,12 +15,12 @@ extern module AP_MODULE_DECLARE_DATA swiftgate_module;
 
 /* An application mount: one SwiftGateScriptAlias. */
 typedef struct sg_alias {
-    const char *url_path;     /* "/" or "/app" (no trailing slash kept) */
-    const char *library;      /* absolute path of the application library */
-    const char *callable;     /* NULL: the directory's or the default */
-    const char *app_group;    /* NULL: the directory's or the default */
-    const char *settings;     /* settings file for embedded mode, or NULL */
-    const char *config_file;  /* where it was written, for messages */
+    const char *url_path;    /* "/" or "/app" (no trailing slash kept) */
+    const char *library;     /* absolute path of the application library */
+    const char *callable;    /* NULL: the directory's or the default */
+    const char *app_group;   /* NULL: the directory's or the default */
+    const char *settings;    /* settings file for embedded mode, or NULL */
+    const char *config_file; /* where it was written, for messages */
     int config_line;
 } sg_alias;
 

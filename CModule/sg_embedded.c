@@ -27,9 +27,9 @@ typedef struct sg_bridge {
     apr_bucket_brigade *in;
     apr_bucket_brigade *out;
     int in_eos;
-    int read_status;   /* HTTP status of a failed body read, or 0 */
+    int read_status; /* HTTP status of a failed body read, or 0 */
     int head_sent;
-    int passed;        /* something went to the output filters */
+    int passed; /* something went to the output filters */
     int client_gone;
     apr_off_t declared; /* Content-Length, or -1 */
     apr_off_t written;
@@ -40,8 +40,7 @@ static int is_hop_by_hop(const char *name)
 {
     static const char *const names[] = {
         "Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding",
-        "TE", "Trailer", "Upgrade", NULL
-    };
+        "TE",         "Trailer",    "Upgrade",          NULL};
     int i;
 
     for (i = 0; names[i]; i++) {
@@ -63,15 +62,14 @@ static int64_t cb_read_body(void *ctx, uint8_t *buf, uint64_t cap)
     }
     while (copied == 0 && !b->in_eos) {
         if (APR_BRIGADE_EMPTY(b->in)) {
-            rv = ap_get_brigade(b->r->input_filters, b->in, AP_MODE_READBYTES,
-                                APR_BLOCK_READ,
-                                cap < SG_DEFAULT_READ_BLOCK
-                                    ? (apr_off_t)cap
-                                    : SG_DEFAULT_READ_BLOCK);
+            rv = ap_get_brigade(
+                b->r->input_filters, b->in, AP_MODE_READBYTES, APR_BLOCK_READ,
+                cap < SG_DEFAULT_READ_BLOCK ? (apr_off_t)cap
+                                            : SG_DEFAULT_READ_BLOCK);
             if (rv != APR_SUCCESS) {
-                b->read_status = ap_map_http_request_error(rv,
-                                                           HTTP_BAD_REQUEST);
-                sg_log_r(APLOG_INFO, rv, b->r, SG_LOGNO(00301)
+                b->read_status =
+                    ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+                sg_log_r(APLOG_INFO, rv, b->r, SG_LOGNO(00301),
                          "reading the request body failed (status %d)",
                          b->read_status);
                 return SWIFTGATE_ERR_READ;
@@ -94,7 +92,7 @@ static int64_t cb_read_body(void *ctx, uint8_t *buf, uint64_t cap)
             rv = apr_bucket_read(e, &data, &len, APR_BLOCK_READ);
             if (rv != APR_SUCCESS) {
                 b->read_status = HTTP_BAD_REQUEST;
-                sg_log_r(APLOG_INFO, rv, b->r, SG_LOGNO(00302)
+                sg_log_r(APLOG_INFO, rv, b->r, SG_LOGNO(00302),
                          "reading the request body failed");
                 return SWIFTGATE_ERR_READ;
             }
@@ -122,20 +120,20 @@ static int apply_field(sg_bridge *b, const char *name, const char *value)
         apr_off_t len;
         char *end;
 
-        if (!apr_isdigit(*value) || apr_strtoff(&len, value, &end, 10)
-            || *end || len < 0) {
-            sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00303)
-                     "application sent an invalid Content-Length '%s'",
-                     value);
+        if (!apr_isdigit(*value) || apr_strtoff(&len, value, &end, 10) || *end
+            || len < 0) {
+            sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00303),
+                     "application sent an invalid Content-Length '%s'", value);
             return SWIFTGATE_ERR_HEADER;
         }
         b->declared = len;
         ap_set_content_length(r, len);
     }
     else if (is_hop_by_hop(name)) {
-        sg_log_r(APLOG_WARNING, 0, r, SG_LOGNO(00304)
+        sg_log_r(APLOG_WARNING, 0, r, SG_LOGNO(00304),
                  "dropped hop-by-hop response field '%s' set by the "
-                 "application", name);
+                 "application",
+                 name);
     }
     else {
         apr_table_add(r->headers_out, name, value);
@@ -155,7 +153,7 @@ static int32_t cb_send_head(void *ctx, int32_t status,
         return SWIFTGATE_ERR_STATE;
     }
     if (status < 200 || status > 599) {
-        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00305)
+        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00305),
                  "application sent invalid status %d", (int)status);
         return SWIFTGATE_ERR_HEADER;
     }
@@ -163,7 +161,7 @@ static int32_t cb_send_head(void *ctx, int32_t status,
     for (i = 0; i < count; i++) {
         if (!sg_field_name_valid(fields[i].name, fields[i].name_len)
             || !sg_field_value_valid(fields[i].value, fields[i].value_len)) {
-            sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00306)
+            sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00306),
                      "refused response field '%s' from the application: "
                      "its name or value holds a forbidden byte "
                      "(CR, LF, NUL or another control character)",
@@ -175,11 +173,9 @@ static int32_t cb_send_head(void *ctx, int32_t status,
     }
     r->status = status;
     for (i = 0; i < count; i++) {
-        rc = apply_field(b,
-                         apr_pstrmemdup(r->pool, fields[i].name,
-                                        fields[i].name_len),
-                         apr_pstrmemdup(r->pool, fields[i].value,
-                                        fields[i].value_len));
+        rc = apply_field(
+            b, apr_pstrmemdup(r->pool, fields[i].name, fields[i].name_len),
+            apr_pstrmemdup(r->pool, fields[i].value, fields[i].value_len));
         if (rc != SWIFTGATE_OK) {
             apr_table_clear(r->headers_out);
             return rc;
@@ -216,9 +212,11 @@ static int32_t cb_write_body(void *ctx, const uint8_t *data, uint64_t len,
         return SWIFTGATE_ERR_CLIENT;
     }
     if (b->declared >= 0 && b->written + (apr_off_t)len > b->declared) {
-        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00307)
-                 "application wrote more than its Content-Length of %"
-                 APR_OFF_T_FMT " bytes; response cut short", b->declared);
+        sg_log_r(
+            APLOG_ERR, 0, r, SG_LOGNO(00307),
+            "application wrote more than its Content-Length of %" APR_OFF_T_FMT
+            " bytes; response cut short",
+            b->declared);
         len = (uint64_t)(b->declared - b->written);
         result = SWIFTGATE_ERR_LENGTH;
     }
@@ -227,14 +225,13 @@ static int32_t cb_write_body(void *ctx, const uint8_t *data, uint64_t len,
         rv = apr_brigade_write(b->out, pass_out, b, (const char *)data, len);
     }
     if (rv == APR_SUCCESS && flush) {
-        APR_BRIGADE_INSERT_TAIL(b->out,
-                                apr_bucket_flush_create(r->connection
-                                                        ->bucket_alloc));
+        APR_BRIGADE_INSERT_TAIL(
+            b->out, apr_bucket_flush_create(r->connection->bucket_alloc));
         rv = pass_out(b->out, b);
     }
     if (rv != APR_SUCCESS) {
         b->client_gone = 1;
-        sg_log_r(APLOG_DEBUG, rv, r, SG_LOGNO(00308)
+        sg_log_r(APLOG_DEBUG, rv, r, SG_LOGNO(00308),
                  "writing the response failed (client gone?)");
         return SWIFTGATE_ERR_CLIENT;
     }
@@ -248,7 +245,7 @@ static void cb_log(void *ctx, int32_t level, const char *msg, uint64_t len)
     if (level < APLOG_EMERG || level > APLOG_DEBUG) {
         level = APLOG_ERR;
     }
-    sg_log_r(level, 0, b->r, "%.*s", (int)len, msg);
+    sg_log_r(level, 0, b->r, "", "%.*s", (int)len, msg);
 }
 
 /* Ends a response whose head went out but whose body is incomplete: the
@@ -259,10 +256,9 @@ static void abort_response(sg_bridge *b)
     conn_rec *c = b->r->connection;
 
     /* What is buffered was valid: it goes out before the error. */
-    APR_BRIGADE_INSERT_TAIL(b->out,
-                            ap_bucket_error_create(HTTP_BAD_GATEWAY, NULL,
-                                                   b->r->pool,
-                                                   c->bucket_alloc));
+    APR_BRIGADE_INSERT_TAIL(b->out, ap_bucket_error_create(HTTP_BAD_GATEWAY,
+                                                           NULL, b->r->pool,
+                                                           c->bucket_alloc));
     APR_BRIGADE_INSERT_TAIL(b->out, apr_bucket_eos_create(c->bucket_alloc));
     ap_pass_brigade(b->r->output_filters, b->out);
     c->keepalive = AP_CONN_CLOSE;
@@ -276,10 +272,10 @@ static int finish(sg_bridge *b, int32_t rc)
                      && b->written < b->declared && !r->header_only;
 
     if (short_body) {
-        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00310)
+        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00310),
                  "application declared Content-Length %" APR_OFF_T_FMT
-                 " but sent %" APR_OFF_T_FMT " bytes", b->declared,
-                 b->written);
+                 " but sent %" APR_OFF_T_FMT " bytes",
+                 b->declared, b->written);
     }
     if ((rc != SWIFTGATE_OK || short_body) && !b->passed) {
         /* Nothing left the server: answer with an error page instead. */
@@ -293,9 +289,10 @@ static int finish(sg_bridge *b, int32_t rc)
         return rc >= 400 && rc <= 599 ? rc : HTTP_INTERNAL_SERVER_ERROR;
     }
     if (rc != SWIFTGATE_OK || short_body) {
-        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00309)
+        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00309),
                  "response cut short after %" APR_OFF_T_FMT " body bytes; "
-                 "closing the connection", b->written);
+                 "closing the connection",
+                 b->written);
         abort_response(b);
         return OK;
     }
@@ -303,17 +300,15 @@ static int finish(sg_bridge *b, int32_t rc)
         return OK;
     }
     APR_BRIGADE_INSERT_TAIL(b->out,
-                            apr_bucket_eos_create(r->connection
-                                                  ->bucket_alloc));
+                            apr_bucket_eos_create(r->connection->bucket_alloc));
     if (pass_out(b->out, b) != APR_SUCCESS) {
-        sg_log_r(APLOG_DEBUG, 0, r, SG_LOGNO(00311)
+        sg_log_r(APLOG_DEBUG, 0, r, SG_LOGNO(00311),
                  "client went away before the response ended");
     }
     return OK;
 }
 
-int sg_embedded_handle(request_rec *r, const sg_alias *a,
-                       const sg_dir_conf *d)
+int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d)
 {
     sg_instance *in;
     sg_runinfo info;
@@ -327,8 +322,8 @@ int sg_embedded_handle(request_rec *r, const sg_alias *a,
                              sg_effective_callable(a, d),
                              sg_effective_app_group(a, d));
     if (in->error) {
-        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00312)
-                 "cannot serve %s: %s", r->uri, in->error);
+        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00312), "cannot serve %s: %s",
+                 r->uri, in->error);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
 

@@ -9,8 +9,7 @@
 #include "sg_config.h"
 
 /* Serves r with the application mounted by alias a. */
-int sg_embedded_handle(request_rec *r, const sg_alias *a,
-                       const sg_dir_conf *d);
+int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d);
 
 /* Child: sets the embedded settings, opens the libraries and starts the
  * applications every mount names, so the first requests do not wait. */

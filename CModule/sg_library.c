@@ -16,9 +16,9 @@
 #define SG_START_ERROR_LEN 1024
 
 static apr_pool_t *child_pool;
-static apr_thread_mutex_t *lock;   /* guards both tables */
-static apr_hash_t *libraries;      /* path -> sg_library */
-static apr_hash_t *instances;      /* path\0callable\0group -> sg_instance */
+static apr_thread_mutex_t *lock; /* guards both tables */
+static apr_hash_t *libraries;    /* path -> sg_library */
+static apr_hash_t *instances;    /* path\0callable\0group -> sg_instance */
 static swiftgate_host host;
 
 const char *sg_library_check_file(apr_pool_t *p, const char *path)
@@ -60,8 +60,8 @@ static int may(const struct stat *st, uid_t uid, gid_t gid, int bits)
     return (st->st_mode & bits) == (mode_t)bits;
 }
 
-const char *sg_library_check_access(apr_pool_t *p, const char *path,
-                                    uid_t uid, gid_t gid)
+const char *sg_library_check_access(apr_pool_t *p, const char *path, uid_t uid,
+                                    gid_t gid)
 {
     char *dir = apr_pstrdup(p, path);
     char *slash;
@@ -76,8 +76,10 @@ const char *sg_library_check_access(apr_pool_t *p, const char *path,
             break;
         }
         if (stat(dir, &st) != 0 || !may(&st, uid, gid, 1)) {
-            return apr_psprintf(p, "directory %s (above library %s) is not "
-                                "searchable", dir, path);
+            return apr_psprintf(p,
+                                "directory %s (above library %s) is not "
+                                "searchable",
+                                dir, path);
         }
     }
     return NULL;
@@ -90,7 +92,7 @@ static void host_log(void *ctx, int32_t level, const char *msg, uint64_t len)
     if (level < APLOG_EMERG || level > APLOG_DEBUG) {
         level = APLOG_ERR;
     }
-    sg_log_s(level, 0, s, "%.*s", (int)len, msg);
+    sg_log_s(level, 0, s, "", "%.*s", (int)len, msg);
 }
 
 apr_status_t sg_library_child_init(apr_pool_t *p, server_rec *s)
@@ -122,8 +124,8 @@ static sg_library *open_library(server_rec *s, const char *path)
     /* Never unloaded: Swift runtimes do not survive dlclose. */
     lib->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     if (!lib->handle) {
-        lib->error = apr_psprintf(child_pool, "cannot load %s: %s", path,
-                                  dlerror());
+        lib->error =
+            apr_psprintf(child_pool, "cannot load %s: %s", path, dlerror());
     }
     else if (!(abi = (swiftgate_abi_version_fn)dlsym(
                    lib->handle, SWIFTGATE_SYM_ABI_VERSION))) {
@@ -141,16 +143,16 @@ static sg_library *open_library(server_rec *s, const char *path)
                                   "against the matching SwiftGate",
                                   path, version, SWIFTGATE_ABI_VERSION);
     }
-    else if (!(lib->start = (swiftgate_start_fn)dlsym(
-                   lib->handle, SWIFTGATE_SYM_START))
+    else if (!(lib->start =
+                   (swiftgate_start_fn)dlsym(lib->handle, SWIFTGATE_SYM_START))
              || !(lib->handle_request = (swiftgate_handle_fn)dlsym(
                       lib->handle, SWIFTGATE_SYM_HANDLE))) {
-        lib->error = apr_psprintf(child_pool,
-                                  "%s lacks the %s or %s entry point", path,
-                                  SWIFTGATE_SYM_START, SWIFTGATE_SYM_HANDLE);
+        lib->error =
+            apr_psprintf(child_pool, "%s lacks the %s or %s entry point", path,
+                         SWIFTGATE_SYM_START, SWIFTGATE_SYM_HANDLE);
     }
     if (lib->error) {
-        sg_log_s(APLOG_ERR, 0, s, SG_LOGNO(00201) "%s", lib->error);
+        sg_log_s(APLOG_ERR, 0, s, SG_LOGNO(00201), "%s", lib->error);
     }
     return lib;
 }
@@ -167,15 +169,13 @@ static void start_instance(server_rec *s, sg_instance *in)
         in->error = in->library->error;
         return;
     }
-    callable = (swiftgate_callable_fn)dlsym(in->library->handle,
-                                            in->callable);
+    callable = (swiftgate_callable_fn)dlsym(in->library->handle, in->callable);
     if (!callable) {
         in->error = apr_psprintf(child_pool,
                                  "callable object '%s' not found in %s "
                                  "(declare it with @_cdecl(\"%s\"))",
-                                 in->callable, in->library->path,
-                                 in->callable);
-        sg_log_s(APLOG_ERR, 0, s, SG_LOGNO(00202) "%s", in->error);
+                                 in->callable, in->library->path, in->callable);
+        sg_log_s(APLOG_ERR, 0, s, SG_LOGNO(00202), "%s", in->error);
         return;
     }
     exported = callable();
@@ -188,21 +188,21 @@ static void start_instance(server_rec *s, sg_instance *in)
     info.host = &host;
     in->app = in->library->start(exported, &info, errbuf, sizeof(errbuf));
     if (!in->app) {
-        in->error = apr_psprintf(child_pool, "application '%s' in %s failed "
-                                 "to start: %s", in->callable,
-                                 in->library->path, errbuf);
-        sg_log_s(APLOG_ERR, 0, s, SG_LOGNO(00203) "%s", in->error);
+        in->error = apr_psprintf(child_pool,
+                                 "application '%s' in %s failed "
+                                 "to start: %s",
+                                 in->callable, in->library->path, errbuf);
+        sg_log_s(APLOG_ERR, 0, s, SG_LOGNO(00203), "%s", in->error);
     }
     else {
-        sg_log_s(APLOG_INFO, 0, s, SG_LOGNO(00204)
-                 "started application '%s' from %s (group '%s')",
-                 in->callable, in->library->path, in->app_group);
+        sg_log_s(APLOG_INFO, 0, s, SG_LOGNO(00204),
+                 "started application '%s' from %s (group '%s')", in->callable,
+                 in->library->path, in->app_group);
     }
 }
 
-sg_instance *sg_library_instance(apr_pool_t *p, server_rec *s,
-                                 const char *path, const char *callable,
-                                 const char *group)
+sg_instance *sg_library_instance(apr_pool_t *p, server_rec *s, const char *path,
+                                 const char *callable, const char *group)
 {
     const char *key;
     apr_size_t klen;

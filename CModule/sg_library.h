@@ -33,16 +33,15 @@ const char *sg_library_check_file(apr_pool_t *p, const char *path);
 
 /* Configuration time: an error message, or NULL when uid/gid can reach and
  * read path (owner, group and other permission bits). */
-const char *sg_library_check_access(apr_pool_t *p, const char *path,
-                                    uid_t uid, gid_t gid);
+const char *sg_library_check_access(apr_pool_t *p, const char *path, uid_t uid,
+                                    gid_t gid);
 
 /* Child: prepares the per-process tables. */
 apr_status_t sg_library_child_init(apr_pool_t *p, server_rec *s);
 
 /* Child: the instance for (path, callable, group), opening the library and
  * starting the application on first use. Never NULL; check ->error. */
-sg_instance *sg_library_instance(apr_pool_t *p, server_rec *s,
-                                 const char *path, const char *callable,
-                                 const char *group);
+sg_instance *sg_library_instance(apr_pool_t *p, server_rec *s, const char *path,
+                                 const char *callable, const char *group);
 
 #endif /* SG_LIBRARY_H */

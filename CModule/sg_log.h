@@ -16,9 +16,12 @@
 APLOG_USE_MODULE(swiftgate);
 #endif
 
-#define sg_log_r(level, status, r, ...) \
-    ap_log_rerror(APLOG_MARK, (level), (status), (r), __VA_ARGS__)
-#define sg_log_s(level, status, s, ...) \
-    ap_log_error(APLOG_MARK, (level), (status), (s), __VA_ARGS__)
+/* sg_log_r(level, status, r, SG_LOGNO(n), "format", ...): the log number is
+ * pasted in front of the format, which httpd checks like printf's. A line
+ * without a number passes "" as logno. */
+#define sg_log_r(level, status, r, logno, ...)                                 \
+    ap_log_rerror(APLOG_MARK, (level), (status), (r), logno __VA_ARGS__)
+#define sg_log_s(level, status, s, logno, ...)                                 \
+    ap_log_error(APLOG_MARK, (level), (status), (s), logno __VA_ARGS__)
 
 #endif /* SG_LOG_H */

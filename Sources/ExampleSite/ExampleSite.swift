@@ -2,9 +2,9 @@ import HTTPTypes
 import SwiftGate
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The example site: a home page, the request's environ as JSON, an echo
@@ -25,7 +25,9 @@ struct ExampleSite: Application {
             .html(Pages.notes(try await notes.all(), base: request.scriptName))
         }
         router.post("/notes") { request in
-            let form = FormDecoder.decode(String(decoding: try await request.body.collect(upTo: 64 * 1024), as: UTF8.self))
+            let form = FormDecoder.decode(
+                String(decoding: try await request.body.collect(upTo: 64 * 1024), as: UTF8.self)
+            )
             let text = form.first { $0.name == "text" }?.value.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             guard !text.isEmpty else {
                 return .text("A note needs some text.\n", status: .badRequest)
@@ -51,11 +53,13 @@ struct ExampleSite: Application {
 
     /// Streams the request body back as it arrives.
     static func echo(_ request: Request) -> Response {
-        var response = Response(body: ResponseBody { writer in
-            for try await chunk in request.body {
-                try await writer.write(chunk)
+        var response = Response(
+            body: ResponseBody { writer in
+                for try await chunk in request.body {
+                    try await writer.write(chunk)
+                }
             }
-        })
+        )
         response.headerFields[.contentType] = request.headerFields[.contentType] ?? "application/octet-stream"
         return response
     }
@@ -70,6 +74,7 @@ struct ExampleSite: Application {
                     try await writer.write("chunk \(i)\n")
                     try await writer.flush()
                 }
-            })
+            }
+        )
     }
 }

@@ -1,9 +1,9 @@
 import GRDB
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// A note as stored.
@@ -21,7 +21,9 @@ struct NoteStore: Sendable {
     init(path: String) throws {
         var config = Configuration()
         config.busyMode = .timeout(5)
-        database = path == ":memory:" ? try DatabaseQueue(configuration: config)
+        database =
+            path == ":memory:"
+            ? try DatabaseQueue(configuration: config)
             : try DatabaseQueue(path: path, configuration: config)
         try database.write { db in
             try db.create(table: "note", ifNotExists: true) { t in

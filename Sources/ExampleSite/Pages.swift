@@ -28,7 +28,9 @@ enum Pages {
     }
 
     static func home(title: String, base: String) -> String {
-        page(title, """
+        page(
+            title,
+            """
             <h1>\(escape(title))</h1>
             <p>A Swift application served by Apache httpd through mod_swiftgate.</p>
             <ul>
@@ -37,12 +39,15 @@ enum Pages {
             <li><a href="\(base)/stream?n=20">/stream?n=20</a>: a response streamed in 20 chunks</li>
             <li><code>curl --data-binary @file \(base)/echo</code>: streams a POST body back</li>
             </ul>
-            """)
+            """
+        )
     }
 
     static func notes(_ notes: [Note], base: String) -> String {
         let items = notes.map { "<li>\(escape($0.text))</li>" }.joined(separator: "\n")
-        return page("Notes", """
+        return page(
+            "Notes",
+            """
             <h1>Notes</h1>
             <form method="post" action="\(base)/notes">
             <input name="text" size="40" required autofocus> <button>Add</button>
@@ -51,6 +56,7 @@ enum Pages {
             \(items)
             </ul>
             <p><a href="\(base)/">Home</a></p>
-            """)
+            """
+        )
     }
 }

@@ -2,9 +2,9 @@ import Configuration
 import SystemPackage
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// A site's settings: a JSON file named by `SWIFTGATE_SETTINGS`, overridden

@@ -110,8 +110,11 @@ final class EmbeddedBridge: RequestBodySource, ResponseSink, @unchecked Sendable
                 .assumingMemoryBound(to: CChar.self)
             let pairs = spans.map { span in
                 swiftgate_pair(
-                    name: chars + span.0, name_len: UInt64(span.1),
-                    value: chars + span.2, value_len: UInt64(span.3))
+                    name: chars + span.0,
+                    name_len: UInt64(span.1),
+                    value: chars + span.2,
+                    value_len: UInt64(span.3)
+                )
             }
             return pairs.withUnsafeBufferPointer {
                 r.send_head(r.ctx, Int32(status), $0.baseAddress, UInt64($0.count))

@@ -70,8 +70,11 @@ public func swiftgate_handle(
         let described: Request
         do {
             described = try Request(
-                environ: environ, headerFields: headers, body: RequestBody(source: bridge),
-                context: RequestContext(logger: running.logger))
+                environ: environ,
+                headerFields: headers,
+                body: RequestBody(source: bridge),
+                context: RequestContext(logger: running.logger)
+            )
         } catch {
             running.logger.error("bad request description: \(error)")
             return ServeOutcome.failedBeforeHead(status: 400)

@@ -2,9 +2,9 @@ import HTTPTypes
 import SwiftGate
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 // Applications the integration tests mount in a real Apache, each behaving
@@ -71,41 +71,58 @@ enum TestApp {
     static func json(_ value: some Encodable) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return Response(headerFields: [.contentType: "application/json"], body: ResponseBody(bytes: Array(try encoder.encode(value))))
+        return Response(
+            headerFields: [.contentType: "application/json"],
+            body: ResponseBody(bytes: Array(try encoder.encode(value)))
+        )
     }
 
     static func router() -> any Application {
         var r = Router()
         r.get("/fail") { _ in throw Boom() }
         r.get("/fail-midstream") { _ in
-            Response(body: ResponseBody { writer in
-                try await writer.write("partial body\n")
-                try await writer.flush()
-                throw Boom()
-            })
+            Response(
+                body: ResponseBody { writer in
+                    try await writer.write("partial body\n")
+                    try await writer.flush()
+                    throw Boom()
+                }
+            )
         }
         r.get("/short-length") { _ in
-            Response(headerFields: [.contentLength: "100"], body: ResponseBody { writer in
-                try await writer.write("only ten\n\n")
-                try await writer.flush()
-            })
+            Response(
+                headerFields: [.contentLength: "100"],
+                body: ResponseBody { writer in
+                    try await writer.write("only ten\n\n")
+                    try await writer.flush()
+                }
+            )
         }
         r.get("/short-unflushed") { _ in
-            Response(headerFields: [.contentLength: "100"], body: ResponseBody { writer in
-                try await writer.write("only ten\n\n")
-            })
+            Response(
+                headerFields: [.contentLength: "100"],
+                body: ResponseBody { writer in
+                    try await writer.write("only ten\n\n")
+                }
+            )
         }
         r.get("/long-length") { _ in
-            Response(headerFields: [.contentLength: "5"], body: ResponseBody { writer in
-                try await writer.write("abc")
-                try await writer.flush()
-                try await writer.write("defghijk")
-            })
+            Response(
+                headerFields: [.contentLength: "5"],
+                body: ResponseBody { writer in
+                    try await writer.write("abc")
+                    try await writer.flush()
+                    try await writer.write("defghijk")
+                }
+            )
         }
         r.get("/long-unflushed") { _ in
-            Response(headerFields: [.contentLength: "5"], body: ResponseBody { writer in
-                try await writer.write("more than five bytes\n")
-            })
+            Response(
+                headerFields: [.contentLength: "5"],
+                body: ResponseBody { writer in
+                    try await writer.write("more than five bytes\n")
+                }
+            )
         }
         r.get("/wrong-length-bytes") { _ in
             Response(headerFields: [.contentLength: "3"], body: ResponseBody(string: "not three"))
@@ -124,9 +141,11 @@ enum TestApp {
         }
         r.get("/finished") { _ in .text("\(await FinishCounter.shared.count)\n") }
         r.get("/actor-stream") { request in
-            Response(body: ResponseBody { writer in
-                try await ActorWriter().write(Int(request.queryValue("n") ?? "") ?? 100, to: writer)
-            })
+            Response(
+                body: ResponseBody { writer in
+                    try await ActorWriter().write(Int(request.queryValue("n") ?? "") ?? 100, to: writer)
+                }
+            )
         }
         r.post("/count") { request in
             var total = 0

@@ -42,7 +42,11 @@ extension Application {
         ]
         env.merge(environ) { _, new in new }
         let request = try Request(
-            environ: env, headerFields: headerFields, body: RequestBody(chunks: body), context: context)
+            environ: env,
+            headerFields: headerFields,
+            body: RequestBody(chunks: body),
+            context: context
+        )
         let sink = RecordingSink()
         let outcome = await serve(request, to: sink)
         return sink.response(outcome: outcome)

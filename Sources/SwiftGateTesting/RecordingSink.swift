@@ -44,8 +44,13 @@ public final class RecordingSink: ResponseSink {
                 status = HTTPResponse.Status(code: code)
             }
             return TestResponse(
-                outcome: outcome, status: status, headerFields: s.head?.1 ?? [:],
-                body: s.writes.flatMap { $0 }, writes: s.writes, flushes: s.flushes)
+                outcome: outcome,
+                status: status,
+                headerFields: s.head?.1 ?? [:],
+                body: s.writes.flatMap { $0 },
+                writes: s.writes,
+                flushes: s.flushes
+            )
         }
     }
 }

@@ -20,9 +20,11 @@ import Testing
 
     @Test func anEchoStreamsChunkByChunk() async throws {
         let app = ApplicationFunction { request in
-            Response(body: ResponseBody { writer in
-                for try await chunk in request.body { try await writer.write(chunk) }
-            })
+            Response(
+                body: ResponseBody { writer in
+                    for try await chunk in request.body { try await writer.write(chunk) }
+                }
+            )
         }
         let chunks = (0..<50).map { [UInt8](repeating: UInt8($0), count: 1000) }
         let response = try await app.test("/echo", method: .post, body: chunks)

@@ -45,7 +45,11 @@ struct ShortCircuit: Middleware {
     @Test func groupRunsOutermostFirst() async throws {
         let trail = Trail()
         let app = MiddlewareGroup([Recording(name: "a", trail: trail), Recording(name: "b", trail: trail)])
-            .wrapping(ApplicationFunction { _ in trail.add("app"); return .text("ok") })
+            .wrapping(
+                ApplicationFunction { _ in
+                    trail.add("app"); return .text("ok")
+                }
+            )
         let response = try await app.test("/")
         #expect(trail.all == ["a in", "b in", "app", "b out", "a out"])
         #expect(response.headerFields[values: HTTPField.Name("X-Seen")!] == ["b", "a"])
@@ -67,7 +71,8 @@ struct ShortCircuit: Middleware {
             ApplicationFunction { request in
                 await request.onFinish { trail.add("app hook") }
                 return Response(body: ResponseBody { writer in try await writer.write("never sent") })
-            })
+            }
+        )
         let context = RequestContext()
         let response = try await app.test("/", context: context)
         #expect(response.status == .accepted)
@@ -93,10 +98,12 @@ struct ShortCircuit: Middleware {
         let trail = Trail()
         let app = ApplicationFunction { request in
             await request.onFinish { trail.add("hook") }
-            return Response(body: ResponseBody { writer in
-                try await writer.write("part")
-                throw CancellationError()
-            })
+            return Response(
+                body: ResponseBody { writer in
+                    try await writer.write("part")
+                    throw CancellationError()
+                }
+            )
         }
         let response = try await app.test("/")
         #expect(response.outcome == .failedAfterHead)
@@ -106,10 +113,12 @@ struct ShortCircuit: Middleware {
 
     @Test func aShortCircuitStillFinishes() async throws {
         let context = RequestContext()
-        let app = MiddlewareGroup([ShortCircuit()]).wrapping(ApplicationFunction { _ in
-            Issue.record("the inner application must not run")
-            return .text("")
-        })
+        let app = MiddlewareGroup([ShortCircuit()]).wrapping(
+            ApplicationFunction { _ in
+                Issue.record("the inner application must not run")
+                return .text("")
+            }
+        )
         let response = try await app.test("/", context: context)
         #expect(response.status == .forbidden)
         #expect(context.isFinished)

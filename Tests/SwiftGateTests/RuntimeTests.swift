@@ -58,7 +58,11 @@ final class FakeHost: @unchecked Sendable {
                 let n = strdup(name)!, v = strdup(value)!
                 strings += [n, v]
                 return swiftgate_pair(
-                    name: n, name_len: UInt64(strlen(n)), value: v, value_len: UInt64(strlen(v)))
+                    name: n,
+                    name_len: UInt64(strlen(n)),
+                    value: v,
+                    value_len: UInt64(strlen(v))
+                )
             }
         }
         let env = pairs(environ), hdrs = pairs(headers)
@@ -88,7 +92,8 @@ final class FakeHost: @unchecked Sendable {
                     for i in 0..<Int(count) {
                         let f = fields![i]
                         host.responseHeaders.append(
-                            (FakeHost.string(f.name, f.name_len), FakeHost.string(f.value, f.value_len)))
+                            (FakeHost.string(f.name, f.name_len), FakeHost.string(f.value, f.value_len))
+                        )
                     }
                     return SWIFTGATE_OK
                 }
@@ -131,15 +136,19 @@ actor LineWriter {
     nonisolated(unsafe) static let app: UnsafeMutableRawPointer = {
         var router = Router()
         router.post("/echo") { request in
-            Response(body: ResponseBody { writer in
-                for try await chunk in request.body { try await writer.write(chunk) }
-            })
+            Response(
+                body: ResponseBody { writer in
+                    for try await chunk in request.body { try await writer.write(chunk) }
+                }
+            )
         }
         router.get("/actor") { _ in
-            Response(body: ResponseBody { writer in
-                try await LineWriter().write(100, to: writer)
-                try await writer.flush()
-            })
+            Response(
+                body: ResponseBody { writer in
+                    try await LineWriter().write(100, to: writer)
+                    try await writer.flush()
+                }
+            )
         }
         router.get("/fail") { _ in throw CancellationError() }
         router.get("/detached") { _ in

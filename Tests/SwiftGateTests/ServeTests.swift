@@ -1,6 +1,7 @@
 import HTTPTypes
 import SwiftGate
 import SwiftGateTesting
+import Synchronization
 import Testing
 
 @Suite struct ServeTests {
@@ -30,12 +31,14 @@ import Testing
 
     @Test func streamedBodyArrivesInOrderWithFlushes() async throws {
         let app = ApplicationFunction { _ in
-            Response(body: ResponseBody { writer in
-                for i in 0..<1000 {
-                    try await writer.write("\(i),")
-                    try await writer.flush()
+            Response(
+                body: ResponseBody { writer in
+                    for i in 0..<1000 {
+                        try await writer.write("\(i),")
+                        try await writer.flush()
+                    }
                 }
-            })
+            )
         }
         let response = try await app.test("/")
         #expect(response.writes.count == 1000)
@@ -117,7 +120,6 @@ final class EscapedWriter: Sendable {
     func get() -> (any ResponseBodyWriter)? { slot.get() }
 }
 
-import Synchronization
 final class MutexSlot: Sendable {
     private let m = Mutex<(any ResponseBodyWriter)?>(nil)
     func set(_ w: any ResponseBodyWriter) { m.withLock { $0 = w } }

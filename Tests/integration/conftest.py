@@ -45,7 +45,7 @@ def make_server(mpm):
     return server.start()
 
 
-@pytest.fixture(scope="module", params=["event", "prefork"])
+@pytest.fixture(scope="module", params=["event", "worker", "prefork"])
 def apache(request):
     server = make_server(request.param)
     yield server

@@ -22,30 +22,30 @@ extern "C" {
 
 /* Symbols every application library exports (SwiftGateRuntime defines them). */
 #define SWIFTGATE_SYM_ABI_VERSION "swiftgate_abi_version"
-#define SWIFTGATE_SYM_START "swiftgate_start"
-#define SWIFTGATE_SYM_HANDLE "swiftgate_handle"
+#define SWIFTGATE_SYM_START       "swiftgate_start"
+#define SWIFTGATE_SYM_HANDLE      "swiftgate_handle"
 
 /* The callable object looked up when none is configured: the symbol an
  * application declares with @_cdecl("swiftgate_application"). */
 #define SWIFTGATE_DEFAULT_CALLABLE "swiftgate_application"
 
 /* Callback results. */
-#define SWIFTGATE_OK 0
+#define SWIFTGATE_OK         0
 #define SWIFTGATE_ERR_CLIENT (-1) /* the client went away or a write failed */
 #define SWIFTGATE_ERR_HEADER (-2) /* a response header was refused */
 #define SWIFTGATE_ERR_LENGTH (-3) /* body longer than its Content-Length */
-#define SWIFTGATE_ERR_STATE (-4)  /* call out of order (body before head) */
-#define SWIFTGATE_ERR_READ (-5)   /* the request body could not be read */
+#define SWIFTGATE_ERR_STATE  (-4) /* call out of order (body before head) */
+#define SWIFTGATE_ERR_READ   (-5) /* the request body could not be read */
 
 /* Log levels: the syslog numbers, which are also httpd's APLOG_* values. */
-#define SWIFTGATE_LOG_EMERG 0
-#define SWIFTGATE_LOG_ALERT 1
-#define SWIFTGATE_LOG_CRIT 2
-#define SWIFTGATE_LOG_ERR 3
+#define SWIFTGATE_LOG_EMERG   0
+#define SWIFTGATE_LOG_ALERT   1
+#define SWIFTGATE_LOG_CRIT    2
+#define SWIFTGATE_LOG_ERR     3
 #define SWIFTGATE_LOG_WARNING 4
-#define SWIFTGATE_LOG_NOTICE 5
-#define SWIFTGATE_LOG_INFO 6
-#define SWIFTGATE_LOG_DEBUG 7
+#define SWIFTGATE_LOG_NOTICE  5
+#define SWIFTGATE_LOG_INFO    6
+#define SWIFTGATE_LOG_DEBUG   7
 
 /* Request flags. */
 #define SWIFTGATE_REQ_HEAD_ONLY 0x1u /* HEAD: the body is discarded */
@@ -129,32 +129,32 @@ typedef int32_t (*swiftgate_handle_fn)(void *app,
 
 /* ---- FastCGI (daemon mode), the numbers of the FastCGI 1.0 spec ---- */
 
-#define SWIFTGATE_FCGI_VERSION 1
-#define SWIFTGATE_FCGI_HEADER_LEN 8
+#define SWIFTGATE_FCGI_VERSION     1
+#define SWIFTGATE_FCGI_HEADER_LEN  8
 #define SWIFTGATE_FCGI_MAX_CONTENT 65535
 
-#define SWIFTGATE_FCGI_BEGIN_REQUEST 1
-#define SWIFTGATE_FCGI_ABORT_REQUEST 2
-#define SWIFTGATE_FCGI_END_REQUEST 3
-#define SWIFTGATE_FCGI_PARAMS 4
-#define SWIFTGATE_FCGI_STDIN 5
-#define SWIFTGATE_FCGI_STDOUT 6
-#define SWIFTGATE_FCGI_STDERR 7
-#define SWIFTGATE_FCGI_DATA 8
-#define SWIFTGATE_FCGI_GET_VALUES 9
+#define SWIFTGATE_FCGI_BEGIN_REQUEST     1
+#define SWIFTGATE_FCGI_ABORT_REQUEST     2
+#define SWIFTGATE_FCGI_END_REQUEST       3
+#define SWIFTGATE_FCGI_PARAMS            4
+#define SWIFTGATE_FCGI_STDIN             5
+#define SWIFTGATE_FCGI_STDOUT            6
+#define SWIFTGATE_FCGI_STDERR            7
+#define SWIFTGATE_FCGI_DATA              8
+#define SWIFTGATE_FCGI_GET_VALUES        9
 #define SWIFTGATE_FCGI_GET_VALUES_RESULT 10
-#define SWIFTGATE_FCGI_UNKNOWN_TYPE 11
+#define SWIFTGATE_FCGI_UNKNOWN_TYPE      11
 
-#define SWIFTGATE_FCGI_RESPONDER 1
+#define SWIFTGATE_FCGI_RESPONDER  1
 #define SWIFTGATE_FCGI_AUTHORIZER 2
-#define SWIFTGATE_FCGI_FILTER 3
+#define SWIFTGATE_FCGI_FILTER     3
 
 #define SWIFTGATE_FCGI_KEEP_CONN 1
 
 #define SWIFTGATE_FCGI_REQUEST_COMPLETE 0
-#define SWIFTGATE_FCGI_CANT_MPX_CONN 1
-#define SWIFTGATE_FCGI_OVERLOADED 2
-#define SWIFTGATE_FCGI_UNKNOWN_ROLE 3
+#define SWIFTGATE_FCGI_CANT_MPX_CONN    1
+#define SWIFTGATE_FCGI_OVERLOADED       2
+#define SWIFTGATE_FCGI_UNKNOWN_ROLE     3
 
 #if !defined(__cplusplus)
 _Static_assert(sizeof(swiftgate_pair) == 32, "swiftgate_pair layout");
