@@ -17,9 +17,10 @@ MODULE_CFLAGS := -Wc,-Wall -Wc,-Wextra -Wc,-Werror -Wc,-Wno-unused-parameter \
 	-Wc,-Wno-missing-field-initializers -Wc,-std=gnu11
 
 DEBIAN_PACKAGES := apache2 apache2-dev libapr1-dev libaprutil1-dev libsqlite3-dev
+test: EXTRA_PACKAGES := clang-format
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all module swift deps test unit-test integration-test run install clean
+.PHONY: all module swift deps test lint format run install clean
 
 all: module swift
 
@@ -51,7 +52,7 @@ run: deps all
 
 # Tests use a debug build: one build serves the unit tests and the
 # libraries the real-Apache tests load.
-test: deps module
+test: deps lint module
 	@$(PYTHON) -c "import pytest" 2>/dev/null || $(PYTHON) -m pip install -q pytest
 	$(SWIFT) build --product ExampleSite
 	$(SWIFT) build --product SwiftGateTestApp
@@ -59,6 +60,17 @@ test: deps module
 	$(SWIFT) test --skip-build
 	SWIFTGATE_MODULE=$(CURDIR)/$(MODULE) SWIFTGATE_LIBS=$(CURDIR)/.build/debug \
 		$(PYTHON) -m pytest -q Tests/integration
+
+# Both languages' formatters, as checked in (.clang-format, .swift-format).
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift
+	@if command -v clang-format >/dev/null; then \
+		clang-format --dry-run -Werror CModule/*.c CModule/*.h Sources/CSwiftGate/include/*.h; \
+	else echo "clang-format not installed: C formatting not checked"; fi
+
+format:
+	$(SWIFT) format -i -r Sources Tests Package.swift
+	clang-format -i CModule/*.c CModule/*.h Sources/CSwiftGate/include/*.h
 
 install: module
 	$(APXS) -i -n swiftgate $(MODULE)
