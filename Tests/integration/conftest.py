@@ -15,10 +15,15 @@ SwiftGateScriptAlias /second {site}/libSwiftGateTestApp.so callable-object=secon
 SwiftGateScriptAlias /broken {site}/libSwiftGateTestApp.so callable-object=failing_application
 SwiftGateScriptAlias /nosymbol {site}/libSwiftGateTestApp.so callable-object=no_such_symbol
 SwiftGateScriptAlias /passauth {site}/libSwiftGateTestApp.so
+SwiftGateScriptAlias /bydir {site}/libSwiftGateTestApp.so
+SwiftGateScriptAlias /grouped {site}/libExampleSite.so application-group=reports
 SwiftGateScriptAlias /raw {site}/libraw_app.so
 SwiftGateScriptAlias /mismatch {site}/libabi_mismatch.so
 Alias /static {root}/static
 
+<Location /bydir>
+    SwiftGateCallableObject second_application
+</Location>
 <Location /passauth>
     SwiftGatePassAuthorization On
 </Location>

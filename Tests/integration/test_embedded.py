@@ -322,3 +322,29 @@ def test_many_concurrent_requests(apache):
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         results = list(pool.map(one, range(400)))
     assert all(results)
+
+
+def test_callable_object_from_a_location(apache):
+    status, _, body = apache.request("GET", "/bydir/anything")
+    assert status == 200
+    assert body == b"second application\n"
+
+
+def test_application_group_is_its_own_instance(apache):
+    env = json.loads(apache.request("GET", "/grouped/env")[2])
+    assert env["swiftgate.application_group"] == "reports"
+    assert env["SCRIPT_NAME"] == "/grouped"
+    assert apache.wait_for_log("from %s/libExampleSite.so (group 'reports')" % apache.site_dir)
+
+
+def test_the_apache_parent_never_loads_swift(apache):
+    apache.request("GET", "/")  # children have loaded the application
+    with open("/proc/%d/maps" % apache.pid()) as f:
+        parent = f.read()
+    assert "libswiftCore" not in parent
+    assert "libExampleSite" not in parent
+    child_maps = ""
+    for pid in os.popen("pgrep -P %d" % apache.pid()).read().split():
+        with open("/proc/%s/maps" % pid) as f:
+            child_maps += f.read()
+    assert "libswiftCore" in child_maps
