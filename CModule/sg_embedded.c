@@ -8,6 +8,7 @@
 #include "sg_cgi.h"
 #include "sg_library.h"
 #include "sg_log.h"
+#include "sg_response.h"
 
 #include "apr_lib.h"
 #include "apr_strings.h"
@@ -25,31 +26,11 @@
 typedef struct sg_bridge {
     request_rec *r;
     apr_bucket_brigade *in;
-    apr_bucket_brigade *out;
     int in_eos;
     int read_status; /* HTTP status of a failed body read, or 0 */
     int head_sent;
-    int passed; /* something went to the output filters */
-    int client_gone;
-    apr_off_t declared; /* Content-Length, or -1 */
-    apr_off_t written;
+    sg_out out;
 } sg_bridge;
-
-/* Hop-by-hop fields are the server's business, not the application's. */
-static int is_hop_by_hop(const char *name)
-{
-    static const char *const names[] = {
-        "Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding",
-        "TE",         "Trailer",    "Upgrade",          NULL};
-    int i;
-
-    for (i = 0; names[i]; i++) {
-        if (!strcasecmp(name, names[i])) {
-            return 1;
-        }
-    }
-    return 0;
-}
 
 static int64_t cb_read_body(void *ctx, uint8_t *buf, uint64_t cap)
 {
@@ -108,39 +89,6 @@ static int64_t cb_read_body(void *ctx, uint8_t *buf, uint64_t cap)
     return (int64_t)copied;
 }
 
-/* Applies one checked response field to r. */
-static int apply_field(sg_bridge *b, const char *name, const char *value)
-{
-    request_rec *r = b->r;
-
-    if (!strcasecmp(name, "Content-Type")) {
-        ap_set_content_type(r, value);
-    }
-    else if (!strcasecmp(name, "Content-Length")) {
-        apr_off_t len;
-        char *end;
-
-        if (!apr_isdigit(*value) || apr_strtoff(&len, value, &end, 10) || *end
-            || len < 0) {
-            sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00303),
-                     "application sent an invalid Content-Length '%s'", value);
-            return SWIFTGATE_ERR_HEADER;
-        }
-        b->declared = len;
-        ap_set_content_length(r, len);
-    }
-    else if (is_hop_by_hop(name)) {
-        sg_log_r(APLOG_WARNING, 0, r, SG_LOGNO(00304),
-                 "dropped hop-by-hop response field '%s' set by the "
-                 "application",
-                 name);
-    }
-    else {
-        apr_table_add(r->headers_out, name, value);
-    }
-    return SWIFTGATE_OK;
-}
-
 static int32_t cb_send_head(void *ctx, int32_t status,
                             const swiftgate_pair *fields, uint64_t count)
 {
@@ -173,8 +121,9 @@ static int32_t cb_send_head(void *ctx, int32_t status,
     }
     r->status = status;
     for (i = 0; i < count; i++) {
-        rc = apply_field(
-            b, apr_pstrmemdup(r->pool, fields[i].name, fields[i].name_len),
+        rc = sg_out_apply_field(
+            &b->out,
+            apr_pstrmemdup(r->pool, fields[i].name, fields[i].name_len),
             apr_pstrmemdup(r->pool, fields[i].value, fields[i].value_len));
         if (rc != SWIFTGATE_OK) {
             apr_table_clear(r->headers_out);
@@ -185,57 +134,15 @@ static int32_t cb_send_head(void *ctx, int32_t status,
     return SWIFTGATE_OK;
 }
 
-/* apr_brigade_write's flush function: passes the buffered bytes on. */
-static apr_status_t pass_out(apr_bucket_brigade *bb, void *ctx)
-{
-    sg_bridge *b = ctx;
-    apr_status_t rv;
-
-    b->passed = 1;
-    rv = ap_pass_brigade(b->r->output_filters, bb);
-    apr_brigade_cleanup(bb);
-    return rv;
-}
-
 static int32_t cb_write_body(void *ctx, const uint8_t *data, uint64_t len,
                              int32_t flush)
 {
     sg_bridge *b = ctx;
-    request_rec *r = b->r;
-    apr_status_t rv = APR_SUCCESS;
-    int32_t result = SWIFTGATE_OK;
 
     if (!b->head_sent) {
         return SWIFTGATE_ERR_STATE;
     }
-    if (b->client_gone) {
-        return SWIFTGATE_ERR_CLIENT;
-    }
-    if (b->declared >= 0 && b->written + (apr_off_t)len > b->declared) {
-        sg_log_r(
-            APLOG_ERR, 0, r, SG_LOGNO(00307),
-            "application wrote more than its Content-Length of %" APR_OFF_T_FMT
-            " bytes; response cut short",
-            b->declared);
-        len = (uint64_t)(b->declared - b->written);
-        result = SWIFTGATE_ERR_LENGTH;
-    }
-    if (len > 0) {
-        b->written += len;
-        rv = apr_brigade_write(b->out, pass_out, b, (const char *)data, len);
-    }
-    if (rv == APR_SUCCESS && flush) {
-        APR_BRIGADE_INSERT_TAIL(
-            b->out, apr_bucket_flush_create(r->connection->bucket_alloc));
-        rv = pass_out(b->out, b);
-    }
-    if (rv != APR_SUCCESS) {
-        b->client_gone = 1;
-        sg_log_r(APLOG_DEBUG, rv, r, SG_LOGNO(00308),
-                 "writing the response failed (client gone?)");
-        return SWIFTGATE_ERR_CLIENT;
-    }
-    return result;
+    return sg_out_write(&b->out, (const char *)data, (apr_size_t)len, flush);
 }
 
 static void cb_log(void *ctx, int32_t level, const char *msg, uint64_t len)
@@ -246,66 +153,6 @@ static void cb_log(void *ctx, int32_t level, const char *msg, uint64_t len)
         level = APLOG_ERR;
     }
     sg_log_r(level, 0, b->r, "", "%.*s", (int)len, msg);
-}
-
-/* Ends a response whose head went out but whose body is incomplete: the
- * error bucket makes httpd close the connection without a final chunk, so
- * the client sees the cut instead of waiting. */
-static void abort_response(sg_bridge *b)
-{
-    conn_rec *c = b->r->connection;
-
-    /* What is buffered was valid: it goes out before the error. */
-    APR_BRIGADE_INSERT_TAIL(b->out, ap_bucket_error_create(HTTP_BAD_GATEWAY,
-                                                           NULL, b->r->pool,
-                                                           c->bucket_alloc));
-    APR_BRIGADE_INSERT_TAIL(b->out, apr_bucket_eos_create(c->bucket_alloc));
-    ap_pass_brigade(b->r->output_filters, b->out);
-    c->keepalive = AP_CONN_CLOSE;
-}
-
-/* Decides the request's outcome once the application returned rc. */
-static int finish(sg_bridge *b, int32_t rc)
-{
-    request_rec *r = b->r;
-    int short_body = rc == SWIFTGATE_OK && b->declared >= 0
-                     && b->written < b->declared && !r->header_only;
-
-    if (short_body) {
-        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00310),
-                 "application declared Content-Length %" APR_OFF_T_FMT
-                 " but sent %" APR_OFF_T_FMT " bytes",
-                 b->declared, b->written);
-    }
-    if ((rc != SWIFTGATE_OK || short_body) && !b->passed) {
-        /* Nothing left the server: answer with an error page instead. */
-        apr_brigade_cleanup(b->out);
-        apr_table_clear(r->headers_out);
-        r->content_type = NULL;
-        r->clength = 0;
-        if (b->read_status) {
-            return b->read_status;
-        }
-        return rc >= 400 && rc <= 599 ? rc : HTTP_INTERNAL_SERVER_ERROR;
-    }
-    if (rc != SWIFTGATE_OK || short_body) {
-        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00309),
-                 "response cut short after %" APR_OFF_T_FMT " body bytes; "
-                 "closing the connection",
-                 b->written);
-        abort_response(b);
-        return OK;
-    }
-    if (b->client_gone) {
-        return OK;
-    }
-    APR_BRIGADE_INSERT_TAIL(b->out,
-                            apr_bucket_eos_create(r->connection->bucket_alloc));
-    if (pass_out(b->out, b) != APR_SUCCESS) {
-        sg_log_r(APLOG_DEBUG, 0, r, SG_LOGNO(00311),
-                 "client went away before the response ended");
-    }
-    return OK;
 }
 
 int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d)
@@ -338,8 +185,7 @@ int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d)
     memset(&b, 0, sizeof(b));
     b.r = r;
     b.in = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    b.out = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    b.declared = -1;
+    sg_out_init(&b.out, r);
 
     memset(&req, 0, sizeof(req));
     req.struct_size = sizeof(req);
@@ -355,7 +201,10 @@ int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d)
     req.log = cb_log;
 
     rc = in->library->handle_request(in->app, &req);
-    rc = finish(&b, rc);
+    rc = sg_out_finish(&b.out, rc != SWIFTGATE_OK,
+                       b.read_status            ? b.read_status
+                       : rc >= 400 && rc <= 599 ? rc
+                                                : HTTP_INTERNAL_SERVER_ERROR);
     if (!b.read_status) {
         ap_discard_request_body(r);
     }

@@ -127,6 +127,73 @@ typedef void *(*swiftgate_start_fn)(void *exported,
 typedef int32_t (*swiftgate_handle_fn)(void *app,
                                        const swiftgate_request *request);
 
+/* ---- Daemon mode ----
+ *
+ * A daemon process is a host too: libSwiftGateDaemon.so serves FastCGI on a
+ * listening socket and calls application libraries through the entry points
+ * above. mod_swiftgate forks daemon processes from the Apache parent, drops
+ * privileges, opens that library and calls swiftgate_daemon_main; the
+ * swiftgate command line does the same outside Apache.
+ */
+#define SWIFTGATE_SYM_DAEMON_MAIN "swiftgate_daemon_main"
+
+/* Bytes written to control_fd. */
+#define SWIFTGATE_DAEMON_DRAIN 'g' /* accept until idle, finish, exit 0 */
+#define SWIFTGATE_DAEMON_STOP 't'  /* stop accepting, finish within
+                                      shutdown_timeout_ms, exit 0 */
+
+/* Exit statuses of a daemon process (swiftgate_daemon_main's result). */
+#define SWIFTGATE_DAEMON_EXIT_OK 0       /* stopped or recycled */
+#define SWIFTGATE_DAEMON_EXIT_FAILED 70  /* could not serve at all */
+#define SWIFTGATE_DAEMON_EXIT_TIMEOUT 75 /* a request passed request-timeout */
+#define SWIFTGATE_DAEMON_EXIT_STARTUP 76 /* preloading passed startup-timeout */
+
+/* FastCGI parameters mod_swiftgate adds besides the environ. */
+#define SWIFTGATE_PARAM_REQUEST_START "swiftgate.request_start" /* µs, epoch */
+
+/* The response field a daemon adds to a response it made itself for a
+ * failure (500, 503…): mod_swiftgate drops that response and lets Apache
+ * answer with its own error document for the status. */
+#define SWIFTGATE_ERROR_FIELD "X-SwiftGate-Error"
+
+typedef struct swiftgate_daemon_config {
+    uint32_t struct_size;
+    int32_t listen_fd;  /* listening stream socket (UNIX or TCP) */
+    int32_t control_fd; /* read end of a pipe (bytes above), or -1 */
+    uint32_t threads;   /* requests served at once */
+    uint64_t maximum_requests;     /* recycle after this many; 0 never */
+    uint64_t restart_interval_ms;  /* recycle after this long; 0 never */
+    uint64_t inactivity_timeout_ms; /* recycle when idle this long; 0 never */
+    uint64_t request_timeout_ms; /* exit (TIMEOUT) when a request runs
+                                    longer; 0 never */
+    uint64_t queue_timeout_ms;   /* answer 503 to a request that waited
+                                    longer (request_start); 0 never */
+    uint64_t socket_timeout_ms;  /* one read or write on a connection */
+    uint64_t startup_timeout_ms; /* preloading; 0 no limit */
+    uint64_t graceful_timeout_ms; /* the most a drain or recycle waits */
+    uint64_t shutdown_timeout_ms; /* the most a stop waits */
+    const char *process_group;    /* reported as swiftgate.process_group */
+    /* Application libraries requests may name in SCRIPT_FILENAME,
+     * NULL-terminated; NULL allows none but fixed_library. */
+    const char *const *libraries;
+    /* Serve this library whatever SCRIPT_FILENAME says (standalone). */
+    const char *fixed_library;
+    /* Callable object and group when a request names none. */
+    const char *default_callable;
+    const char *default_application_group;
+    /* Applications to start before serving: "library\ncallable\ngroup"
+     * strings, NULL-terminated, or NULL. */
+    const char *const *preload;
+    uint32_t check_libraries; /* recycle when a loaded library changes */
+    uint32_t reserved;
+    const swiftgate_host *host;
+} swiftgate_daemon_config;
+
+/* Runs the daemon until it is stopped or recycles; returns an exit status
+ * above. Called once per process. */
+typedef int32_t (*swiftgate_daemon_main_fn)(
+    const swiftgate_daemon_config *config);
+
 /* ---- FastCGI (daemon mode), the numbers of the FastCGI 1.0 spec ---- */
 
 #define SWIFTGATE_FCGI_VERSION     1
@@ -162,6 +229,8 @@ _Static_assert(sizeof(void *) == 8, "swiftgate supports 64-bit hosts only");
 _Static_assert(sizeof(swiftgate_host) == 24, "swiftgate_host layout");
 _Static_assert(sizeof(swiftgate_app_info) == 48, "swiftgate_app_info layout");
 _Static_assert(sizeof(swiftgate_request) == 80, "swiftgate_request layout");
+_Static_assert(sizeof(swiftgate_daemon_config) == 152,
+               "swiftgate_daemon_config layout");
 #endif
 
 #ifdef __cplusplus

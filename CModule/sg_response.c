@@ -1,0 +1,172 @@
+/*
+ * sg_response.c -- streaming a response to httpd's output filters.
+ */
+#include "sg_response.h"
+#include "sg_log.h"
+
+#include "apr_lib.h"
+#include "apr_strings.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_filter.h"
+
+#include "swiftgate.h"
+
+void sg_out_init(sg_out *o, request_rec *r)
+{
+    memset(o, 0, sizeof(*o));
+    o->r = r;
+    o->bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    o->declared = -1;
+}
+
+/* Hop-by-hop fields are the server's business, not the application's. */
+static int is_hop_by_hop(const char *name)
+{
+    static const char *const names[] = {
+        "Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding",
+        "TE",         "Trailer",    "Upgrade",          NULL};
+    int i;
+
+    for (i = 0; names[i]; i++) {
+        if (!strcasecmp(name, names[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int sg_out_apply_field(sg_out *o, const char *name, const char *value)
+{
+    request_rec *r = o->r;
+
+    if (!strcasecmp(name, "Content-Type")) {
+        ap_set_content_type(r, value);
+    }
+    else if (!strcasecmp(name, "Content-Length")) {
+        apr_off_t len;
+        char *end;
+
+        if (!apr_isdigit(*value) || apr_strtoff(&len, value, &end, 10) || *end
+            || len < 0) {
+            sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00303),
+                     "application sent an invalid Content-Length '%s'", value);
+            return SWIFTGATE_ERR_HEADER;
+        }
+        o->declared = len;
+        ap_set_content_length(r, len);
+    }
+    else if (is_hop_by_hop(name)) {
+        sg_log_r(APLOG_WARNING, 0, r, SG_LOGNO(00304),
+                 "dropped hop-by-hop response field '%s' set by the "
+                 "application",
+                 name);
+    }
+    else {
+        apr_table_add(r->headers_out, name, value);
+    }
+    return SWIFTGATE_OK;
+}
+
+/* apr_brigade_write's flush function: passes the buffered bytes on. */
+static apr_status_t pass_out(apr_bucket_brigade *bb, void *ctx)
+{
+    sg_out *o = ctx;
+    apr_status_t rv;
+
+    o->passed = 1;
+    rv = ap_pass_brigade(o->r->output_filters, bb);
+    apr_brigade_cleanup(bb);
+    return rv;
+}
+
+int sg_out_write(sg_out *o, const char *data, apr_size_t len, int flush)
+{
+    request_rec *r = o->r;
+    apr_status_t rv = APR_SUCCESS;
+    int result = SWIFTGATE_OK;
+
+    if (o->client_gone) {
+        return SWIFTGATE_ERR_CLIENT;
+    }
+    if (o->declared >= 0 && o->written + (apr_off_t)len > o->declared) {
+        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00307),
+                 "application wrote more than its Content-Length of "
+                 "%" APR_OFF_T_FMT " bytes; response cut short",
+                 o->declared);
+        len = (apr_size_t)(o->declared - o->written);
+        result = SWIFTGATE_ERR_LENGTH;
+    }
+    if (len > 0) {
+        o->written += len;
+        rv = apr_brigade_write(o->bb, pass_out, o, data, len);
+    }
+    if (rv == APR_SUCCESS && flush) {
+        APR_BRIGADE_INSERT_TAIL(
+            o->bb, apr_bucket_flush_create(r->connection->bucket_alloc));
+        rv = pass_out(o->bb, o);
+    }
+    if (rv != APR_SUCCESS) {
+        o->client_gone = 1;
+        sg_log_r(APLOG_DEBUG, rv, r, SG_LOGNO(00308),
+                 "writing the response failed (client gone?)");
+        return SWIFTGATE_ERR_CLIENT;
+    }
+    return result;
+}
+
+/* Ends a response whose head went out but whose body is incomplete: the
+ * error bucket makes httpd close the connection without a final chunk, so
+ * the client sees the cut instead of waiting. */
+static void abort_response(sg_out *o)
+{
+    conn_rec *c = o->r->connection;
+
+    /* What is buffered was valid: it goes out before the error. */
+    APR_BRIGADE_INSERT_TAIL(o->bb, ap_bucket_error_create(HTTP_BAD_GATEWAY,
+                                                          NULL, o->r->pool,
+                                                          c->bucket_alloc));
+    APR_BRIGADE_INSERT_TAIL(o->bb, apr_bucket_eos_create(c->bucket_alloc));
+    ap_pass_brigade(o->r->output_filters, o->bb);
+    c->keepalive = AP_CONN_CLOSE;
+}
+
+int sg_out_finish(sg_out *o, int failed, int error_status)
+{
+    request_rec *r = o->r;
+    int short_body = !failed && o->declared >= 0 && o->written < o->declared
+                     && !r->header_only;
+
+    if (short_body) {
+        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00310),
+                 "application declared Content-Length %" APR_OFF_T_FMT
+                 " but sent %" APR_OFF_T_FMT " bytes",
+                 o->declared, o->written);
+    }
+    if ((failed || short_body) && !o->passed) {
+        /* Nothing left the server: answer with an error page instead. */
+        apr_brigade_cleanup(o->bb);
+        apr_table_clear(r->headers_out);
+        r->content_type = NULL;
+        r->clength = 0;
+        return error_status;
+    }
+    if (failed || short_body) {
+        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00309),
+                 "response cut short after %" APR_OFF_T_FMT " body bytes; "
+                 "closing the connection",
+                 o->written);
+        abort_response(o);
+        return OK;
+    }
+    if (o->client_gone) {
+        return OK;
+    }
+    APR_BRIGADE_INSERT_TAIL(o->bb,
+                            apr_bucket_eos_create(r->connection->bucket_alloc));
+    if (pass_out(o->bb, o) != APR_SUCCESS) {
+        sg_log_r(APLOG_DEBUG, 0, r, SG_LOGNO(00311),
+                 "client went away before the response ended");
+    }
+    return OK;
+}
