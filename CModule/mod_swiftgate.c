@@ -14,6 +14,8 @@
 
 #include "sg_config.h"
 #include "sg_embedded.h"
+#include "sg_fcgi.h"
+#include "sg_group.h"
 #include "sg_library.h"
 #include "sg_log.h"
 
@@ -73,6 +75,7 @@ static int sg_handler(request_rec *r)
 {
     const sg_alias *a;
     const sg_dir_conf *d;
+    const char *group;
 
     if (!r->handler || strcmp(r->handler, SG_HANDLER)) {
         return DECLINED;
@@ -86,6 +89,26 @@ static int sg_handler(request_rec *r)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     d = ap_get_module_config(r->per_dir_config, &swiftgate_module);
+    group = sg_effective_process_group(a, d);
+    if (*group) {
+        sg_group *g = sg_group_find(group);
+
+        if (!g) {
+            sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00003),
+                     "%s is delegated to daemon process group '%s', which "
+                     "no SwiftGateDaemonProcess defines",
+                     r->uri, group);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        return sg_fcgi_handle(r, a, d, g);
+    }
+    if (sg_global.restrict_embedded) {
+        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00004),
+                 "%s is not delegated to a daemon process group and "
+                 "SwiftGateRestrictEmbedded is On",
+                 r->uri);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     return sg_embedded_handle(r, a, d);
 }
 
@@ -93,6 +116,19 @@ static int sg_check_config_hook(apr_pool_t *pconf, apr_pool_t *plog,
                                 apr_pool_t *ptemp, server_rec *s)
 {
     return sg_check_config(pconf, s);
+}
+
+static int sg_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    memset(&sg_global, 0, sizeof(sg_global));
+    sg_groups_reset(pconf);
+    return OK;
+}
+
+static int sg_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s)
+{
+    return sg_daemon_start_all(pconf, s);
 }
 
 static void sg_child_init(apr_pool_t *p, server_rec *s)
@@ -113,7 +149,9 @@ static void sg_register_hooks(apr_pool_t *p)
      * point (Alias /static ...) wins over the application. */
     static const char *const after_alias[] = {"mod_alias.c", NULL};
 
+    ap_hook_pre_config(sg_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(sg_check_config_hook, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(sg_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(sg_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_translate_name(sg_translate_name, after_alias, NULL,
                            APR_HOOK_MIDDLE);

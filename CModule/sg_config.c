@@ -4,6 +4,7 @@
  * {name, parser, offset}.
  */
 #include "sg_config.h"
+#include "sg_group.h"
 #include "sg_log.h"
 #include "sg_library.h"
 
@@ -13,6 +14,32 @@
 #include "unixd.h"
 
 #include "swiftgate.h"
+
+#include <grp.h>
+#include <pwd.h>
+
+sg_global_conf sg_global;
+
+/* SwiftGateDaemonProcess defaults. One process with a pool of threads is
+ * what most sites need; more processes buy crash isolation and use more
+ * cores, at the price of memory per process. */
+#define SG_DEFAULT_PROCESSES 1
+/* Threads serve requests at once in one process: enough to keep a slow
+ * request from holding up the rest, few enough to bound the memory of
+ * stacks and connections. */
+#define SG_DEFAULT_THREADS 15
+/* Connections Apache's children may queue on a group's socket while every
+ * daemon thread is busy or a daemon is restarting. */
+#define SG_DEFAULT_LISTEN_BACKLOG 100
+/* How long a request waits for a daemon to accept its connection before
+ * it is answered 503: longer than a daemon takes to restart. */
+#define SG_DEFAULT_CONNECT_TIMEOUT apr_time_from_sec(15)
+/* How long a daemon being recycled or replaced by a graceful restart may
+ * take to finish the requests it is serving. */
+#define SG_DEFAULT_GRACEFUL_TIMEOUT apr_time_from_sec(15)
+/* How long a daemon may take to stop when Apache stops, before it is
+ * killed. */
+#define SG_DEFAULT_SHUTDOWN_TIMEOUT apr_time_from_sec(5)
 
 /* ---- key=value options ---- */
 
@@ -66,10 +93,184 @@ static const char *parse_file(cmd_parms *cmd, const char *value, void *field)
     return NULL;
 }
 
+/* A name: process groups, display names. */
+static const char *parse_name(cmd_parms *cmd, const char *value, void *field)
+{
+    if (!*value) {
+        return "must not be empty";
+    }
+    *(const char **)field = value;
+    return NULL;
+}
+
+/* A count of at least 1 that fits an int. */
+static const char *parse_positive(cmd_parms *cmd, const char *value,
+                                  void *field)
+{
+    char *end;
+    apr_int64_t n = apr_strtoi64(value, &end, 10);
+
+    if (!*value || *end || n < 1 || n > 100000) {
+        return "must be a whole number from 1 to 100000";
+    }
+    *(int *)field = (int)n;
+    return NULL;
+}
+
+/* A count, 0 meaning none. */
+static const char *parse_count(cmd_parms *cmd, const char *value, void *field)
+{
+    char *end;
+    apr_int64_t n = apr_strtoi64(value, &end, 10);
+
+    if (!*value || *end || n < 0) {
+        return "must be a whole number, 0 or more";
+    }
+    *(apr_int64_t *)field = n;
+    return NULL;
+}
+
+/* Whole seconds, 0 meaning none; stored as an interval. */
+static const char *parse_seconds(cmd_parms *cmd, const char *value, void *field)
+{
+    char *end;
+    apr_int64_t n = apr_strtoi64(value, &end, 10);
+
+    if (!*value || *end || n < 0 || n > 31536000) {
+        return "must be whole seconds, from 0 to 31536000";
+    }
+    *(apr_interval_time_t *)field = apr_time_from_sec(n);
+    return NULL;
+}
+
+/* A user that exists and is not root. */
+static const char *parse_user(cmd_parms *cmd, const char *value, void *field)
+{
+    struct passwd *pw = getpwnam(value);
+
+    if (!pw && apr_isdigit(*value)) {
+        pw = getpwuid((uid_t)atol(value));
+    }
+    if (!pw) {
+        return "names no user on this system";
+    }
+    if (pw->pw_uid == 0) {
+        return "is root: daemon processes never run as root";
+    }
+    *(const char **)field = value;
+    return NULL;
+}
+
+static const char *parse_group_name(cmd_parms *cmd, const char *value,
+                                    void *field)
+{
+    struct group *gr = getgrnam(value);
+
+    if (!gr && apr_isdigit(*value)) {
+        gr = getgrgid((gid_t)atol(value));
+    }
+    if (!gr) {
+        return "names no group on this system";
+    }
+    *(const char **)field = value;
+    return NULL;
+}
+
+static const char *parse_directory(cmd_parms *cmd, const char *value,
+                                   void *field)
+{
+    apr_finfo_t finfo;
+
+    if (*value != '/') {
+        return "must be an absolute path";
+    }
+    if (apr_stat(&finfo, value, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
+        || finfo.filetype != APR_DIR) {
+        return "names no directory";
+    }
+    *(const char **)field = value;
+    return NULL;
+}
+
+/* env=KEY=VALUE, repeatable. */
+static const char *parse_env(cmd_parms *cmd, const char *value, void *field)
+{
+    apr_array_header_t **env = field;
+    const char *eq = strchr(value, '=');
+    const char *c;
+
+    if (!eq || eq == value) {
+        return "must be KEY=VALUE";
+    }
+    for (c = value; c < eq; c++) {
+        if (!apr_isalnum(*c) && *c != '_') {
+            return "must be KEY=VALUE with a KEY of letters, digits and _";
+        }
+    }
+    *(const char **)apr_array_push(*env) = value;
+    return NULL;
+}
+
+static const char *parse_umask(cmd_parms *cmd, const char *value, void *field)
+{
+    char *end;
+    long n = strtol(value, &end, 8);
+
+    if (!*value || *end || n < 0 || n > 0777) {
+        return "must be an octal mode such as 0007";
+    }
+    *(int *)field = (int)n;
+    return NULL;
+}
+
+static const char *parse_on_off(cmd_parms *cmd, const char *value, void *field)
+{
+    if (!strcasecmp(value, "on")) {
+        *(int *)field = 1;
+    }
+    else if (!strcasecmp(value, "off")) {
+        *(int *)field = 0;
+    }
+    else {
+        return "must be On or Off";
+    }
+    return NULL;
+}
+
+#define GROUP_OPTION(name, parse, field)                                       \
+    {                                                                          \
+        name, parse, APR_OFFSETOF(sg_group, field)                             \
+    }
+
+static const sg_option group_options[] = {
+    GROUP_OPTION("processes", parse_positive, processes),
+    GROUP_OPTION("threads", parse_positive, threads),
+    GROUP_OPTION("user", parse_user, user),
+    GROUP_OPTION("group", parse_group_name, group_name),
+    GROUP_OPTION("home", parse_directory, home),
+    GROUP_OPTION("settings", parse_file, settings),
+    GROUP_OPTION("env", parse_env, env),
+    GROUP_OPTION("display-name", parse_name, display_name),
+    GROUP_OPTION("umask", parse_umask, umask),
+    GROUP_OPTION("listen-backlog", parse_positive, listen_backlog),
+    GROUP_OPTION("maximum-requests", parse_count, maximum_requests),
+    GROUP_OPTION("restart-interval", parse_seconds, restart_interval),
+    GROUP_OPTION("inactivity-timeout", parse_seconds, inactivity_timeout),
+    GROUP_OPTION("request-timeout", parse_seconds, request_timeout),
+    GROUP_OPTION("queue-timeout", parse_seconds, queue_timeout),
+    GROUP_OPTION("connect-timeout", parse_seconds, connect_timeout),
+    GROUP_OPTION("socket-timeout", parse_seconds, socket_timeout),
+    GROUP_OPTION("startup-timeout", parse_seconds, startup_timeout),
+    GROUP_OPTION("graceful-timeout", parse_seconds, graceful_timeout),
+    GROUP_OPTION("shutdown-timeout", parse_seconds, shutdown_timeout),
+    GROUP_OPTION("reload-on-change", parse_on_off, reload_on_change),
+    {NULL, NULL, 0}};
+
 static const sg_option alias_options[] = {
     {"callable-object", parse_symbol, APR_OFFSETOF(sg_alias, callable)},
     {"application-group", parse_group, APR_OFFSETOF(sg_alias, app_group)},
     {"settings", parse_file, APR_OFFSETOF(sg_alias, settings)},
+    {"process-group", parse_group, APR_OFFSETOF(sg_alias, process_group)},
     {NULL, NULL, 0}};
 
 /* Parses one "name=value" word into rec through table. */
@@ -134,6 +335,8 @@ void *sg_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 
     conf->callable = add->callable ? add->callable : base->callable;
     conf->app_group = add->app_group ? add->app_group : base->app_group;
+    conf->process_group =
+        add->process_group ? add->process_group : base->process_group;
     conf->pass_authorization = add->pass_authorization != SG_UNSET
                                    ? add->pass_authorization
                                    : base->pass_authorization;
@@ -154,6 +357,14 @@ const char *sg_effective_app_group(const sg_alias *a, const sg_dir_conf *d)
         return a->app_group;
     }
     return d && d->app_group ? d->app_group : "";
+}
+
+const char *sg_effective_process_group(const sg_alias *a, const sg_dir_conf *d)
+{
+    if (a->process_group) {
+        return a->process_group;
+    }
+    return d && d->process_group ? d->process_group : "";
 }
 
 /* ---- directive handlers ---- */
@@ -234,10 +445,112 @@ static const char *cmd_pass_auth(cmd_parms *cmd, void *dconf, int on)
     return NULL;
 }
 
+static const char *cmd_daemon_process(cmd_parms *cmd, void *dummy, int argc,
+                                      char *const argv[])
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    sg_group *g;
+    int i;
+
+    if (err) {
+        return err;
+    }
+    if (argc < 1 || !*argv[0]) {
+        return "SwiftGateDaemonProcess: expected a group name";
+    }
+    if (sg_group_find(argv[0])) {
+        return apr_psprintf(cmd->pool,
+                            "SwiftGateDaemonProcess: group '%s' is already "
+                            "defined",
+                            argv[0]);
+    }
+    g = apr_array_push(sg_groups());
+    memset(g, 0, sizeof(*g));
+    g->name = apr_pstrdup(cmd->pool, argv[0]);
+    g->processes = SG_DEFAULT_PROCESSES;
+    g->threads = SG_DEFAULT_THREADS;
+    g->env = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    g->umask = -1;
+    g->listen_backlog = SG_DEFAULT_LISTEN_BACKLOG;
+    g->connect_timeout = SG_DEFAULT_CONNECT_TIMEOUT;
+    g->graceful_timeout = SG_DEFAULT_GRACEFUL_TIMEOUT;
+    g->shutdown_timeout = SG_DEFAULT_SHUTDOWN_TIMEOUT;
+    g->reload_on_change = 1;
+    g->listen_fd = -1;
+    g->config_file = cmd->directive->filename;
+    g->config_line = cmd->directive->line_num;
+    for (i = 1; i < argc; i++) {
+        if ((err = parse_option(cmd, group_options, g, argv[i]))) {
+            return err;
+        }
+    }
+    if (!g->display_name) {
+        g->display_name = apr_psprintf(cmd->pool, "(swiftgate:%s)", g->name);
+    }
+    return NULL;
+}
+
+static const char *cmd_process_group(cmd_parms *cmd, void *dconf,
+                                     const char *arg)
+{
+    sg_dir_conf *conf = dconf;
+
+    return parse_group(cmd, arg, &conf->process_group);
+}
+
+static const char *cmd_global_path(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    const char **field =
+        (const char **)((char *)&sg_global + (apr_size_t)cmd->info);
+
+    if (err) {
+        return err;
+    }
+    *field = ap_server_root_relative(cmd->pool, arg);
+    if (!*field) {
+        return apr_psprintf(cmd->pool, "%s: invalid path '%s'", cmd->cmd->name,
+                            arg);
+    }
+    return NULL;
+}
+
+static const char *cmd_restrict_embedded(cmd_parms *cmd, void *dummy, int on)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    if (err) {
+        return err;
+    }
+    sg_global.restrict_embedded = on;
+    return NULL;
+}
+
 const command_rec sg_cmds[] = {
     AP_INIT_TAKE_ARGV("SwiftGateScriptAlias", cmd_script_alias, NULL, RSRC_CONF,
                       "URL-path /path/to/libApp.so [callable-object=NAME] "
-                      "[application-group=NAME] [settings=FILE]"),
+                      "[application-group=NAME] [process-group=NAME] "
+                      "[settings=FILE]"),
+    AP_INIT_TAKE_ARGV("SwiftGateDaemonProcess", cmd_daemon_process, NULL,
+                      RSRC_CONF,
+                      "NAME [processes=N] [threads=N] [user=U] [group=G] "
+                      "[settings=FILE] [option=value ...]"),
+    AP_INIT_TAKE1("SwiftGateProcessGroup", cmd_process_group, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "the daemon process group requests go to, or %{GLOBAL} "
+                  "for embedded mode (default)"),
+    AP_INIT_TAKE1("SwiftGateSocketPrefix", cmd_global_path,
+                  (void *)APR_OFFSETOF(sg_global_conf, socket_prefix),
+                  RSRC_CONF,
+                  "path prefix of daemon sockets (default "
+                  "DefaultRuntimeDir/swiftgate)"),
+    AP_INIT_TAKE1("SwiftGateDaemonLibrary", cmd_global_path,
+                  (void *)APR_OFFSETOF(sg_global_conf, daemon_library),
+                  RSRC_CONF,
+                  "libSwiftGateDaemon.so (default: beside mod_swiftgate.so)"),
+    AP_INIT_FLAG("SwiftGateRestrictEmbedded", cmd_restrict_embedded, NULL,
+                 RSRC_CONF,
+                 "On: only daemon mode; Apache's children never load Swift"),
     AP_INIT_TAKE1("SwiftGateCallableObject", cmd_callable, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "the C symbol that exports the application "
@@ -323,9 +636,53 @@ static int check_library_access(apr_pool_t *p, server_rec *main_server)
     return OK;
 }
 
+/* Every process-group= names a defined group; settings= belongs to
+ * embedded mounts (a daemon group has its own). */
+static int check_process_groups(server_rec *main_server)
+{
+    server_rec *s;
+    int i;
+
+    for (s = main_server; s; s = s->next) {
+        sg_server_conf *conf =
+            ap_get_module_config(s->module_config, &swiftgate_module);
+        const sg_alias *a = (const sg_alias *)conf->aliases->elts;
+
+        for (i = 0; i < conf->aliases->nelts; i++) {
+            if (!a[i].process_group || !*a[i].process_group) {
+                continue;
+            }
+            if (!sg_group_find(a[i].process_group)) {
+                sg_log_s(APLOG_CRIT, 0, main_server, SG_LOGNO(00103),
+                         "SwiftGateScriptAlias %s (%s:%d): process-group "
+                         "'%s' is not defined by any SwiftGateDaemonProcess",
+                         a[i].url_path, a[i].config_file, a[i].config_line,
+                         a[i].process_group);
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+            if (a[i].settings) {
+                sg_log_s(APLOG_CRIT, 0, main_server, SG_LOGNO(00104),
+                         "SwiftGateScriptAlias %s (%s:%d): settings= is for "
+                         "embedded mode; give settings= to "
+                         "SwiftGateDaemonProcess %s instead",
+                         a[i].url_path, a[i].config_file, a[i].config_line,
+                         a[i].process_group);
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
+    }
+    return OK;
+}
+
 int sg_check_config(apr_pool_t *pconf, server_rec *s)
 {
     int rv = check_embedded_settings(s);
 
-    return rv != OK ? rv : check_library_access(pconf, s);
+    if (rv == OK) {
+        rv = check_process_groups(s);
+    }
+    if (rv == OK) {
+        rv = check_library_access(pconf, s);
+    }
+    return rv != OK ? rv : sg_daemon_check(pconf, s);
 }

@@ -15,12 +15,13 @@ extern module AP_MODULE_DECLARE_DATA swiftgate_module;
 
 /* An application mount: one SwiftGateScriptAlias. */
 typedef struct sg_alias {
-    const char *url_path;    /* "/" or "/app" (no trailing slash kept) */
-    const char *library;     /* absolute path of the application library */
-    const char *callable;    /* NULL: the directory's or the default */
-    const char *app_group;   /* NULL: the directory's or the default */
-    const char *settings;    /* settings file for embedded mode, or NULL */
-    const char *config_file; /* where it was written, for messages */
+    const char *url_path;      /* "/" or "/app" (no trailing slash kept) */
+    const char *library;       /* absolute path of the application library */
+    const char *callable;      /* NULL: the directory's or the default */
+    const char *app_group;     /* NULL: the directory's or the default */
+    const char *settings;      /* settings file for embedded mode, or NULL */
+    const char *process_group; /* NULL: the directory setting; "" embedded */
+    const char *config_file;   /* where it was written, for messages */
     int config_line;
 } sg_alias;
 
@@ -28,12 +29,22 @@ typedef struct sg_server_conf {
     apr_array_header_t *aliases; /* sg_alias */
 } sg_server_conf;
 
+/* Settings for the whole server (main server only). */
+typedef struct sg_global_conf {
+    const char *socket_prefix;  /* NULL: DefaultRuntimeDir/swiftgate */
+    const char *daemon_library; /* NULL: beside mod_swiftgate.so */
+    int restrict_embedded;
+} sg_global_conf;
+
+extern sg_global_conf sg_global;
+
 /* Tri-state flags: unset in a directory inherits the parent's value. */
 #define SG_UNSET (-1)
 
 typedef struct sg_dir_conf {
     const char *callable;
     const char *app_group;
+    const char *process_group; /* NULL unset, "" embedded (%{GLOBAL}) */
     int pass_authorization;
 } sg_dir_conf;
 
@@ -47,6 +58,8 @@ void *sg_merge_dir_conf(apr_pool_t *p, void *base, void *add);
 /* The callable and application group that apply to a request on alias a. */
 const char *sg_effective_callable(const sg_alias *a, const sg_dir_conf *d);
 const char *sg_effective_app_group(const sg_alias *a, const sg_dir_conf *d);
+/* The daemon process group, or "" for embedded mode. */
+const char *sg_effective_process_group(const sg_alias *a, const sg_dir_conf *d);
 
 /* Cross-server checks run at startup and by configtest (check_config). */
 int sg_check_config(apr_pool_t *pconf, server_rec *s);

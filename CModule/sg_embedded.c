@@ -216,6 +216,9 @@ void sg_embedded_child_init(apr_pool_t *p, server_rec *main_server)
     server_rec *s;
     int i;
 
+    if (sg_global.restrict_embedded) {
+        return; /* this child never loads Swift */
+    }
     /* check_config made sure at most one settings file is named. */
     for (s = main_server; s; s = s->next) {
         sg_server_conf *conf =
@@ -232,6 +235,9 @@ void sg_embedded_child_init(apr_pool_t *p, server_rec *main_server)
             ap_get_module_config(s->module_config, &swiftgate_module);
         const sg_alias *a = (const sg_alias *)conf->aliases->elts;
         for (i = 0; i < conf->aliases->nelts; i++) {
+            if (a[i].process_group && *a[i].process_group) {
+                continue; /* served by a daemon group */
+            }
             sg_library_instance(p, s, a[i].library,
                                 sg_effective_callable(&a[i], NULL),
                                 sg_effective_app_group(&a[i], NULL));

@@ -68,6 +68,26 @@ int sg_out_apply_field(sg_out *o, const char *name, const char *value)
     return SWIFTGATE_OK;
 }
 
+void sg_out_drop_hop_by_hop(sg_out *o)
+{
+    const apr_array_header_t *arr = apr_table_elts(o->r->headers_out);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    int i;
+
+    for (i = 0; i < arr->nelts; i++) {
+        if (e[i].key && is_hop_by_hop(e[i].key)) {
+            sg_log_r(APLOG_WARNING, 0, o->r, SG_LOGNO(00304),
+                     "dropped hop-by-hop response field '%s' set by the "
+                     "application",
+                     e[i].key);
+            apr_table_unset(o->r->headers_out, e[i].key);
+            i = -1; /* the table changed: look again */
+            arr = apr_table_elts(o->r->headers_out);
+            e = (const apr_table_entry_t *)arr->elts;
+        }
+    }
+}
+
 /* apr_brigade_write's flush function: passes the buffered bytes on. */
 static apr_status_t pass_out(apr_bucket_brigade *bb, void *ctx)
 {

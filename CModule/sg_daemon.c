@@ -1,0 +1,773 @@
+/*
+ * sg_daemon.c -- daemon process groups: the registry, each group's
+ * listening socket, forking daemons from the Apache parent, dropping
+ * privileges in them, supervising them, and draining or stopping them.
+ *
+ * The parent never loads Swift: a forked daemon drops privileges first and
+ * only then opens libSwiftGateDaemon.so, which serves FastCGI on the group's
+ * socket and loads the application libraries.
+ */
+#include "sg_group.h"
+#include "sg_config.h"
+#include "sg_library.h"
+#include "sg_log.h"
+
+#include "ap_listen.h"
+#include "apr_lib.h"
+#include "apr_strings.h"
+#include "apr_thread_proc.h"
+#include "http_core.h"
+#include "unixd.h"
+
+#include "swiftgate.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* A daemon that fails this soon after it started counts as failing to
+ * start: its replacement waits, twice as long each time, so that an
+ * application that crashes while loading cannot make the parent fork in a
+ * tight loop. */
+#define SG_DEFAULT_FAST_DEATH apr_time_from_sec(10)
+/* The longest wait before starting a failing daemon again. */
+#define SG_DEFAULT_MAX_BACKOFF apr_time_from_sec(32)
+/* Daemons of earlier configurations still finishing their requests; past
+ * this many, the oldest are no longer tracked (they still exit on their
+ * own when their graceful-timeout ends). */
+#define SG_MAX_DRAINING 256
+
+typedef struct sg_daemon {
+    sg_group *group;
+    int slot;
+    apr_proc_t proc; /* pid 0 when none runs */
+    apr_time_t started;
+    int failures;
+} sg_daemon;
+
+/* What must outlive a configuration cycle, and the module itself (httpd
+ * unloads and reloads modules on restart): plain data in the process pool.
+ * Daemons of an old generation keep serving the old Apache children until
+ * they are idle; the socket goes when the last of them has exited. */
+typedef struct sg_draining {
+    pid_t pid;
+    unsigned generation;
+    char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+} sg_draining;
+
+typedef struct sg_persist {
+    unsigned generation;
+    sg_draining draining[SG_MAX_DRAINING];
+} sg_persist;
+
+static apr_array_header_t *groups;
+static sg_persist *persist;
+static pid_t parent_pid;
+static apr_pool_t *cycle_pool;
+static server_rec *main_server;
+static const char *daemon_library;
+
+/* ---- the registry ---- */
+
+void sg_groups_reset(apr_pool_t *pconf)
+{
+    groups = apr_array_make(pconf, 4, sizeof(sg_group));
+}
+
+apr_array_header_t *sg_groups(void)
+{
+    return groups;
+}
+
+sg_group *sg_group_find(const char *name)
+{
+    sg_group *g = (sg_group *)groups->elts;
+    int i;
+
+    for (i = 0; i < groups->nelts; i++) {
+        if (!strcmp(g[i].name, name)) {
+            return &g[i];
+        }
+    }
+    return NULL;
+}
+
+/* ---- startup checks ---- */
+
+static const char *default_daemon_library(apr_pool_t *p)
+{
+    Dl_info info;
+    char *dir, *slash;
+
+    if (dladdr((void *)&sg_groups_reset, &info) && info.dli_fname) {
+        dir = apr_pstrdup(p, info.dli_fname);
+        slash = strrchr(dir, '/');
+        if (slash) {
+            *slash = '\0';
+            return apr_pstrcat(p, dir, "/libSwiftGateDaemon.so", NULL);
+        }
+    }
+    return ap_server_root_relative(p, "modules/libSwiftGateDaemon.so");
+}
+
+/* Resolves a group's user and group ids. */
+static const char *resolve_identity(apr_pool_t *p, sg_group *g)
+{
+    struct passwd *pw = NULL;
+    struct group *gr;
+
+    if (g->user) {
+        pw = getpwnam(g->user);
+        if (!pw && apr_isdigit(*g->user)) {
+            pw = getpwuid((uid_t)atol(g->user));
+        }
+    }
+    else {
+        pw = getpwuid(geteuid() == 0 ? ap_unixd_config.user_id : geteuid());
+    }
+    if (!pw) {
+        return "its user does not exist";
+    }
+    if (pw->pw_uid == 0) {
+        return "it would run as root; name another user= (daemon processes "
+               "never run as root)";
+    }
+    if (geteuid() != 0 && pw->pw_uid != geteuid()) {
+        return apr_psprintf(p, "user=%s needs Apache to start as root",
+                            pw->pw_name);
+    }
+    g->uid = pw->pw_uid;
+    g->user_name = apr_pstrdup(p, pw->pw_name);
+    if (!g->home) {
+        g->home = apr_pstrdup(p, pw->pw_dir);
+    }
+    if (g->group_name) {
+        gr = getgrnam(g->group_name);
+        if (!gr && apr_isdigit(*g->group_name)) {
+            gr = getgrgid((gid_t)atol(g->group_name));
+        }
+        if (!gr) {
+            return "its group does not exist";
+        }
+        g->gid = gr->gr_gid;
+    }
+    else {
+        g->gid =
+            g->user || geteuid() != 0 ? pw->pw_gid : ap_unixd_config.group_id;
+    }
+    return NULL;
+}
+
+int sg_daemon_check(apr_pool_t *p, server_rec *s)
+{
+    sg_group *g = (sg_group *)groups->elts;
+    const char *err;
+    int i;
+
+    if (!groups->nelts) {
+        return OK;
+    }
+    daemon_library = sg_global.daemon_library ? sg_global.daemon_library
+                                              : default_daemon_library(p);
+    if ((err = sg_library_check_file(p, daemon_library))) {
+        sg_log_s(APLOG_CRIT, 0, s, SG_LOGNO(00401),
+                 "daemon mode needs libSwiftGateDaemon.so: %s (install it "
+                 "beside mod_swiftgate.so or name it with "
+                 "SwiftGateDaemonLibrary)",
+                 err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    for (i = 0; i < groups->nelts; i++) {
+        if ((err = resolve_identity(p, &g[i]))
+            || (geteuid() == 0
+                && (err = sg_library_check_access(p, daemon_library, g[i].uid,
+                                                  g[i].gid)))) {
+            sg_log_s(APLOG_CRIT, 0, s, SG_LOGNO(00402),
+                     "SwiftGateDaemonProcess %s (%s:%d): %s", g[i].name,
+                     g[i].config_file, g[i].config_line, err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}
+
+/* ---- in a daemon process ---- */
+
+static int control_write_fd = -1;
+
+static void on_stop(int sig)
+{
+    char c = SWIFTGATE_DAEMON_STOP;
+
+    if (write(control_write_fd, &c, 1) < 0) {
+        /* Nothing to do in a signal handler. */
+    }
+}
+
+static void on_drain(int sig)
+{
+    char c = SWIFTGATE_DAEMON_DRAIN;
+
+    if (write(control_write_fd, &c, 1) < 0) {
+        /* Nothing to do in a signal handler. */
+    }
+}
+
+static void set_signals(void)
+{
+    static const int stop[] = {SIGTERM, SIGINT, SIGHUP, 0};
+    static const int dflt[] = {SIGWINCH, SIGCHLD, SIGUSR2, SIGALRM, 0};
+    struct sigaction sa;
+    sigset_t none;
+    int i;
+
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sa.sa_handler = on_stop;
+    for (i = 0; stop[i]; i++) {
+        sigaction(stop[i], &sa, NULL);
+    }
+    sa.sa_handler = on_drain;
+    sigaction(SIGUSR1, &sa, NULL);
+    sa.sa_handler = SIG_DFL;
+    for (i = 0; dflt[i]; i++) {
+        sigaction(dflt[i], &sa, NULL);
+    }
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Shows name in ps: over the argument memory, and as the thread name. */
+static void set_display_name(process_rec *process, const char *name)
+{
+    char *start = (char *)process->argv[0];
+    char *end = start;
+    int i;
+
+    for (i = 0; i < process->argc; i++) {
+        if (process->argv[i] != end) {
+            break; /* not one contiguous block: stop there */
+        }
+        end = (char *)process->argv[i] + strlen(process->argv[i]) + 1;
+    }
+    if (end > start + 1) {
+        apr_size_t room = (apr_size_t)(end - start) - 1;
+        apr_size_t len = strlen(name) < room ? strlen(name) : room;
+
+        memcpy(start, name, len);
+        memset(start + len, 0, (apr_size_t)(end - start) - len);
+    }
+    prctl(PR_SET_NAME, name, 0, 0, 0);
+}
+
+static void daemon_log(void *ctx, int32_t level, const char *msg, uint64_t len)
+{
+    if (level < APLOG_EMERG || level > APLOG_DEBUG) {
+        level = APLOG_ERR;
+    }
+    sg_log_s(level, 0, (server_rec *)ctx, "", "%.*s", (int)len, msg);
+}
+
+/* The libraries requests may name, and the applications to start first. */
+static void daemon_apps(apr_pool_t *p, sg_group *g, const char ***libraries,
+                        const char ***preload)
+{
+    apr_array_header_t *libs = apr_array_make(p, 4, sizeof(char *));
+    apr_array_header_t *pre = apr_array_make(p, 4, sizeof(char *));
+    server_rec *s;
+    int i, j;
+
+    for (s = main_server; s; s = s->next) {
+        sg_server_conf *conf =
+            ap_get_module_config(s->module_config, &swiftgate_module);
+        const sg_alias *a = (const sg_alias *)conf->aliases->elts;
+
+        for (i = 0; i < conf->aliases->nelts; i++) {
+            const char **known = (const char **)libs->elts;
+            int seen = 0;
+
+            for (j = 0; j < libs->nelts && !seen; j++) {
+                seen = !strcmp(known[j], a[i].library);
+            }
+            if (!seen) {
+                *(const char **)apr_array_push(libs) = a[i].library;
+            }
+            if (a[i].process_group && !strcmp(a[i].process_group, g->name)) {
+                *(const char **)apr_array_push(pre) = apr_pstrcat(
+                    p, a[i].library, "\n", sg_effective_callable(&a[i], NULL),
+                    "\n", sg_effective_app_group(&a[i], NULL), NULL);
+            }
+        }
+    }
+    *(const char **)apr_array_push(libs) = NULL;
+    *(const char **)apr_array_push(pre) = NULL;
+    *libraries = (const char **)libs->elts;
+    *preload = (const char **)pre->elts;
+}
+
+static apr_uint64_t ms(apr_interval_time_t t)
+{
+    return (apr_uint64_t)apr_time_as_msec(t);
+}
+
+/* Runs in the forked process; never returns. */
+static void daemon_main(sg_daemon *d, apr_interval_time_t delay)
+{
+    sg_group *g = d->group;
+    server_rec *s = main_server;
+    sg_group *all = (sg_group *)groups->elts;
+    swiftgate_daemon_config config;
+    swiftgate_host host;
+    swiftgate_daemon_main_fn serve;
+    const char **libraries, **preload;
+    struct pollfd pfd;
+    void *handle;
+    int control[2], i;
+
+    set_signals();
+    if (pipe(control) != 0) {
+        _exit(SWIFTGATE_DAEMON_EXIT_FAILED);
+    }
+    control_write_fd = control[1];
+    fcntl(control[0], F_SETFD, FD_CLOEXEC);
+    fcntl(control[1], F_SETFD, FD_CLOEXEC);
+
+    /* Apache's listeners and the other groups' sockets are not ours. */
+    ap_close_listeners();
+    for (i = 0; i < groups->nelts; i++) {
+        if (&all[i] != g && all[i].listen_fd >= 0) {
+            close(all[i].listen_fd);
+        }
+    }
+
+    unsetenv("SWIFTGATE_SETTINGS");
+    if (g->settings) {
+        setenv("SWIFTGATE_SETTINGS", g->settings, 1);
+    }
+    for (i = 0; i < g->env->nelts; i++) {
+        const char *kv = ((const char **)g->env->elts)[i];
+        const char *eq = strchr(kv, '=');
+
+        setenv(apr_pstrmemdup(cycle_pool, kv, eq - kv), eq + 1, 1);
+    }
+    setenv("HOME", g->home, 1);
+    setenv("USER", g->user_name, 1);
+    setenv("LOGNAME", g->user_name, 1);
+
+    /* Privileges go before any application code loads; any failure ends
+     * the process rather than let it go on as Apache's user. */
+    if (geteuid() == 0) {
+        if (setgid(g->gid) != 0 || initgroups(g->user_name, g->gid) != 0
+            || setuid(g->uid) != 0 || getuid() != g->uid || geteuid() != g->uid
+            || getegid() != g->gid) {
+            sg_log_s(APLOG_ALERT, errno, s, SG_LOGNO(00403),
+                     "daemon group '%s': cannot switch to user %s (uid %ld, "
+                     "gid %ld); this process ends",
+                     g->name, g->user_name, (long)g->uid, (long)g->gid);
+            _exit(SWIFTGATE_DAEMON_EXIT_FAILED);
+        }
+    }
+    prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+    if (getppid() != parent_pid) {
+        _exit(SWIFTGATE_DAEMON_EXIT_OK);
+    }
+    if (g->umask >= 0) {
+        umask((mode_t)g->umask);
+    }
+    if (chdir(g->home) != 0) {
+        sg_log_s(APLOG_WARNING, errno, s, SG_LOGNO(00404),
+                 "daemon group '%s': cannot enter home directory %s", g->name,
+                 g->home);
+        if (chdir("/") != 0) {
+            _exit(SWIFTGATE_DAEMON_EXIT_FAILED);
+        }
+    }
+    set_display_name(s->process, g->display_name);
+
+    if (delay > 0) {
+        /* Back-off after failures; a stop request ends the wait. */
+        pfd.fd = control[0];
+        pfd.events = POLLIN;
+        if (poll(&pfd, 1, (int)apr_time_as_msec(delay)) > 0) {
+            _exit(SWIFTGATE_DAEMON_EXIT_OK);
+        }
+    }
+
+    handle = dlopen(daemon_library, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    serve = handle ? (swiftgate_daemon_main_fn)dlsym(handle,
+                                                     SWIFTGATE_SYM_DAEMON_MAIN)
+                   : NULL;
+    if (!serve) {
+        sg_log_s(APLOG_CRIT, 0, s, SG_LOGNO(00405),
+                 "daemon group '%s': cannot load %s: %s", g->name,
+                 daemon_library, dlerror());
+        _exit(SWIFTGATE_DAEMON_EXIT_FAILED);
+    }
+
+    daemon_apps(cycle_pool, g, &libraries, &preload);
+    memset(&host, 0, sizeof(host));
+    host.abi_version = SWIFTGATE_ABI_VERSION;
+    host.struct_size = sizeof(host);
+    host.ctx = s;
+    host.log = daemon_log;
+
+    memset(&config, 0, sizeof(config));
+    config.struct_size = sizeof(config);
+    config.listen_fd = g->listen_fd;
+    config.control_fd = control[0];
+    config.threads = (uint32_t)g->threads;
+    config.maximum_requests = (uint64_t)g->maximum_requests;
+    config.restart_interval_ms = ms(g->restart_interval);
+    config.inactivity_timeout_ms = ms(g->inactivity_timeout);
+    config.request_timeout_ms = ms(g->request_timeout);
+    config.queue_timeout_ms = ms(g->queue_timeout);
+    config.socket_timeout_ms =
+        ms(g->socket_timeout ? g->socket_timeout : s->timeout);
+    config.startup_timeout_ms = ms(g->startup_timeout);
+    config.graceful_timeout_ms = ms(g->graceful_timeout);
+    config.shutdown_timeout_ms = ms(g->shutdown_timeout);
+    config.process_group = g->name;
+    config.libraries = libraries;
+    config.preload = preload;
+    config.check_libraries = (uint32_t)g->reload_on_change;
+    config.host = &host;
+    _exit(serve(&config));
+}
+
+/* ---- in the parent ---- */
+
+static void spawn(sg_daemon *d, apr_interval_time_t delay);
+
+static void daemon_event(int reason, void *data, int status)
+{
+    sg_daemon *d = data;
+    sg_group *g = d->group;
+    apr_interval_time_t delay = 0;
+    int failed, fast;
+
+    if (reason != APR_OC_REASON_DEATH && reason != APR_OC_REASON_LOST) {
+        return;
+    }
+    apr_proc_other_child_unregister(d);
+    if (getpid() != parent_pid) {
+        return;
+    }
+    /* A request-timeout exit is a deliberate restart, not a failure. */
+    failed = reason == APR_OC_REASON_LOST
+             || (status != SWIFTGATE_DAEMON_EXIT_OK
+                 && status != SWIFTGATE_DAEMON_EXIT_TIMEOUT);
+    fast = apr_time_now() - d->started < SG_DEFAULT_FAST_DEATH;
+    d->failures = failed && fast ? d->failures + 1 : 0;
+    if (d->failures > 0) {
+        delay = apr_time_from_sec(1) << (d->failures - 1);
+        if (delay > SG_DEFAULT_MAX_BACKOFF || d->failures > 16) {
+            delay = SG_DEFAULT_MAX_BACKOFF;
+        }
+    }
+    sg_log_s(failed ? APLOG_ERR : APLOG_INFO, 0, main_server, SG_LOGNO(00406),
+             "daemon group '%s': process %" APR_PID_T_FMT " ended "
+             "(status %d); starting another%s%s",
+             g->name, d->proc.pid, status, delay ? " in " : "",
+             delay
+                 ? apr_psprintf(cycle_pool, "%ld s", (long)apr_time_sec(delay))
+                 : "");
+    d->proc.pid = 0;
+    spawn(d, delay);
+}
+
+static void spawn(sg_daemon *d, apr_interval_time_t delay)
+{
+    apr_status_t rv;
+
+    d->started = apr_time_now() + delay;
+    rv = apr_proc_fork(&d->proc, cycle_pool);
+    if (rv == APR_INCHILD) {
+        daemon_main(d, delay);
+    }
+    if (rv != APR_INPARENT) {
+        sg_log_s(APLOG_CRIT, rv, main_server, SG_LOGNO(00407),
+                 "daemon group '%s': cannot fork", d->group->name);
+        d->proc.pid = 0;
+        return;
+    }
+    apr_proc_other_child_register(&d->proc, daemon_event, d, NULL, cycle_pool);
+}
+
+static apr_status_t make_socket(apr_pool_t *p, sg_group *g)
+{
+    struct sockaddr_un sa;
+    mode_t old;
+    int fd, rc;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    if (strlen(g->socket_path) >= sizeof(sa.sun_path)) {
+        return APR_ENAMETOOLONG;
+    }
+    strcpy(sa.sun_path, g->socket_path);
+    unlink(g->socket_path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return errno;
+    }
+    /* Only the owner may connect: Apache's User, whose children forward
+     * requests. The daemons inherit the listening socket itself. */
+    old = umask(0077);
+    rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+    umask(old);
+    if (rc != 0
+        || (geteuid() == 0
+            && chown(g->socket_path, ap_unixd_config.user_id, -1))
+        || listen(fd, g->listen_backlog) != 0) {
+        rc = errno;
+        close(fd);
+        return rc;
+    }
+    g->listen_fd = fd;
+    return APR_SUCCESS;
+}
+
+static int generation_alive(unsigned generation, const char *path)
+{
+    int i;
+
+    for (i = 0; i < SG_MAX_DRAINING; i++) {
+        sg_draining *e = &persist->draining[i];
+        if (e->pid > 0 && e->generation == generation
+            && !strcmp(e->socket_path, path)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A draining daemon of an earlier generation ended. */
+static void drained_event(int reason, void *data, int status)
+{
+    sg_draining *e = data;
+
+    if (reason != APR_OC_REASON_DEATH && reason != APR_OC_REASON_LOST) {
+        return;
+    }
+    apr_proc_other_child_unregister(data);
+    e->pid = 0;
+    if (!generation_alive(e->generation, e->socket_path)) {
+        unlink(e->socket_path);
+    }
+}
+
+/* Takes over the draining daemons of earlier generations, so that they are
+ * reaped by this generation's code. */
+static void adopt_draining(apr_pool_t *pconf)
+{
+    int i;
+
+    for (i = 0; i < SG_MAX_DRAINING; i++) {
+        sg_draining *e = &persist->draining[i];
+        apr_proc_t *proc;
+
+        if (e->pid <= 0) {
+            continue;
+        }
+        if (kill(e->pid, 0) != 0 && errno == ESRCH) {
+            e->pid = 0;
+            if (!generation_alive(e->generation, e->socket_path)) {
+                unlink(e->socket_path);
+            }
+            continue;
+        }
+        proc = apr_pcalloc(pconf, sizeof(*proc));
+        proc->pid = e->pid;
+        apr_proc_other_child_register(proc, drained_event, e, NULL, pconf);
+    }
+}
+
+static void remember_draining(pid_t pid, const char *path)
+{
+    int i;
+
+    for (i = 0; i < SG_MAX_DRAINING; i++) {
+        sg_draining *e = &persist->draining[i];
+        if (e->pid <= 0) {
+            e->pid = pid;
+            e->generation = persist->generation;
+            apr_cpystrn(e->socket_path, path, sizeof(e->socket_path));
+            return;
+        }
+    }
+}
+
+/* Stop: every daemon, this generation's and draining ones, gets SIGTERM and
+ * the longest shutdown-timeout to exit, then SIGKILL. */
+static void stop_all(void)
+{
+    sg_group *g = (sg_group *)groups->elts;
+    apr_interval_time_t wait = 0;
+    apr_time_t deadline;
+    int i, j, left;
+
+    for (i = 0; i < groups->nelts; i++) {
+        wait = g[i].shutdown_timeout > wait ? g[i].shutdown_timeout : wait;
+        for (j = 0; j < g[i].processes; j++) {
+            if (g[i].daemons[j].proc.pid > 0) {
+                kill(g[i].daemons[j].proc.pid, SIGTERM);
+            }
+        }
+    }
+    for (i = 0; i < SG_MAX_DRAINING; i++) {
+        if (persist->draining[i].pid > 0) {
+            kill(persist->draining[i].pid, SIGTERM);
+        }
+    }
+    deadline = apr_time_now() + wait + apr_time_from_sec(1);
+    do {
+        left = 0;
+        for (i = 0; i < groups->nelts; i++) {
+            for (j = 0; j < g[i].processes; j++) {
+                pid_t pid = g[i].daemons[j].proc.pid;
+                if (pid > 0 && waitpid(pid, NULL, WNOHANG) == 0) {
+                    left++;
+                }
+                else {
+                    g[i].daemons[j].proc.pid = 0;
+                }
+            }
+        }
+        for (i = 0; i < SG_MAX_DRAINING; i++) {
+            pid_t pid = persist->draining[i].pid;
+            if (pid > 0 && waitpid(pid, NULL, WNOHANG) == 0) {
+                left++;
+            }
+            else if (pid > 0) {
+                unlink(persist->draining[i].socket_path);
+                persist->draining[i].pid = 0;
+            }
+        }
+        if (left) {
+            apr_sleep(apr_time_from_msec(50));
+        }
+    } while (left && apr_time_now() < deadline);
+    for (i = 0; i < groups->nelts; i++) {
+        for (j = 0; j < g[i].processes; j++) {
+            if (g[i].daemons[j].proc.pid > 0) {
+                sg_log_s(APLOG_WARNING, 0, main_server, SG_LOGNO(00408),
+                         "daemon group '%s': process %" APR_PID_T_FMT
+                         " did not stop within shutdown-timeout; killed",
+                         g[i].name, g[i].daemons[j].proc.pid);
+                kill(g[i].daemons[j].proc.pid, SIGKILL);
+                waitpid(g[i].daemons[j].proc.pid, NULL, 0);
+            }
+        }
+        unlink(g[i].socket_path);
+    }
+    for (i = 0; i < SG_MAX_DRAINING; i++) {
+        if (persist->draining[i].pid > 0) {
+            kill(persist->draining[i].pid, SIGKILL);
+            waitpid(persist->draining[i].pid, NULL, 0);
+            unlink(persist->draining[i].socket_path);
+            persist->draining[i].pid = 0;
+        }
+    }
+}
+
+/* The end of a configuration cycle: a graceful restart lets this
+ * generation's daemons drain; a stop stops them. */
+static apr_status_t end_generation(void *data)
+{
+    sg_group *g = (sg_group *)groups->elts;
+    int i, j;
+
+    if (getpid() != parent_pid) {
+        return APR_SUCCESS;
+    }
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_DESTROY_CONFIG) {
+        stop_all();
+        return APR_SUCCESS;
+    }
+    for (i = 0; i < groups->nelts; i++) {
+        for (j = 0; j < g[i].processes; j++) {
+            pid_t pid = g[i].daemons[j].proc.pid;
+            if (pid > 0) {
+                kill(pid, SIGUSR1);
+                remember_draining(pid, g[i].socket_path);
+            }
+        }
+        if (g[i].listen_fd >= 0) {
+            close(g[i].listen_fd);
+            g[i].listen_fd = -1;
+        }
+    }
+    return APR_SUCCESS;
+}
+
+int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s)
+{
+    sg_group *g = (sg_group *)groups->elts;
+    void *data = NULL;
+    const char *prefix;
+    apr_status_t rv;
+    int i, j;
+
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK; /* the trial pass before Apache detaches */
+    }
+    apr_pool_userdata_get(&data, "swiftgate-daemons", s->process->pool);
+    if (!data) {
+        data = apr_pcalloc(s->process->pool, sizeof(sg_persist));
+        apr_pool_userdata_set(data, "swiftgate-daemons", apr_pool_cleanup_null,
+                              s->process->pool);
+    }
+    persist = data;
+    persist->generation++;
+    parent_pid = getpid();
+    cycle_pool = pconf;
+    main_server = s;
+    adopt_draining(pconf);
+    if (!groups->nelts) {
+        return OK;
+    }
+    prefix = sg_global.socket_prefix
+                 ? sg_global.socket_prefix
+                 : ap_runtime_dir_relative(pconf, "swiftgate");
+    for (i = 0; i < groups->nelts; i++) {
+        g[i].socket_path =
+            apr_psprintf(pconf, "%s.%" APR_PID_T_FMT ".%u.%d.sock", prefix,
+                         getpid(), persist->generation, i);
+        if ((rv = make_socket(pconf, &g[i])) != APR_SUCCESS) {
+            sg_log_s(APLOG_CRIT, rv, s, SG_LOGNO(00409),
+                     "daemon group '%s': cannot listen on %s", g[i].name,
+                     g[i].socket_path);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    apr_pool_cleanup_register(pconf, NULL, end_generation,
+                              apr_pool_cleanup_null);
+    for (i = 0; i < groups->nelts; i++) {
+        g[i].daemons = apr_pcalloc(pconf, sizeof(sg_daemon) * g[i].processes);
+        for (j = 0; j < g[i].processes; j++) {
+            g[i].daemons[j].group = &g[i];
+            g[i].daemons[j].slot = j;
+            spawn(&g[i].daemons[j], 0);
+        }
+        sg_log_s(APLOG_INFO, 0, s, SG_LOGNO(00410),
+                 "daemon group '%s': %d process(es) of %d thread(s) as user "
+                 "%s on %s",
+                 g[i].name, g[i].processes, g[i].threads, g[i].user_name,
+                 g[i].socket_path);
+    }
+    return OK;
+}

@@ -1,0 +1,505 @@
+/*
+ * sg_fcgi.c -- daemon mode on the Apache side. The request's environ goes to
+ * the group's socket as FastCGI PARAMS, the client's body as STDIN while the
+ * daemon's STDOUT streams back (both at once, so a daemon echoing a large
+ * body never waits on us), and the CGI-style response head is read with
+ * httpd's own script header scanner.
+ */
+#include "sg_fcgi.h"
+#include "sg_cgi.h"
+#include "sg_log.h"
+#include "sg_response.h"
+
+#include "apr_strings.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_script.h"
+
+#include "swiftgate.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* The largest response head accepted from a daemon: as much as httpd lets a
+ * client send in request fields by default, so nothing legitimate is cut. */
+#define SG_DEFAULT_MAX_HEAD (64 * 1024)
+/* How long to wait between attempts to reach a daemon that is not
+ * listening yet (starting or restarting): short, against connect-timeout. */
+#define SG_DEFAULT_CONNECT_RETRY apr_time_from_msec(25)
+/* Client body bytes read per STDIN record: FastCGI's largest record. */
+#define SG_FCGI_CHUNK SWIFTGATE_FCGI_MAX_CONTENT
+/* Room for one whole record (header, content, padding) and then some. */
+#define SG_FCGI_READ_BUFFER (128 * 1024)
+
+typedef struct sg_fcgi {
+    request_rec *r;
+    sg_group *g;
+    int fd;
+    apr_time_t started;
+    /* To the daemon. */
+    char *pending;
+    apr_size_t pending_len, pending_off, pending_cap;
+    apr_bucket_brigade *in;
+    int body_sent;
+    int read_status;
+    /* From the daemon. */
+    char *rbuf;
+    apr_size_t rlen;
+    char *head;
+    apr_size_t head_len;
+    int head_done;
+    int ended;
+    int app_status;
+    int error_status; /* the daemon answered with its own error */
+    sg_out out;
+} sg_fcgi;
+
+/* ---- encoding ---- */
+
+static void need(sg_fcgi *f, apr_size_t more)
+{
+    apr_size_t live = f->pending_len - f->pending_off;
+
+    if (f->pending_off > 0) {
+        memmove(f->pending, f->pending + f->pending_off, live);
+        f->pending_len = live;
+        f->pending_off = 0;
+    }
+    if (f->pending_len + more > f->pending_cap) {
+        apr_size_t cap = (f->pending_len + more) * 2;
+        char *grown = apr_palloc(f->r->pool, cap);
+
+        memcpy(grown, f->pending, f->pending_len);
+        f->pending = grown;
+        f->pending_cap = cap;
+    }
+}
+
+static void put_record(sg_fcgi *f, int type, const char *content,
+                       apr_size_t len)
+{
+    unsigned char *h;
+
+    need(f, SWIFTGATE_FCGI_HEADER_LEN + len);
+    h = (unsigned char *)f->pending + f->pending_len;
+    h[0] = SWIFTGATE_FCGI_VERSION;
+    h[1] = (unsigned char)type;
+    h[2] = 0;
+    h[3] = 1; /* request id */
+    h[4] = (unsigned char)(len >> 8);
+    h[5] = (unsigned char)(len & 0xff);
+    h[6] = 0;
+    h[7] = 0;
+    if (len) {
+        memcpy(h + SWIFTGATE_FCGI_HEADER_LEN, content, len);
+    }
+    f->pending_len += SWIFTGATE_FCGI_HEADER_LEN + len;
+}
+
+static apr_size_t put_length(unsigned char *p, apr_size_t n)
+{
+    if (n < 128) {
+        p[0] = (unsigned char)n;
+        return 1;
+    }
+    p[0] = (unsigned char)((n >> 24) | 0x80);
+    p[1] = (unsigned char)(n >> 16);
+    p[2] = (unsigned char)(n >> 8);
+    p[3] = (unsigned char)n;
+    return 4;
+}
+
+/* BEGIN_REQUEST and the PARAMS stream, split into records. */
+static void put_params(sg_fcgi *f, const sg_pairs *env)
+{
+    apr_size_t total = 0, i, off = 0;
+    unsigned char *stream, *p;
+    unsigned char begin[8] = {0, SWIFTGATE_FCGI_RESPONDER, 0, 0, 0, 0, 0, 0};
+
+    for (i = 0; i < env->count; i++) {
+        total += 8 + env->items[i].name_len + env->items[i].value_len;
+    }
+    stream = p = apr_palloc(f->r->pool, total + 1);
+    for (i = 0; i < env->count; i++) {
+        const swiftgate_pair *e = &env->items[i];
+
+        p += put_length(p, e->name_len);
+        p += put_length(p, e->value_len);
+        memcpy(p, e->name, e->name_len);
+        p += e->name_len;
+        memcpy(p, e->value, e->value_len);
+        p += e->value_len;
+    }
+    total = (apr_size_t)(p - stream);
+    put_record(f, SWIFTGATE_FCGI_BEGIN_REQUEST, (char *)begin, sizeof(begin));
+    while (off < total) {
+        apr_size_t n = total - off;
+
+        n = n > SWIFTGATE_FCGI_MAX_CONTENT ? SWIFTGATE_FCGI_MAX_CONTENT : n;
+        put_record(f, SWIFTGATE_FCGI_PARAMS, (char *)stream + off, n);
+        off += n;
+    }
+    put_record(f, SWIFTGATE_FCGI_PARAMS, NULL, 0);
+}
+
+/* ---- connecting ---- */
+
+static int connect_daemon(sg_fcgi *f)
+{
+    struct sockaddr_un sa;
+    apr_time_t deadline = apr_time_now() + f->g->connect_timeout;
+    int fd, err;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    apr_cpystrn(sa.sun_path, f->g->socket_path, sizeof(sa.sun_path));
+    for (;;) {
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0) {
+            err = errno;
+            break;
+        }
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+            f->fd = fd;
+            return OK;
+        }
+        err = errno;
+        close(fd);
+        /* Refused or missing: no daemon yet; EAGAIN: its backlog is full. */
+        if ((err != ECONNREFUSED && err != ENOENT && err != EAGAIN)
+            || apr_time_now() >= deadline) {
+            break;
+        }
+        apr_sleep(SG_DEFAULT_CONNECT_RETRY);
+    }
+    sg_log_r(APLOG_ERR, err, f->r, SG_LOGNO(00501),
+             "daemon group '%s' did not accept a connection on %s within "
+             "connect-timeout (%ld s)",
+             f->g->name, f->g->socket_path,
+             (long)apr_time_sec(f->g->connect_timeout));
+    return HTTP_SERVICE_UNAVAILABLE;
+}
+
+/* ---- the exchange ---- */
+
+/* Reads the next piece of the client's body into a STDIN record. */
+static int send_body_chunk(sg_fcgi *f)
+{
+    apr_status_t rv;
+    char buf[SG_FCGI_CHUNK];
+    apr_size_t len = sizeof(buf);
+    int eos = 0;
+
+    rv = ap_get_brigade(f->r->input_filters, f->in, AP_MODE_READBYTES,
+                        APR_BLOCK_READ, sizeof(buf));
+    if (rv != APR_SUCCESS) {
+        f->read_status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+        sg_log_r(APLOG_INFO, rv, f->r, SG_LOGNO(00502),
+                 "reading the request body failed (status %d)", f->read_status);
+        return SWIFTGATE_ERR_READ;
+    }
+    eos =
+        !APR_BRIGADE_EMPTY(f->in) && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(f->in));
+    rv = apr_brigade_flatten(f->in, buf, &len);
+    apr_brigade_cleanup(f->in);
+    if (rv != APR_SUCCESS) {
+        f->read_status = HTTP_BAD_REQUEST;
+        return SWIFTGATE_ERR_READ;
+    }
+    if (len > 0) {
+        put_record(f, SWIFTGATE_FCGI_STDIN, buf, len);
+    }
+    if (eos) {
+        put_record(f, SWIFTGATE_FCGI_STDIN, NULL, 0);
+        f->body_sent = 1;
+    }
+    return SWIFTGATE_OK;
+}
+
+/* The head is complete: let httpd's scanner read it. */
+static int take_head(sg_fcgi *f, apr_size_t head_end)
+{
+    request_rec *r = f->r;
+    apr_bucket_brigade *bb =
+        apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    const char *error, *length;
+    char malformed[MAX_STRING_LEN];
+    int rc;
+
+    APR_BRIGADE_INSERT_TAIL(
+        bb, apr_bucket_transient_create(f->head, head_end,
+                                        r->connection->bucket_alloc));
+    malformed[0] = '\0';
+    rc = ap_scan_script_header_err_brigade_ex(r, bb, malformed,
+                                              APLOG_MODULE_INDEX);
+    apr_brigade_destroy(bb);
+    if (rc != OK) {
+        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00503),
+                 "daemon group '%s' sent a malformed response head (%s)",
+                 f->g->name, malformed);
+        return HTTP_BAD_GATEWAY;
+    }
+    if ((error = apr_table_get(r->headers_out, SWIFTGATE_ERROR_FIELD))) {
+        f->error_status = atoi(error);
+        if (f->error_status < 400 || f->error_status > 599) {
+            f->error_status = HTTP_INTERNAL_SERVER_ERROR;
+        }
+        return f->error_status;
+    }
+    if ((length = apr_table_get(r->headers_out, "Content-Length"))) {
+        apr_table_unset(r->headers_out, "Content-Length");
+        if (sg_out_apply_field(&f->out, "Content-Length", length)
+            != SWIFTGATE_OK) {
+            return HTTP_BAD_GATEWAY;
+        }
+    }
+    sg_out_drop_hop_by_hop(&f->out);
+    f->head_done = 1;
+    return OK;
+}
+
+/* STDOUT content: head bytes until the blank line, then body. */
+static int take_stdout(sg_fcgi *f, const char *data, apr_size_t len, int flush)
+{
+    if (!f->head_done) {
+        apr_size_t take = len, i, start;
+        int rc;
+
+        if (f->head_len + take > SG_DEFAULT_MAX_HEAD) {
+            sg_log_r(APLOG_ERR, 0, f->r, SG_LOGNO(00504),
+                     "daemon group '%s' sent a response head over %d bytes",
+                     f->g->name, SG_DEFAULT_MAX_HEAD);
+            return HTTP_BAD_GATEWAY;
+        }
+        memcpy(f->head + f->head_len, data, take);
+        start = f->head_len > 3 ? f->head_len - 3 : 0;
+        f->head_len += take;
+        for (i = start; i + 1 < f->head_len; i++) {
+            if (f->head[i] == '\n'
+                && (f->head[i + 1] == '\n'
+                    || (f->head[i + 1] == '\r' && i + 2 < f->head_len
+                        && f->head[i + 2] == '\n'))) {
+                apr_size_t end = i + (f->head[i + 1] == '\n' ? 2 : 3);
+
+                if ((rc = take_head(f, end)) != OK) {
+                    return rc;
+                }
+                if (end < f->head_len) {
+                    sg_out_write(&f->out, f->head + end, f->head_len - end,
+                                 flush);
+                }
+                return OK;
+            }
+        }
+        return OK;
+    }
+    if (sg_out_write(&f->out, data, len, flush) == SWIFTGATE_ERR_LENGTH) {
+        return HTTP_BAD_GATEWAY;
+    }
+    return OK;
+}
+
+/* Parses the complete records in rbuf. */
+static int take_records(sg_fcgi *f, int flush)
+{
+    apr_size_t off = 0;
+    int rc = OK;
+
+    while (rc == OK && f->rlen - off >= SWIFTGATE_FCGI_HEADER_LEN) {
+        const unsigned char *h = (const unsigned char *)f->rbuf + off;
+        apr_size_t clen = ((apr_size_t)h[4] << 8) | h[5];
+        apr_size_t total = SWIFTGATE_FCGI_HEADER_LEN + clen + h[6];
+        const char *content = (const char *)h + SWIFTGATE_FCGI_HEADER_LEN;
+
+        if (h[0] != SWIFTGATE_FCGI_VERSION) {
+            sg_log_r(APLOG_ERR, 0, f->r, SG_LOGNO(00505),
+                     "daemon group '%s' broke the FastCGI protocol "
+                     "(version %d)",
+                     f->g->name, h[0]);
+            return HTTP_BAD_GATEWAY;
+        }
+        if (f->rlen - off < total) {
+            break;
+        }
+        switch (h[1]) {
+            case SWIFTGATE_FCGI_STDOUT:
+                rc = take_stdout(f, content, clen, flush);
+                break;
+            case SWIFTGATE_FCGI_STDERR:
+                if (clen) {
+                    sg_log_r(APLOG_WARNING, 0, f->r, SG_LOGNO(00506),
+                             "daemon group '%s': %.*s", f->g->name, (int)clen,
+                             content);
+                }
+                break;
+            case SWIFTGATE_FCGI_END_REQUEST:
+                if (clen >= 5) {
+                    const unsigned char *b = (const unsigned char *)content;
+                    f->app_status =
+                        (int)(((unsigned)b[0] << 24) | ((unsigned)b[1] << 16)
+                              | ((unsigned)b[2] << 8) | b[3]);
+                }
+                f->ended = 1;
+                break;
+            default:
+                break; /* nothing else concerns a responder client */
+        }
+        off += total;
+    }
+    memmove(f->rbuf, f->rbuf + off, f->rlen - off);
+    f->rlen -= off;
+    return rc;
+}
+
+static int readable_now(int fd)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+
+    return poll(&p, 1, 0) > 0;
+}
+
+/* Runs the exchange; OK when the daemon ended the request, else a status. */
+static int exchange(sg_fcgi *f)
+{
+    apr_interval_time_t socket_timeout =
+        f->g->socket_timeout ? f->g->socket_timeout : f->r->server->timeout;
+    int rc;
+
+    while (!f->ended) {
+        struct pollfd p;
+        apr_interval_time_t wait = socket_timeout;
+        int want_write = f->pending_off < f->pending_len || !f->body_sent;
+        int n;
+
+        if (!f->head_done && f->g->request_timeout) {
+            wait = f->started + f->g->request_timeout - apr_time_now();
+            wait = wait < 0 ? 0 : wait;
+        }
+        p.fd = f->fd;
+        p.events = POLLIN | (want_write ? POLLOUT : 0);
+        p.revents = 0;
+        n = poll(&p, 1, (int)apr_time_as_msec(wait) + 1);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n == 0) {
+            sg_log_r(APLOG_ERR, 0, f->r, SG_LOGNO(00507),
+                     "daemon group '%s' did not answer within %s (%ld s)",
+                     f->g->name,
+                     !f->head_done && f->g->request_timeout ? "request-timeout"
+                                                            : "socket-timeout",
+                     (long)apr_time_sec(wait));
+            return HTTP_GATEWAY_TIME_OUT;
+        }
+        if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+            ssize_t got =
+                read(f->fd, f->rbuf + f->rlen, SG_FCGI_READ_BUFFER - f->rlen);
+            if (got < 0 && (errno == EAGAIN || errno == EINTR)) {
+                continue;
+            }
+            if (got <= 0) {
+                sg_log_r(APLOG_ERR, got < 0 ? errno : 0, f->r, SG_LOGNO(00508),
+                         "daemon group '%s' closed the connection before "
+                         "the response ended",
+                         f->g->name);
+                return f->g->request_timeout
+                               && apr_time_now() - f->started
+                                      >= f->g->request_timeout
+                           ? HTTP_GATEWAY_TIME_OUT
+                           : HTTP_BAD_GATEWAY;
+            }
+            f->rlen += (apr_size_t)got;
+            if ((rc = take_records(f, !readable_now(f->fd))) != OK) {
+                return rc;
+            }
+            continue;
+        }
+        if (p.revents & POLLOUT) {
+            if (f->pending_off == f->pending_len) {
+                if (send_body_chunk(f) != SWIFTGATE_OK) {
+                    return f->read_status;
+                }
+                continue;
+            }
+            n = (int)write(f->fd, f->pending + f->pending_off,
+                           f->pending_len - f->pending_off);
+            if (n < 0 && errno != EAGAIN && errno != EINTR) {
+                sg_log_r(APLOG_ERR, errno, f->r, SG_LOGNO(00509),
+                         "daemon group '%s': writing the request failed",
+                         f->g->name);
+                return HTTP_BAD_GATEWAY;
+            }
+            f->pending_off += n > 0 ? (apr_size_t)n : 0;
+        }
+    }
+    if (!f->head_done) {
+        sg_log_r(APLOG_ERR, 0, f->r, SG_LOGNO(00510),
+                 "daemon group '%s' ended the request without a response "
+                 "head",
+                 f->g->name);
+        return HTTP_BAD_GATEWAY;
+    }
+    return f->app_status == 0 ? OK : HTTP_BAD_GATEWAY;
+}
+
+int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
+                   sg_group *g)
+{
+    sg_fcgi f;
+    sg_runinfo info;
+    sg_pairs env, extended;
+    int rc;
+
+    memset(&f, 0, sizeof(f));
+    f.r = r;
+    f.g = g;
+    f.fd = -1;
+    f.started = apr_time_now();
+    f.in = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    f.rbuf = apr_palloc(r->pool, SG_FCGI_READ_BUFFER);
+    f.head = apr_palloc(r->pool, SG_DEFAULT_MAX_HEAD);
+    sg_out_init(&f.out, r);
+
+    memset(&info, 0, sizeof(info));
+    info.process_group = g->name;
+    info.application_group = sg_effective_app_group(a, d);
+    info.callable = sg_effective_callable(a, d);
+    info.multithread = g->threads > 1;
+    info.multiprocess = g->processes > 1;
+    env = sg_cgi_environ(r, &info, d->pass_authorization == 1);
+    extended.items =
+        apr_palloc(r->pool, sizeof(swiftgate_pair) * (env.count + 1));
+    memcpy(extended.items, env.items, sizeof(swiftgate_pair) * env.count);
+    extended.count = env.count;
+    {
+        swiftgate_pair *p = &extended.items[extended.count++];
+        p->name = SWIFTGATE_PARAM_REQUEST_START;
+        p->name_len = strlen(p->name);
+        p->value = apr_psprintf(r->pool, "%" APR_TIME_T_FMT, r->request_time);
+        p->value_len = strlen(p->value);
+    }
+    put_params(&f, &extended);
+
+    if ((rc = connect_daemon(&f)) != OK) {
+        return rc;
+    }
+    rc = exchange(&f);
+    close(f.fd);
+    if (f.error_status) {
+        /* The daemon's own error answer: Apache's error document instead. */
+        apr_table_clear(r->headers_out);
+        r->content_type = NULL;
+        return f.error_status;
+    }
+    rc = sg_out_finish(&f.out, rc != OK,
+                       f.read_status ? f.read_status
+                       : rc != OK    ? rc
+                                     : HTTP_BAD_GATEWAY);
+    if (!f.body_sent && !f.read_status) {
+        ap_discard_request_body(r);
+    }
+    return rc;
+}
