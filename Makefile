@@ -44,8 +44,11 @@ $(MODULE): $(MODULE_SOURCES) $(MODULE_HEADERS)
 		|| { cat build.log; exit 1; }
 	cp $(MODULE_DIR)/.libs/mod_swiftgate.so $@
 
+# The example site, the daemon host and the command line.
 swift:
 	$(SWIFT) build -c $(CONFIG) --product ExampleSite
+	$(SWIFT) build -c $(CONFIG) --product SwiftGateDaemon
+	$(SWIFT) build -c $(CONFIG) --product swiftgate
 
 run: deps all
 	scripts/run-example $(MODULE) .build/$(CONFIG)
@@ -56,6 +59,8 @@ test: deps lint module
 	@$(PYTHON) -c "import pytest" 2>/dev/null || $(PYTHON) -m pip install -q pytest
 	$(SWIFT) build --product ExampleSite
 	$(SWIFT) build --product SwiftGateTestApp
+	$(SWIFT) build --product SwiftGateDaemon
+	$(SWIFT) build --product swiftgate
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	SWIFTGATE_MODULE=$(CURDIR)/$(MODULE) SWIFTGATE_LIBS=$(CURDIR)/.build/debug \
@@ -72,8 +77,10 @@ format:
 	$(SWIFT) format -i -r Sources Tests Package.swift
 	clang-format -i CModule/*.c CModule/*.h Sources/CSwiftGate/include/*.h
 
-install: module
+install: all
 	$(APXS) -i -n swiftgate $(MODULE)
+	install -m 755 .build/$(CONFIG)/libSwiftGateDaemon.so $(DESTDIR)$(shell $(APXS) -q LIBEXECDIR)/
+	install -m 755 .build/$(CONFIG)/swiftgate $(DESTDIR)/usr/local/bin/
 	install -d $(DESTDIR)/etc/apache2/mods-available
 	install -m 644 apache/swiftgate.load apache/swiftgate.conf $(DESTDIR)/etc/apache2/mods-available/
 	@echo "Installed. Enable with: a2enmod swiftgate && systemctl reload apache2"

@@ -56,6 +56,10 @@ class Apache:
         shutil.copy(MODULE, os.path.join(self.root, "mod_swiftgate.so"))
         for lib in ("libExampleSite.so", "libSwiftGateTestApp.so"):
             shutil.copy(os.path.join(LIBS, lib), self.site_dir)
+        # Daemon mode looks for libSwiftGateDaemon.so beside the module.
+        daemon = os.path.join(LIBS, "libSwiftGateDaemon.so")
+        if os.path.exists(daemon):
+            shutil.copy(daemon, self.root)
         self.build_fixture("raw_app.c", "libraw_app.so")
         self.build_fixture("abi_mismatch.c", "libabi_mismatch.so")
         user_group = ""
@@ -138,6 +142,37 @@ class Apache:
                 return True
             time.sleep(0.05)
         return False
+
+    def daemon_pids(self, group):
+        """Daemon processes of a group: children of the Apache parent that
+        show the group's display name."""
+        parent = self.pid()
+        found = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                with open("/proc/%s/cmdline" % entry, "rb") as f:
+                    cmdline = f.read()
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid == parent and cmdline.startswith(b"(swiftgate:%s)" % group.encode()):
+                found.append(int(entry))
+        return sorted(found)
+
+    def wait_for(self, predicate, timeout=10.0, interval=0.1):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(interval)
+        return predicate()
+
+    def graceful(self):
+        subprocess.run([APACHE, "-f", self.conf, "-k", "graceful"], check=True, timeout=30)
 
     def connection(self, timeout=30):
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
