@@ -251,26 +251,29 @@ static void set_signals(void)
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* Shows name in ps: over the argument memory, and as the thread name. */
+/* Shows name in ps: over the original argument area (argv[0] points at its
+ * start; its size is what /proc/self/cmdline holds, since httpd rebuilds
+ * the rest of its argv elsewhere), and as the thread name. */
 static void set_display_name(process_rec *process, const char *name)
 {
     char *start = (char *)process->argv[0];
-    char *end = start;
-    int i;
+    char buf[4096];
+    apr_size_t size = 0, len;
+    ssize_t n;
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
 
-    for (i = 0; i < process->argc; i++) {
-        if (process->argv[i] != end) {
-            break; /* not one contiguous block: stop there */
+    if (fd >= 0) {
+        while ((n = read(fd, buf, sizeof(buf))) > 0) {
+            size += (apr_size_t)n;
         }
-        end = (char *)process->argv[i] + strlen(process->argv[i]) + 1;
+        close(fd);
     }
-    if (end > start + 1) {
-        apr_size_t room = (apr_size_t)(end - start) - 1;
-        apr_size_t len = strlen(name) < room ? strlen(name) : room;
-
-        memcpy(start, name, len);
-        memset(start + len, 0, (apr_size_t)(end - start) - len);
+    if (size < strlen(start) + 1) {
+        size = strlen(start) + 1;
     }
+    len = strlen(name) < size - 1 ? strlen(name) : size - 1;
+    memcpy(start, name, len);
+    memset(start + len, 0, size - len);
     prctl(PR_SET_NAME, name, 0, 0, 0);
 }
 
@@ -529,7 +532,7 @@ static apr_status_t make_socket(apr_pool_t *p, sg_group *g)
     old = umask(0077);
     rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
     umask(old);
-    if (rc != 0
+    if (rc != 0 || chmod(g->socket_path, 0600) != 0
         || (geteuid() == 0
             && chown(g->socket_path, ap_unixd_config.user_id, -1))
         || listen(fd, g->listen_backlog) != 0) {

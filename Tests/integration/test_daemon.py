@@ -1,0 +1,399 @@
+"""Daemon mode against a real Apache: groups, supervision, timeouts,
+recycling, graceful restarts, reloads."""
+
+import concurrent.futures
+import json
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import time
+
+import pytest
+
+from apache import APACHE, LIBS, Apache
+
+IS_ROOT = os.geteuid() == 0
+
+SITE = """
+SwiftGateDaemonProcess site1 processes=2 threads=4 settings={root}/one.json
+SwiftGateDaemonProcess site2 threads=4 settings={root}/two.json env=GREETING=hello
+SwiftGateDaemonProcess strict threads=1 request-timeout=2 queue-timeout=1
+SwiftGateDaemonProcess recycle processes=2 threads=4 maximum-requests=50
+SwiftGateDaemonProcess idle threads=2 inactivity-timeout=2
+SwiftGateDaemonProcess reload threads=2
+%(nobody)s
+
+SwiftGateScriptAlias /one {site}/libExampleSite.so process-group=site1
+SwiftGateScriptAlias /two {site}/libExampleSite.so process-group=site2
+SwiftGateScriptAlias /strict {site}/libSwiftGateTestApp.so process-group=strict
+SwiftGateScriptAlias /recycle {site}/libSwiftGateTestApp.so process-group=recycle
+SwiftGateScriptAlias /idle {site}/libSwiftGateTestApp.so process-group=idle
+SwiftGateScriptAlias /reload {site}/reload/app.so process-group=reload
+SwiftGateScriptAlias /app {site}/libSwiftGateTestApp.so
+SwiftGateScriptAlias /embedded {site}/libSwiftGateTestApp.so
+%(nobody_alias)s
+<Location /app>
+    SwiftGateProcessGroup site2
+</Location>
+<Directory {site}>
+    Require all granted
+</Directory>
+"""
+
+
+def settings(server, name, title):
+    path = os.path.join(server.root, name)
+    with open(path, "w") as f:
+        json.dump({"site": {"title": title},
+                   "database": {"path": os.path.join(server.root, "data", name + ".sqlite")}}, f)
+    os.chmod(path, 0o644)
+
+
+def make_server(mpm="event"):
+    nobody = "SwiftGateDaemonProcess lowly threads=1 user=nobody group=nogroup" if IS_ROOT else ""
+    nobody_alias = ("SwiftGateScriptAlias /lowly {site}/libSwiftGateTestApp.so process-group=lowly"
+                    if IS_ROOT else "")
+    server = Apache(SITE % {"nobody": nobody, "nobody_alias": nobody_alias}, mpm=mpm)
+    settings(server, "one.json", "Site One")
+    settings(server, "two.json", "Site Two")
+    os.makedirs(os.path.join(server.site_dir, "reload"))
+    shutil.copy(os.path.join(server.site_dir, "libSwiftGateTestApp.so"),
+                os.path.join(server.site_dir, "reload", "app.so"))
+    subprocess.run(["chmod", "-R", "a+rX", server.root], check=True)
+    return server.start()
+
+
+@pytest.fixture(scope="module")
+def apache():
+    server = make_server()
+    yield server
+    server.cleanup()
+
+
+def get(apache, path, **kw):
+    return apache.request("GET", path, **kw)
+
+
+def test_two_sites_each_see_their_own_settings(apache):
+    status, _, body = get(apache, "/one/")
+    assert status == 200 and b"Site One" in body
+    status, _, body = get(apache, "/two/")
+    assert status == 200 and b"Site Two" in body
+    one = json.loads(get(apache, "/one/env")[2])
+    two = json.loads(get(apache, "/two/env")[2])
+    assert one["swiftgate.process_group"] == "site1"
+    assert two["swiftgate.process_group"] == "site2"
+    assert one["SCRIPT_NAME"] == "/one" and one["PATH_INFO"] == "/env"
+    assert one["swiftgate.multiprocess"] == "1" and two["swiftgate.multiprocess"] == "0"
+
+
+def test_notes_work_in_a_daemon(apache):
+    status, headers, _ = apache.request("POST", "/one/notes", body="text=from+a+daemon",
+                                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 303
+    assert b"from a daemon" in get(apache, "/one/notes")[2]
+    assert b"from a daemon" not in get(apache, "/two/notes")[2]
+
+
+def test_process_group_from_a_location(apache):
+    info = json.loads(get(apache, "/app/info/x")[2])
+    assert info["scriptName"] == "/app" and info["pathInfo"] == "/info/x"
+    env = json.loads(get(apache, "/two/env")[2])
+    assert env["swiftgate.process_group"] == "site2"
+
+
+def test_embedded_and_daemon_side_by_side(apache):
+    assert get(apache, "/embedded/info")[0] == 200
+    assert get(apache, "/strict/info")[0] == 200
+
+
+def test_request_and_response_bodies_stream_through_the_daemon(apache):
+    data = os.urandom(3 * 1024 * 1024)
+    status, _, body = apache.request("POST", "/one/echo", body=data,
+                                     headers={"Content-Type": "application/octet-stream"})
+    assert status == 200 and body == data
+    status, headers, body = get(apache, "/one/stream?n=1000")
+    assert status == 200 and body.decode().splitlines() == ["chunk %d" % i for i in range(1000)]
+
+
+def test_errors_in_a_daemon(apache):
+    assert get(apache, "/app/fail")[0] == 500
+    assert apache.wait_for_log("boom: deliberate failure")
+    response = apache.raw(b"GET /app/fail-midstream HTTP/1.1\r\nHost: t\r\n\r\n")
+    head, _, body = response.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"partial body" in body
+    assert not body.endswith(b"0\r\n\r\n")
+    assert get(apache, "/app/wrong-length-bytes")[0] == 500
+    assert get(apache, "/app/info")[0] == 200
+
+
+def test_head_through_a_daemon(apache):
+    status, headers, body = apache.request("HEAD", "/one/")
+    assert status == 200 and body == b""
+    assert int(headers["content-length"]) == len(get(apache, "/one/")[2])
+
+
+def test_display_name_and_processes(apache):
+    assert len(apache.wait_for(lambda: apache.daemon_pids("site1"))) == 2
+    assert len(apache.daemon_pids("site2")) == 1
+
+
+def test_kill_9_a_daemon_and_another_serves_within_2s(apache):
+    before = apache.wait_for(lambda: apache.daemon_pids("site2"))
+    assert len(before) == 1
+    os.kill(before[0], 9)
+    started = time.monotonic()
+    status = 0
+    while time.monotonic() - started < 5:
+        try:
+            status = get(apache, "/two/")[0]
+        except OSError:
+            status = 0
+        if status == 200:
+            break
+        time.sleep(0.05)
+    elapsed = time.monotonic() - started
+    assert status == 200
+    assert elapsed < 2.0, "took %.2fs" % elapsed
+    after = apache.wait_for(lambda: apache.daemon_pids("site2"))
+    assert after and after[0] != before[0]
+
+
+def test_stuck_request_is_504_and_the_group_recovers(apache):
+    started = time.monotonic()
+    status = get(apache, "/strict/sleep?ms=20000")[0]
+    elapsed = time.monotonic() - started
+    assert status == 504
+    assert elapsed < 6
+    assert apache.wait_for_log("request-timeout")
+    ok = apache.wait_for(lambda: get(apache, "/strict/info")[0] == 200, timeout=10)
+    assert ok
+
+
+def test_queue_timeout_answers_503(apache):
+    # threads=1: the second request waits behind the first past queue-timeout.
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        slow = pool.submit(get, apache, "/strict/sleep?ms=1800")
+        time.sleep(0.3)
+        queued = pool.submit(get, apache, "/strict/info")
+        assert queued.result()[0] == 503
+        assert slow.result()[0] == 200
+    assert apache.wait_for_log("queue-timeout")
+
+
+def test_maximum_requests_recycles_without_failures(apache):
+    def one(i):
+        try:
+            return get(apache, "/recycle/info")[0]
+        except OSError as e:
+            return str(e)
+
+    before = set(apache.daemon_pids("recycle"))
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(one, range(500)))
+    failed = [r for r in results if r != 200]
+    assert failed == []
+    after = set(apache.wait_for(lambda: apache.daemon_pids("recycle")))
+    assert after - before, "no process was recycled"
+
+
+def test_inactivity_timeout_restarts_an_idle_process(apache):
+    assert get(apache, "/idle/info")[0] == 200
+    first = apache.daemon_pids("idle")
+    assert len(first) == 1
+    replaced = apache.wait_for(lambda: (p := apache.daemon_pids("idle")) and p != first, timeout=10)
+    assert replaced
+    assert get(apache, "/idle/info")[0] == 200
+
+
+def test_reload_when_the_library_changes(apache):
+    assert get(apache, "/reload/info")[0] == 200
+    assert get(apache, "/reload/")[0] == 404  # the test application has no /
+    target = os.path.join(apache.site_dir, "reload", "app.so")
+    fresh = target + ".new"
+    shutil.copy(os.path.join(apache.site_dir, "libExampleSite.so"), fresh)
+    os.chmod(fresh, 0o755)
+    os.rename(fresh, target)
+    ok = apache.wait_for(lambda: get(apache, "/reload/")[0] == 200, timeout=10)
+    assert ok, "the group did not reload the new library"
+    assert b"mod_swiftgate example site" in get(apache, "/reload/")[2]
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="switching users needs Apache started as root")
+def test_daemons_run_as_the_configured_user(apache):
+    import grp
+    import pwd
+    assert get(apache, "/lowly/info")[0] == 200
+    pids = apache.daemon_pids("lowly")
+    assert pids
+    with open("/proc/%d/status" % pids[0]) as f:
+        status = dict(line.split(":", 1) for line in f.read().splitlines() if ":" in line)
+    uids = status["Uid"].split()
+    gids = status["Gid"].split()
+    assert set(uids) == {str(pwd.getpwnam("nobody").pw_uid)}
+    assert set(gids) == {str(grp.getgrnam("nogroup").gr_gid)}
+    # And by default, Apache's User.
+    with open("/proc/%d/status" % apache.daemon_pids("site1")[0]) as f:
+        text = f.read()
+    assert "Uid:\t%d" % pwd.getpwnam("www-data").pw_uid in text
+
+
+def sockets(apache):
+    run = os.path.join(apache.root, "run")
+    return [os.path.join(run, n) for n in os.listdir(run) if n.startswith("swiftgate.") and n.endswith(".sock")]
+
+
+def test_socket_mode_and_owner(apache):
+    found = sockets(apache)
+    assert found
+    for path in found:
+        st = os.stat(path)
+        assert stat.S_ISSOCK(st.st_mode)
+        assert stat.S_IMODE(st.st_mode) == 0o600
+        if IS_ROOT:
+            import pwd
+            assert st.st_uid == pwd.getpwnam("www-data").pw_uid
+
+
+def test_malformed_fastcgi_bytes_leave_the_daemon_serving(apache):
+    env = json.loads(get(apache, "/two/env")[2])
+    assert env["swiftgate.process_group"] == "site2"
+    # Find site2's socket: the group's index in the file is 1.
+    path = [p for p in sockets(apache) if p.endswith(".1.sock")][0]
+    garbage = [b"\x00" * 64, b"GET / HTTP/1.1\r\n\r\n", b"\x01\x01\x00\x01\x00\x08\x00\x00" + b"\x00\x01" + b"\x00" * 6
+               + b"\x01\x04\x00\x01\xff\xff\x00\x00\x7f", os.urandom(4096)]
+    for junk in garbage:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(5)
+        s.connect(path)
+        try:
+            s.sendall(junk)
+            s.shutdown(socket.SHUT_WR)
+            s.recv(65536)
+        except OSError:
+            pass
+        finally:
+            s.close()
+    assert get(apache, "/two/")[0] == 200
+    assert apache.daemon_pids("site2")
+
+
+def test_root_is_refused(scratch_apache):
+    server = scratch_apache("SwiftGateDaemonProcess bad user=root\n")
+    rc, out = server.configtest()
+    assert rc != 0
+    assert "option 'user' is root" in out
+
+
+def test_unknown_option_and_bad_values(scratch_apache):
+    for line, text in [
+        ("SwiftGateDaemonProcess g procs=2", "SwiftGateDaemonProcess: unknown option 'procs'"),
+        ("SwiftGateDaemonProcess g threads=0", "option 'threads' must be a whole number"),
+        ("SwiftGateDaemonProcess g request-timeout=soon", "option 'request-timeout' must be whole seconds"),
+        ("SwiftGateDaemonProcess g umask=999", "option 'umask' must be an octal mode"),
+        ("SwiftGateDaemonProcess g user=no-such-user-here", "option 'user' names no user"),
+        ("SwiftGateDaemonProcess g env=NOEQUALS", "option 'env' must be KEY=VALUE"),
+        ("SwiftGateDaemonProcess g\nSwiftGateDaemonProcess g", "group 'g' is already defined"),
+        ("SwiftGateScriptAlias / {site}/libExampleSite.so process-group=nope",
+         "process-group 'nope' is not defined"),
+    ]:
+        server = scratch_apache(line + "\n")
+        rc, out = server.configtest()
+        assert rc != 0, line
+        assert text in out, (line, out)
+
+
+def test_restrict_embedded(scratch_apache):
+    server = scratch_apache("""
+SwiftGateRestrictEmbedded On
+SwiftGateDaemonProcess only threads=2
+SwiftGateScriptAlias /d {site}/libSwiftGateTestApp.so process-group=only
+SwiftGateScriptAlias /e {site}/libSwiftGateTestApp.so
+<Directory {site}>
+    Require all granted
+</Directory>
+""")
+    server.start()
+    assert server.request("GET", "/d/info")[0] == 200
+    assert server.request("GET", "/e/info")[0] == 500
+    assert server.wait_for_log("SwiftGateRestrictEmbedded is On")
+    children = subprocess.run(["pgrep", "-P", str(server.pid())], capture_output=True, text=True).stdout.split()
+    workers = [p for p in children if int(p) not in server.daemon_pids("only")]
+    assert workers
+    for pid in workers:
+        with open("/proc/%s/maps" % pid) as f:
+            assert "libswiftCore" not in f.read()
+
+
+def test_connect_timeout_answers_503(scratch_apache):
+    server = scratch_apache("""
+SwiftGateDaemonProcess gone threads=1 connect-timeout=1
+SwiftGateScriptAlias /g {site}/libSwiftGateTestApp.so process-group=gone
+<Directory {site}>
+    Require all granted
+</Directory>
+""")
+    server.start()
+    assert server.request("GET", "/g/info")[0] == 200
+    for path in sockets(server):
+        os.unlink(path)
+    started = time.monotonic()
+    assert server.request("GET", "/g/info")[0] == 503
+    assert time.monotonic() - started < 4
+    assert server.wait_for_log("connect-timeout")
+
+
+def test_graceful_restart_under_load_fails_nothing_and_replaces_daemons(scratch_apache):
+    server = scratch_apache("""
+SwiftGateDaemonProcess g processes=2 threads=4
+SwiftGateScriptAlias /g {site}/libSwiftGateTestApp.so process-group=g
+<Directory {site}>
+    Require all granted
+</Directory>
+""")
+    server.start()
+    before = set(server.wait_for(lambda: server.daemon_pids("g")))
+    results = []
+    stop = time.monotonic() + 6
+
+    def load():
+        while time.monotonic() < stop:
+            try:
+                results.append(server.request("GET", "/g/sleep?ms=20")[0])
+            except OSError as e:
+                results.append(str(e))
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(load) for _ in range(8)]
+        time.sleep(1.5)
+        server.graceful()
+        time.sleep(1.5)
+        server.graceful()
+        for f in futures:
+            f.result()
+    failed = [r for r in results if r != 200]
+    assert len(results) > 100
+    assert failed == []
+    after = set(server.wait_for(lambda: len(server.daemon_pids("g")) == 2 and server.daemon_pids("g")))
+    assert after and not (after & before)
+
+
+def test_stop_leaves_no_daemon(scratch_apache):
+    server = scratch_apache("""
+SwiftGateDaemonProcess g processes=2 threads=2 shutdown-timeout=2
+SwiftGateScriptAlias /g {site}/libSwiftGateTestApp.so process-group=g
+<Directory {site}>
+    Require all granted
+</Directory>
+""")
+    server.start()
+    pids = server.wait_for(lambda: len(server.daemon_pids("g")) == 2 and server.daemon_pids("g"))
+    assert pids
+    started = time.monotonic()
+    server.stop()
+    assert time.monotonic() - started < 8
+    for pid in pids:
+        assert not os.path.exists("/proc/%d" % pid) or open("/proc/%d/stat" % pid).read().split()[2] == "Z"
+    assert not sockets(server)
