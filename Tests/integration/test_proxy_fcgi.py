@@ -46,7 +46,7 @@ LoadModule proxy_module %(mods)s/mod_proxy.so
 LoadModule proxy_fcgi_module %(mods)s/mod_proxy_fcgi.so
 LoadModule setenvif_module %(mods)s/mod_setenvif.so
 SetEnvIf Request_URI . proxy-fcgi-pathinfo=1
-ProxyPass /fcgi/ "unix:%(sock)s|fcgi://localhost/fcgi/"
+ProxyPass /fcgi/ "unix:%(sock)s|fcgi://localhost/"
 <Location /fcgi/>
     Require all granted
 </Location>
@@ -56,6 +56,7 @@ ProxyPass /fcgi/ "unix:%(sock)s|fcgi://localhost/fcgi/"
     assert status == 200, body
     info = json.loads(body)
     assert info["query"] == "x=1"
+    assert info["pathInfo"] == "/info"  # the backend URL's path
     assert info["method"] == "GET"
     data = os.urandom(1024 * 1024)
     status, _, body = server.request("POST", "/fcgi/count", body=data)
