@@ -277,12 +277,23 @@ static void set_display_name(process_rec *process, const char *name)
     prctl(PR_SET_NAME, name, 0, 0, 0);
 }
 
+/* The host log of a daemon process: every line, the daemon's and the
+ * applications', names the group (Apache adds the pid). */
+static sg_group *daemon_group;
+
 static void daemon_log(void *ctx, int32_t level, const char *msg, uint64_t len)
 {
+    static const char own[] = "daemon group '";
+
     if (level < APLOG_EMERG || level > APLOG_DEBUG) {
         level = APLOG_ERR;
     }
-    sg_log_s(level, 0, (server_rec *)ctx, "", "%.*s", (int)len, msg);
+    if (len >= sizeof(own) - 1 && !memcmp(msg, own, sizeof(own) - 1)) {
+        sg_log_s(level, 0, (server_rec *)ctx, "", "%.*s", (int)len, msg);
+        return;
+    }
+    sg_log_s(level, 0, (server_rec *)ctx, "", "daemon group '%s': %.*s",
+             daemon_group->name, (int)len, msg);
 }
 
 /* The libraries requests may name, and the applications to start first. */
@@ -422,6 +433,7 @@ static void daemon_main(sg_daemon *d, apr_interval_time_t delay)
     }
 
     daemon_apps(cycle_pool, g, &libraries, &preload);
+    daemon_group = g;
     memset(&host, 0, sizeof(host));
     host.abi_version = SWIFTGATE_ABI_VERSION;
     host.struct_size = sizeof(host);

@@ -23,6 +23,7 @@ SwiftGateDaemonProcess strict threads=1 request-timeout=2 queue-timeout=1
 SwiftGateDaemonProcess recycle processes=2 threads=4 maximum-requests=50
 SwiftGateDaemonProcess idle threads=2 inactivity-timeout=2
 SwiftGateDaemonProcess reload threads=2
+SwiftGateDaemonProcess interval threads=2 restart-interval=2
 %(nobody)s
 
 SwiftGateScriptAlias /one {site}/libExampleSite.so process-group=site1
@@ -31,6 +32,7 @@ SwiftGateScriptAlias /strict {site}/libSwiftGateTestApp.so process-group=strict
 SwiftGateScriptAlias /recycle {site}/libSwiftGateTestApp.so process-group=recycle
 SwiftGateScriptAlias /idle {site}/libSwiftGateTestApp.so process-group=idle
 SwiftGateScriptAlias /reload {site}/reload/app.so process-group=reload
+SwiftGateScriptAlias /interval {site}/libSwiftGateTestApp.so process-group=interval
 SwiftGateScriptAlias /app {site}/libSwiftGateTestApp.so
 SwiftGateScriptAlias /embedded {site}/libSwiftGateTestApp.so
 %(nobody_alias)s
@@ -397,3 +399,49 @@ SwiftGateScriptAlias /g {site}/libSwiftGateTestApp.so process-group=g
     for pid in pids:
         assert not os.path.exists("/proc/%d" % pid) or open("/proc/%d/stat" % pid).read().split()[2] == "Z"
     assert not sockets(server)
+
+
+def test_a_blocked_request_does_not_stall_the_others(apache):
+    # reload has threads=2 in one process: one sleeps, the other serves.
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        slow = pool.submit(get, apache, "/reload/sleep?ms=2500")
+        time.sleep(0.3)
+        started = time.monotonic()
+        for _ in range(5):
+            assert get(apache, "/reload/info")[0] == 200
+        assert time.monotonic() - started < 1.5
+        assert slow.result()[0] == 200
+
+
+def test_restart_interval_recycles_while_serving(apache):
+    first = apache.wait_for(lambda: apache.daemon_pids("interval"))
+    results = []
+    deadline = time.monotonic() + 6
+    while time.monotonic() < deadline:
+        try:
+            results.append(get(apache, "/interval/info")[0])
+        except OSError as e:
+            results.append(str(e))
+        time.sleep(0.02)
+    assert [r for r in results if r != 200] == []
+    now = apache.wait_for(lambda: apache.daemon_pids("interval"))
+    assert now and now != first
+    assert apache.wait_for_log("restart-interval")
+
+
+def test_application_logs_reach_the_error_log_with_group_and_pid(apache):
+    assert get(apache, "/app/fail")[0] == 500
+    pids = apache.daemon_pids("site2")
+    assert apache.wait_for_log("boom: deliberate failure")
+    lines = [l for l in apache.log().splitlines() if "boom: deliberate failure" in l]
+    assert any("daemon group 'site2'" in l and any("[pid %d:" % p in l for p in pids) for l in lines), lines
+    assert any("[swiftgate:error]" in l for l in lines)
+
+
+def test_the_parent_stays_swift_free_in_daemon_mode(apache):
+    assert get(apache, "/one/")[0] == 200
+    with open("/proc/%d/maps" % apache.pid()) as f:
+        maps = f.read()
+    assert "libswiftCore" not in maps and "SwiftGateDaemon" not in maps
+    with open("/proc/%d/maps" % apache.daemon_pids("site1")[0]) as f:
+        assert "libSwiftGateDaemon" in f.read()
