@@ -13,12 +13,18 @@ let package = Package(
         .library(name: "ExampleSite", type: .dynamic, targets: ["ExampleSite"]),
         // Applications the integration tests load into a real Apache.
         .library(name: "SwiftGateTestApp", type: .dynamic, targets: ["SwiftGateTestApp"]),
+        // The daemon host: mod_swiftgate's daemon processes open it and call
+        // swiftgate_daemon_main; it serves FastCGI and opens applications.
+        .library(name: "SwiftGateDaemon", type: .dynamic, targets: ["SwiftGateDaemon"]),
+        // The command line (serve --fastcgi, and more to come).
+        .executable(name: "swiftgate", targets: ["swiftgate"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // THE ABI between mod_swiftgate (C) and the Swift runtime.
@@ -50,9 +56,22 @@ let package = Package(
             name: "SwiftGateTestApp",
             dependencies: ["SwiftGate", "SwiftGateRuntime"]
         ),
+        // A host like mod_swiftgate: it opens application libraries, so it
+        // must never link SwiftGate or SwiftGateRuntime itself.
+        .target(
+            name: "SwiftGateDaemon",
+            dependencies: ["CSwiftGate"]
+        ),
+        .executableTarget(
+            name: "swiftgate",
+            dependencies: [
+                "SwiftGateDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(
             name: "SwiftGateTests",
-            dependencies: ["SwiftGate", "SwiftGateRuntime", "SwiftGateTesting", "CSwiftGate"]
+            dependencies: ["SwiftGate", "SwiftGateRuntime", "SwiftGateTesting", "CSwiftGate", "SwiftGateDaemon"]
         ),
     ]
 )

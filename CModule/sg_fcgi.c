@@ -401,6 +401,11 @@ static int exchange(sg_fcgi *f)
                 continue;
             }
             if (got <= 0) {
+                if (f->head_done) {
+                    /* The daemon had committed to this response: what it
+                     * sent goes out, then the cut. */
+                    sg_out_write(&f->out, "", 0, 1);
+                }
                 sg_log_r(APLOG_ERR, got < 0 ? errno : 0, f->r, SG_LOGNO(00508),
                          "daemon group '%s' closed the connection before "
                          "the response ended",

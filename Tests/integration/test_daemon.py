@@ -24,6 +24,7 @@ SwiftGateDaemonProcess recycle processes=2 threads=4 maximum-requests=50
 SwiftGateDaemonProcess idle threads=2 inactivity-timeout=2
 SwiftGateDaemonProcess reload threads=2
 SwiftGateDaemonProcess interval threads=2 restart-interval=2
+SwiftGateDaemonProcess pair threads=2
 %(nobody)s
 
 SwiftGateScriptAlias /one {site}/libExampleSite.so process-group=site1
@@ -33,6 +34,7 @@ SwiftGateScriptAlias /recycle {site}/libSwiftGateTestApp.so process-group=recycl
 SwiftGateScriptAlias /idle {site}/libSwiftGateTestApp.so process-group=idle
 SwiftGateScriptAlias /reload {site}/reload/app.so process-group=reload
 SwiftGateScriptAlias /interval {site}/libSwiftGateTestApp.so process-group=interval
+SwiftGateScriptAlias /pair {site}/libSwiftGateTestApp.so process-group=pair
 SwiftGateScriptAlias /app {site}/libSwiftGateTestApp.so
 SwiftGateScriptAlias /embedded {site}/libSwiftGateTestApp.so
 %(nobody_alias)s
@@ -402,13 +404,13 @@ SwiftGateScriptAlias /g {site}/libSwiftGateTestApp.so process-group=g
 
 
 def test_a_blocked_request_does_not_stall_the_others(apache):
-    # reload has threads=2 in one process: one sleeps, the other serves.
+    # pair has threads=2 in one process: one sleeps, the other serves.
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        slow = pool.submit(get, apache, "/reload/sleep?ms=2500")
+        slow = pool.submit(get, apache, "/pair/sleep?ms=2500")
         time.sleep(0.3)
         started = time.monotonic()
         for _ in range(5):
-            assert get(apache, "/reload/info")[0] == 200
+            assert get(apache, "/pair/info")[0] == 200
         assert time.monotonic() - started < 1.5
         assert slow.result()[0] == 200
 

@@ -139,12 +139,13 @@ typedef int32_t (*swiftgate_handle_fn)(void *app,
 
 /* Bytes written to control_fd. */
 #define SWIFTGATE_DAEMON_DRAIN 'g' /* accept until idle, finish, exit 0 */
-#define SWIFTGATE_DAEMON_STOP 't'  /* stop accepting, finish within
+#define SWIFTGATE_DAEMON_STOP                                                  \
+    't' /* stop accepting, finish within
                                       shutdown_timeout_ms, exit 0 */
 
 /* Exit statuses of a daemon process (swiftgate_daemon_main's result). */
-#define SWIFTGATE_DAEMON_EXIT_OK 0       /* stopped or recycled */
-#define SWIFTGATE_DAEMON_EXIT_FAILED 70  /* could not serve at all */
+#define SWIFTGATE_DAEMON_EXIT_OK      0  /* stopped or recycled */
+#define SWIFTGATE_DAEMON_EXIT_FAILED  70 /* could not serve at all */
 #define SWIFTGATE_DAEMON_EXIT_TIMEOUT 75 /* a request passed request-timeout */
 #define SWIFTGATE_DAEMON_EXIT_STARTUP 76 /* preloading passed startup-timeout */
 
@@ -158,21 +159,21 @@ typedef int32_t (*swiftgate_handle_fn)(void *app,
 
 typedef struct swiftgate_daemon_config {
     uint32_t struct_size;
-    int32_t listen_fd;  /* listening stream socket (UNIX or TCP) */
-    int32_t control_fd; /* read end of a pipe (bytes above), or -1 */
-    uint32_t threads;   /* requests served at once */
-    uint64_t maximum_requests;     /* recycle after this many; 0 never */
-    uint64_t restart_interval_ms;  /* recycle after this long; 0 never */
+    int32_t listen_fd;            /* listening stream socket (UNIX or TCP) */
+    int32_t control_fd;           /* read end of a pipe (bytes above), or -1 */
+    uint32_t threads;             /* requests served at once */
+    uint64_t maximum_requests;    /* recycle after this many; 0 never */
+    uint64_t restart_interval_ms; /* recycle after this long; 0 never */
     uint64_t inactivity_timeout_ms; /* recycle when idle this long; 0 never */
-    uint64_t request_timeout_ms; /* exit (TIMEOUT) when a request runs
+    uint64_t request_timeout_ms;    /* exit (TIMEOUT) when a request runs
                                     longer; 0 never */
-    uint64_t queue_timeout_ms;   /* answer 503 to a request that waited
+    uint64_t queue_timeout_ms;      /* answer 503 to a request that waited
                                     longer (request_start); 0 never */
-    uint64_t socket_timeout_ms;  /* one read or write on a connection */
-    uint64_t startup_timeout_ms; /* preloading; 0 no limit */
-    uint64_t graceful_timeout_ms; /* the most a drain or recycle waits */
-    uint64_t shutdown_timeout_ms; /* the most a stop waits */
-    const char *process_group;    /* reported as swiftgate.process_group */
+    uint64_t socket_timeout_ms;     /* one read or write on a connection */
+    uint64_t startup_timeout_ms;    /* preloading; 0 no limit */
+    uint64_t graceful_timeout_ms;   /* the most a drain or recycle waits */
+    uint64_t shutdown_timeout_ms;   /* the most a stop waits */
+    const char *process_group;      /* reported as swiftgate.process_group */
     /* Application libraries requests may name in SCRIPT_FILENAME,
      * NULL-terminated; NULL allows none but fixed_library. */
     const char *const *libraries;

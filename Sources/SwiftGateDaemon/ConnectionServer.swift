@@ -1,0 +1,269 @@
+import CSwiftGate
+
+/// Serves the FastCGI records of one connection on the worker thread that
+/// accepted it: management records, BEGIN_REQUEST by role, PARAMS, and then
+/// the request itself, one at a time (no multiplexing).
+final class ConnectionServer {
+    /// A request whose PARAMS are still arriving.
+    private struct Pending {
+        let requestID: UInt16
+        let role: UInt16
+        let keepConnection: Bool
+        var params = FastCGIParamsBuffer()
+    }
+
+    /// The roles served; a BEGIN_REQUEST for any other gets UNKNOWN_ROLE.
+    /// A new role goes here and in ``respond(to:)``.
+    static let servedRoles: Set<UInt16> = [FastCGIBeginRequest.responder]
+
+    /// What reading the request body gave.
+    enum BodyRecord {
+        case content([UInt8])
+        case aborted
+    }
+
+    let connection: FastCGIConnection
+    private let daemon: Daemon
+    private let slot: Int
+    var log: DaemonLog { daemon.log }
+
+    init(connection: FastCGIConnection, daemon: Daemon, slot: Int) {
+        self.connection = connection
+        self.daemon = daemon
+        self.slot = slot
+    }
+
+    /// Serves records until the connection ends, then closes it.
+    func run() {
+        do {
+            try serveRecords()
+            connection.close()
+        } catch {
+            noteFailure(error, during: "serving a connection")
+            connection.close()
+        }
+    }
+
+    private func serveRecords() throws(FastCGIConnection.Failure) {
+        var pending: Pending?
+        // A connection this worker accepted gets its first request served
+        // even when a stop began meanwhile; only a kept-alive connection
+        // waiting for another request is closed by a stop.
+        var served = false
+        while true {
+            let header: FastCGIRecordHeader
+            let content: [UInt8]
+            switch try connection.nextRecord(idle: served && pending == nil) {
+            case .closed, .woken: return
+            case .record(let h, let c): (header, content) = (h, c)
+            }
+            if header.isManagement {
+                try answerManagement(header, content)
+                continue
+            }
+            let forPending = header.requestID == pending?.requestID
+            switch header.type {
+            case .beginRequest where pending == nil:
+                let begin: FastCGIBeginRequest
+                do {
+                    begin = try FastCGIBeginRequest(parsing: content)
+                } catch {
+                    throw .malformed(error)
+                }
+                if Self.servedRoles.contains(begin.role) {
+                    pending = Pending(
+                        requestID: header.requestID,
+                        role: begin.role,
+                        keepConnection: begin.keepConnection
+                    )
+                } else {
+                    try endRequest(header.requestID, protocolStatus: UInt8(SWIFTGATE_FCGI_UNKNOWN_ROLE))
+                    if !begin.keepConnection { return }
+                }
+            case .beginRequest where !forPending:
+                try endRequest(header.requestID, protocolStatus: UInt8(SWIFTGATE_FCGI_CANT_MPX_CONN))
+            case .params where forPending && content.isEmpty:
+                let request = pending!
+                pending = nil
+                served = true
+                let keep = try serve(request)
+                if !keep || daemon.state.isStopping { return }
+            case .params where forPending:
+                try malformedIfThrows { () throws(FastCGIError) in try pending!.params.append(content) }
+            case .abortRequest where forPending:
+                try endRequest(header.requestID, protocolStatus: UInt8(SWIFTGATE_FCGI_REQUEST_COMPLETE))
+                if !pending!.keepConnection { return }
+                pending = nil
+            case _ where forPending:
+                // A second BEGIN_REQUEST for the same id, or STDIN before
+                // the PARAMS ended.
+                throw .malformed(.unexpectedRecord(type: header.type.rawValue, requestID: header.requestID))
+            default:
+                // Leftovers of a finished request (STDIN the application did
+                // not read) and records for unknown ids are ignored.
+                continue
+            }
+        }
+    }
+
+    private func malformedIfThrows<R>(_ body: () throws(FastCGIError) -> R) throws(FastCGIConnection.Failure) -> R {
+        do {
+            return try body()
+        } catch {
+            throw .malformed(error)
+        }
+    }
+
+    private func answerManagement(_ header: FastCGIRecordHeader, _ content: [UInt8]) throws(FastCGIConnection.Failure) {
+        let threads = daemon.configuration.threads
+        let reply = try malformedIfThrows { () throws(FastCGIError) in
+            try FastCGIManagement.reply(to: header, content: content, threads: threads)
+        }
+        try connection.send(reply)
+    }
+
+    /// Sends END_REQUEST with appStatus 0.
+    func endRequest(_ requestID: UInt16, protocolStatus: UInt8) throws(FastCGIConnection.Failure) {
+        try connection.send(
+            FastCGIRecordEncoder.records(
+                type: .endRequest,
+                requestID: requestID,
+                content: FastCGIRecordEncoder.endRequestBody(appStatus: 0, protocolStatus: protocolStatus)
+            )
+        )
+    }
+
+    /// Sends a whole response (STDOUT, the empty STDOUT, END_REQUEST).
+    func sendResponse(_ stdout: [UInt8], requestID: UInt16) throws(FastCGIConnection.Failure) {
+        var out = FastCGIRecordEncoder.records(type: .stdout, requestID: requestID, content: stdout)
+        FastCGIRecordEncoder.append(type: .stdout, requestID: requestID, content: [], into: &out)
+        FastCGIRecordEncoder.append(
+            type: .endRequest,
+            requestID: requestID,
+            content: FastCGIRecordEncoder.endRequestBody(
+                appStatus: 0,
+                protocolStatus: UInt8(SWIFTGATE_FCGI_REQUEST_COMPLETE)
+            ),
+            into: &out
+        )
+        try connection.send(out)
+    }
+
+    /// The next STDIN record of the running request, answering whatever
+    /// else arrives meanwhile.
+    func nextBodyRecord(for requestID: UInt16) throws(FastCGIConnection.Failure) -> BodyRecord {
+        while true {
+            switch try connection.nextRecord(idle: false) {
+            case .closed, .woken:
+                throw .closedMidRecord
+            case .record(let header, let content):
+                if header.isManagement {
+                    try answerManagement(header, content)
+                } else if header.requestID != requestID {
+                    if header.type == .beginRequest {
+                        try endRequest(header.requestID, protocolStatus: UInt8(SWIFTGATE_FCGI_CANT_MPX_CONN))
+                    }
+                } else if header.type == .stdin {
+                    return .content(content)
+                } else if header.type == .abortRequest {
+                    return .aborted
+                } else {
+                    throw .malformed(.unexpectedRecord(type: header.type.rawValue, requestID: requestID))
+                }
+            }
+        }
+    }
+
+    /// Logs why the connection ends: a warning for malformed input, debug
+    /// for a peer that went away or idled out.
+    func noteFailure(_ failure: FastCGIConnection.Failure, during what: String) {
+        switch failure {
+        case .malformed:
+            log.warning("closing a FastCGI connection: \(failure)")
+        case .timeout:
+            log.info("\(what): \(failure) after \(daemon.configuration.socketTimeoutMilliseconds) ms")
+        case .closedMidRecord, .system:
+            log.debug("\(what): \(failure)")
+        }
+    }
+
+    /// Reads and drops what is left of a request body before the
+    /// connection closes, for at most ``drainLimitMilliseconds``: a front-end
+    /// still sending it would otherwise see the close as an error.
+    private func drainBody(of request: DaemonRequest) {
+        guard !request.bodyEnded, !request.aborted, !request.connectionFailed else { return }
+        let deadline = DaemonClock.monotonicMilliseconds() + Self.drainLimitMilliseconds
+        while true {
+            let now = DaemonClock.monotonicMilliseconds()
+            guard now < deadline else { return }
+            guard
+                case .record(let header, let content) = try? connection.nextRecord(
+                    idle: false,
+                    waitMilliseconds: Int32(deadline - now)
+                )
+            else { return }
+            if header.requestID == request.requestID, header.type == .abortRequest { return }
+            if header.requestID == request.requestID, header.type == .stdin, content.isEmpty { return }
+        }
+    }
+
+    /// The longest a closing connection waits for the rest of a request
+    /// body the application did not read.
+    static let drainLimitMilliseconds: UInt64 = 2000
+
+    /// Serves a request whose PARAMS are complete; reads what is left of its
+    /// body when the connection is to close.
+    ///
+    /// - Returns: Whether the connection can serve another request.
+    private func serve(_ pending: Pending) throws(FastCGIConnection.Failure) -> Bool {
+        let (request, keep) = try respond(to: pending)
+        if !keep { drainBody(of: request) }
+        return keep
+    }
+
+    /// Answers a request in its role.
+    ///
+    /// - Returns: The request and whether the connection can go on.
+    private func respond(to pending: Pending) throws(FastCGIConnection.Failure) -> (DaemonRequest, Bool) {
+        precondition(pending.role == FastCGIBeginRequest.responder, "a role in servedRoles has no handler")
+        return try respondAsResponder(to: pending)
+    }
+
+    private func respondAsResponder(to pending: Pending) throws(FastCGIConnection.Failure) -> (DaemonRequest, Bool) {
+        let spans = try malformedIfThrows { () throws(FastCGIError) in try pending.params.decode() }
+        var description = RequestDescription(params: pending.params.bytes, spans: spans)
+        let method = description.value("REQUEST_METHOD") ?? ""
+        let uri =
+            description.value("REQUEST_URI")
+            ?? (description.value("SCRIPT_NAME") ?? "") + (description.value("PATH_INFO") ?? "")
+        let request = DaemonRequest(
+            server: self,
+            requestID: pending.requestID,
+            keepConnection: pending.keepConnection,
+            headOnly: description.isHeadOnly,
+            label: "\(method) \(uri)"
+        )
+        if let waited = daemon.queueTimeExceeded(description) {
+            log.warning(
+                "\(method) \(uri) waited \(waited) ms for a worker, longer than queue-timeout "
+                    + "\(daemon.configuration.queueTimeoutMilliseconds) ms; answered 503"
+            )
+            return (request, try request.answerError(status: 503))
+        }
+        // From here request-timeout applies, to starting the application too.
+        daemon.requestStarts(slot: slot, method: method, uri: uri)
+        let application: StartedApplication
+        switch daemon.application(for: &description) {
+        case .success(let started):
+            application = started
+        case .failure:
+            daemon.state.end(slot: slot)
+            return (request, try request.answerError(status: 500))
+        }
+        let rc = description.withPairs { environ, headers in
+            request.run(application, environ: environ, headers: headers)
+        }
+        daemon.state.end(slot: slot)
+        return (request, try request.finish(rc))
+    }
+}

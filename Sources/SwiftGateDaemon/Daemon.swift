@@ -1,0 +1,202 @@
+import CSwiftGate
+import Glibc
+
+/// A daemon process: worker threads that accept FastCGI connections on the
+/// shared listening socket and serve them, and the calling thread, which
+/// watches over them (``DaemonMonitor``) until the daemon stops or recycles.
+final class Daemon: @unchecked Sendable {
+    let configuration: DaemonConfiguration
+    let log: DaemonLog
+    let state: DaemonState
+    let registry: ApplicationRegistry
+    /// The parent when the daemon started; another parent means it died.
+    let parentPID = getppid()
+    /// When the daemon started (monotonic milliseconds), for restart-interval.
+    let started = DaemonClock.monotonicMilliseconds()
+    private var workers: [pthread_t] = []
+
+    /// Sets a daemon up; nothing runs until ``run()``.
+    ///
+    /// - Throws: A ``PosixError`` when the wake pipe cannot be made.
+    init(configuration: DaemonConfiguration) throws(PosixError) {
+        self.configuration = configuration
+        log = DaemonLog(host: configuration.host, processGroup: configuration.processGroup)
+        state = try DaemonState(threads: Int(configuration.threads))
+        registry = ApplicationRegistry(log: log, processGroup: configuration.processGroup)
+    }
+
+    /// Preloads, serves until stopped, and returns the exit status.
+    func run() -> Int32 {
+        let listenFlags = fcntl(configuration.listenFD, F_GETFL)
+        guard listenFlags >= 0, fcntl(configuration.listenFD, F_SETFL, listenFlags | O_NONBLOCK) == 0 else {
+            log.error("cannot use listening socket \(configuration.listenFD): \(PosixError.current)")
+            return SWIFTGATE_DAEMON_EXIT_FAILED
+        }
+        guard preload() else { return SWIFTGATE_DAEMON_EXIT_STARTUP }
+        for slot in 0..<Int(configuration.threads) {
+            state.workerStarted()
+            switch PosixThread.spawn(name: "swiftgate-w\(slot)", { [self] in worker(slot: slot) }) {
+            case .success(let thread):
+                workers.append(thread)
+            case .failure(let error):
+                state.workerExited()
+                log.error("cannot start worker thread \(slot): \(error)")
+                if workers.isEmpty { return SWIFTGATE_DAEMON_EXIT_FAILED }
+            }
+        }
+        log.info("serving FastCGI with \(workers.count) threads (pid \(getpid()))")
+        var monitor = DaemonMonitor(daemon: self)
+        monitor.run()
+        let reason = state.reason ?? "stopped"
+        if state.stopProgress().workersDone {
+            for thread in workers { pthread_join(thread, nil) }
+            log.info("exiting: \(reason)")
+        } else {
+            log.warning("exiting: \(reason); gave up on \(state.runningCount) running requests")
+        }
+        return SWIFTGATE_DAEMON_EXIT_OK
+    }
+
+    /// Starts the preload list on a thread of its own, so a start that
+    /// hangs cannot hold the daemon past startup-timeout.
+    ///
+    /// - Returns: false when startup-timeout passed.
+    private func preload() -> Bool {
+        let keys = configuration.preload
+        guard !keys.isEmpty else { return true }
+        let done = ConditionLock()
+        var finished = false
+        let spawned = PosixThread.spawn(name: "swiftgate-load") { [registry] in
+            for key in keys { _ = registry.application(for: key) }
+            done.withLock {
+                finished = true
+                done.broadcast()
+            }
+        }
+        if case .failure(let error) = spawned {
+            log.error("cannot start the preload thread: \(error); applications start on first use")
+            return true
+        }
+        let limit = configuration.startupTimeoutMilliseconds
+        let deadline = limit > 0 ? DaemonClock.monotonicMilliseconds() + limit : UInt64.max
+        let ok = done.withLock {
+            while !finished {
+                if DaemonClock.monotonicMilliseconds() >= deadline { return false }
+                done.wait(untilMonotonicMilliseconds: min(deadline, DaemonClock.monotonicMilliseconds() + 1000))
+            }
+            return true
+        }
+        if case .success(let thread) = spawned {
+            if ok { pthread_join(thread, nil) } else { pthread_detach(thread) }
+        }
+        if !ok {
+            log.error("preloading \(keys.count) applications took longer than startup-timeout of \(limit) ms; exiting")
+        }
+        return ok
+    }
+
+    /// A worker: accepts connections and serves each to its end.
+    private func worker(slot: Int) {
+        defer { state.workerExited() }
+        let listenFD = configuration.listenFD
+        while !state.isStopping {
+            var fds = [
+                pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: state.wakeRead, events: Int16(POLLIN), revents: 0),
+            ]
+            let ready = poll(&fds, 2, -1)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                log.error("poll on the listening socket failed: \(PosixError.current)")
+                usleep(100_000)
+                continue
+            }
+            if fds[1].revents != 0 { return }
+            let fd = Acceptor.accept(listenFD)
+            if fd < 0 {
+                switch errno {
+                case EAGAIN, EWOULDBLOCK, EINTR, ECONNABORTED, EPROTO:
+                    // Another thread or process took it, or it went away.
+                    continue
+                case EBADF, EINVAL, ENOTSOCK, EOPNOTSUPP:
+                    stop(
+                        "stopping: the listening socket cannot accept (\(PosixError.current))",
+                        wait: configuration.shutdownTimeoutMilliseconds
+                    )
+                    return
+                default:
+                    log.error("accept failed: \(PosixError.current)")
+                    usleep(100_000)
+                    continue
+                }
+            }
+            state.noteAccepted()
+            let connection = FastCGIConnection(
+                fd: fd,
+                timeoutMilliseconds: configuration.socketTimeoutMilliseconds,
+                wakeFD: state.wakeRead
+            )
+            ConnectionServer(connection: connection, daemon: self, slot: slot).run()
+        }
+    }
+
+    /// How long a request waited past queue-timeout, if it did.
+    func queueTimeExceeded(_ description: RequestDescription) -> UInt64? {
+        let limit = configuration.queueTimeoutMilliseconds
+        guard limit > 0, let text = description.value(SWIFTGATE_PARAM_REQUEST_START),
+            let start = UInt64(text)
+        else { return nil }
+        let now = DaemonClock.wallMicroseconds()
+        guard now > start else { return nil }
+        let waited = (now - start) / 1000
+        return waited > limit ? waited : nil
+    }
+
+    /// Chooses the application a request names, adds the `swiftgate.*`
+    /// keys, and returns the started instance (500 on failure, logged).
+    func application(for description: inout RequestDescription) -> Result<StartedApplication, CacheFailure> {
+        let library: String
+        if let fixed = configuration.fixedLibrary {
+            library = fixed
+        } else {
+            let named = description.value("SCRIPT_FILENAME") ?? ""
+            guard configuration.libraries.contains(named) else {
+                let message = "SCRIPT_FILENAME '\(named)' is not one of this group's application libraries"
+                log.error(message)
+                return .failure(CacheFailure(message: message))
+            }
+            library = named
+        }
+        let callable = description.value(RequestDescription.Key.callable).flatMap { $0.isEmpty ? nil : $0 }
+        let group = description.value(RequestDescription.Key.applicationGroup)
+        let key = ApplicationKey(
+            library: library,
+            callable: callable ?? configuration.defaultCallable,
+            group: group ?? configuration.defaultApplicationGroup
+        )
+        description.addGatewayKeys(
+            processGroup: configuration.processGroup,
+            callable: key.callable,
+            applicationGroup: key.group,
+            threads: configuration.threads
+        )
+        return registry.application(for: key)
+    }
+
+    /// Counts a request in, and recycles once maximum-requests started.
+    func requestStarts(slot: Int, method: String, uri: String) {
+        let number = state.begin(slot: slot, method: method, uri: uri)
+        let maximum = configuration.maximumRequests
+        if maximum > 0, number >= maximum {
+            stop("recycling: maximum-requests (\(maximum)) reached", wait: configuration.gracefulTimeoutMilliseconds)
+        }
+    }
+
+    /// Stops accepting (logged once, at info, with the reason) and gives
+    /// running requests `wait` milliseconds.
+    func stop(_ reason: String, wait: UInt64) {
+        if state.stop(reason: reason, waitMilliseconds: wait) {
+            log.info(reason + "; no longer accepting")
+        }
+    }
+}

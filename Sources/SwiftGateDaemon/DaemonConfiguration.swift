@@ -1,0 +1,90 @@
+import CSwiftGate
+
+/// `swiftgate_daemon_config` copied into Swift values, with its defaults
+/// applied.
+struct DaemonConfiguration: @unchecked Sendable {
+    /// A read or write on a connection waits this long when the host says 0.
+    static let defaultSocketTimeoutMilliseconds: UInt64 = 60_000
+    /// A drain or recycle waits this long for running requests when the
+    /// host says 0.
+    static let defaultGracefulTimeoutMilliseconds: UInt64 = 15_000
+    /// A stop waits this long for running requests when the host says 0.
+    static let defaultShutdownTimeoutMilliseconds: UInt64 = 5_000
+
+    var listenFD: Int32
+    var controlFD: Int32
+    var threads: UInt32
+    var maximumRequests: UInt64
+    var restartIntervalMilliseconds: UInt64
+    var inactivityTimeoutMilliseconds: UInt64
+    var requestTimeoutMilliseconds: UInt64
+    var queueTimeoutMilliseconds: UInt64
+    var socketTimeoutMilliseconds: UInt64
+    var startupTimeoutMilliseconds: UInt64
+    var gracefulTimeoutMilliseconds: UInt64
+    var shutdownTimeoutMilliseconds: UInt64
+    var processGroup: String
+    /// Libraries requests may name in SCRIPT_FILENAME.
+    var libraries: Set<String>
+    var fixedLibrary: String?
+    var defaultCallable: String
+    var defaultApplicationGroup: String
+    var preload: [ApplicationKey]
+    var checkLibraries: Bool
+    /// Whether to stop when the parent process exits (hosted by Apache).
+    var watchesParent: Bool
+    /// The host's services, or nil for stderr.
+    var host: UnsafePointer<swiftgate_host>?
+
+    /// Copies a host's configuration.
+    ///
+    /// - Parameter config: The host's configuration.
+    /// - Returns: nil when the struct is smaller than this daemon's (an older
+    ///   host); the caller logs it.
+    init?(_ config: UnsafePointer<swiftgate_daemon_config>) {
+        let c = config.pointee
+        guard c.struct_size >= UInt32(MemoryLayout<swiftgate_daemon_config>.size) else { return nil }
+        listenFD = c.listen_fd
+        controlFD = c.control_fd
+        threads = max(c.threads, 1)
+        maximumRequests = c.maximum_requests
+        restartIntervalMilliseconds = c.restart_interval_ms
+        inactivityTimeoutMilliseconds = c.inactivity_timeout_ms
+        requestTimeoutMilliseconds = c.request_timeout_ms
+        queueTimeoutMilliseconds = c.queue_timeout_ms
+        socketTimeoutMilliseconds =
+            c.socket_timeout_ms == 0 ? Self.defaultSocketTimeoutMilliseconds : c.socket_timeout_ms
+        startupTimeoutMilliseconds = c.startup_timeout_ms
+        gracefulTimeoutMilliseconds =
+            c.graceful_timeout_ms == 0 ? Self.defaultGracefulTimeoutMilliseconds : c.graceful_timeout_ms
+        shutdownTimeoutMilliseconds =
+            c.shutdown_timeout_ms == 0 ? Self.defaultShutdownTimeoutMilliseconds : c.shutdown_timeout_ms
+        processGroup = c.process_group.map { String(cString: $0) } ?? ""
+        libraries = Set(Self.strings(c.libraries))
+        fixedLibrary = c.fixed_library.map { String(cString: $0) }
+        defaultCallable = c.default_callable.map { String(cString: $0) } ?? SWIFTGATE_DEFAULT_CALLABLE
+        defaultApplicationGroup = c.default_application_group.map { String(cString: $0) } ?? ""
+        checkLibraries = c.check_libraries != 0
+        watchesParent = c.control_fd >= 0
+        host = c.host
+        preload = []
+        for entry in Self.strings(c.preload) {
+            let parts = entry.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let callable = parts.count > 1 && !parts[1].isEmpty ? parts[1] : defaultCallable
+            let group = parts.count > 2 ? parts[2] : defaultApplicationGroup
+            preload.append(ApplicationKey(library: parts[0], callable: callable, group: group))
+        }
+    }
+
+    /// The strings of a NULL-terminated array (none for a NULL array).
+    private static func strings(_ list: UnsafePointer<UnsafePointer<CChar>?>?) -> [String] {
+        guard let list else { return [] }
+        var out: [String] = []
+        var index = 0
+        while let entry = list[index] {
+            out.append(String(cString: entry))
+            index += 1
+        }
+        return out
+    }
+}

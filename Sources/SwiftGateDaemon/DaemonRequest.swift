@@ -1,0 +1,225 @@
+import CSwiftGate
+
+/// One request being served: the `ctx` of the `swiftgate_request` handed to
+/// the application, with the callbacks over the FastCGI connection.
+///
+/// The request body comes from STDIN records as the application reads it;
+/// the response head and body go out as STDOUT records, buffered up to
+/// ``stdoutBufferSize`` unless flushed. Everything runs on the worker thread
+/// that called `swiftgate_handle`.
+final class DaemonRequest {
+    /// Response bytes buffered before STDOUT records are sent.
+    static let stdoutBufferSize = 16 * 1024
+
+    private unowned let server: ConnectionServer
+    let requestID: UInt16
+    let keepConnection: Bool
+    let headOnly: Bool
+    /// `METHOD URI`, for log lines.
+    let label: String
+
+    // The request body.
+    private var leftover: [UInt8] = []
+    private var leftoverOffset = 0
+    private(set) var bodyEnded = false
+    private(set) var aborted = false
+
+    // The response.
+    private var headSent = false
+    private var declaredLength: UInt64?
+    private var written: UInt64 = 0
+    private var pending: [UInt8] = []
+    private var onWire = false
+    private var lengthExceeded = false
+    private(set) var connectionFailed = false
+
+    init(server: ConnectionServer, requestID: UInt16, keepConnection: Bool, headOnly: Bool, label: String) {
+        self.server = server
+        self.requestID = requestID
+        self.keepConnection = keepConnection
+        self.headOnly = headOnly
+        self.label = label
+    }
+
+    private func log(_ level: Int32, _ message: String) {
+        server.log.log(level, "\(label): \(message)")
+    }
+
+    // MARK: read_body
+
+    func readBody(into buffer: UnsafeMutableRawBufferPointer) -> Int64 {
+        if aborted || connectionFailed { return Int64(SWIFTGATE_ERR_READ) }
+        while leftoverOffset == leftover.count {
+            if bodyEnded { return 0 }
+            do {
+                switch try server.nextBodyRecord(for: requestID) {
+                case .content(let bytes) where bytes.isEmpty:
+                    bodyEnded = true
+                    return 0
+                case .content(let bytes):
+                    leftover = bytes
+                    leftoverOffset = 0
+                case .aborted:
+                    aborted = true
+                    log(SWIFTGATE_LOG_INFO, "the front-end aborted the request")
+                    return Int64(SWIFTGATE_ERR_READ)
+                }
+            } catch {
+                connectionFailed = true
+                server.noteFailure(error, during: "reading the request body of \(label)")
+                return Int64(SWIFTGATE_ERR_READ)
+            }
+        }
+        let count = min(buffer.count, leftover.count - leftoverOffset)
+        leftover.withUnsafeBytes { source in
+            buffer.baseAddress!.copyMemory(from: source.baseAddress! + leftoverOffset, byteCount: count)
+        }
+        leftoverOffset += count
+        return Int64(count)
+    }
+
+    // MARK: send_head
+
+    func sendHead(status: Int32, fields: UnsafeBufferPointer<swiftgate_pair>) -> Int32 {
+        guard !headSent else { return SWIFTGATE_ERR_STATE }
+        var copied: [(name: [UInt8], value: [UInt8])] = []
+        copied.reserveCapacity(fields.count)
+        for field in fields {
+            copied.append((Self.bytes(field.name, field.name_len), Self.bytes(field.value, field.value_len)))
+        }
+        let head: ResponseHead
+        do {
+            head = try ResponseHead(status: status, fields: copied)
+        } catch {
+            log(SWIFTGATE_LOG_ERR, "response head refused: \(error)")
+            return SWIFTGATE_ERR_HEADER
+        }
+        for name in head.dropped {
+            log(SWIFTGATE_LOG_WARNING, "dropped response field '\(name)' set by the application")
+        }
+        headSent = true
+        declaredLength = head.contentLength
+        pending.append(contentsOf: head.bytes)
+        return SWIFTGATE_OK
+    }
+
+    private static func bytes(_ pointer: UnsafePointer<CChar>?, _ length: UInt64) -> [UInt8] {
+        guard let pointer, length > 0 else { return [] }
+        return Array(UnsafeRawBufferPointer(start: pointer, count: Int(length)))
+    }
+
+    // MARK: write_body
+
+    func writeBody(_ data: UnsafeRawBufferPointer, flush: Bool) -> Int32 {
+        guard headSent else { return SWIFTGATE_ERR_STATE }
+        if aborted || connectionFailed { return SWIFTGATE_ERR_CLIENT }
+        var data = data
+        var result = SWIFTGATE_OK
+        if !headOnly, let declared = declaredLength, written + UInt64(data.count) > declared {
+            log(
+                SWIFTGATE_LOG_ERR,
+                "application wrote more than its Content-Length of \(declared) bytes; response cut short"
+            )
+            data = UnsafeRawBufferPointer(rebasing: data[0..<Int(declared - written)])
+            lengthExceeded = true
+            result = SWIFTGATE_ERR_LENGTH
+        }
+        written += UInt64(data.count)
+        if headOnly { data = UnsafeRawBufferPointer(start: nil, count: 0) }
+        if flush || pending.count + data.count >= Self.stdoutBufferSize {
+            guard sendStdout(extra: data) else { return SWIFTGATE_ERR_CLIENT }
+        } else {
+            pending.append(contentsOf: data)
+        }
+        return result
+    }
+
+    /// Sends the buffered bytes and `extra` as STDOUT records.
+    private func sendStdout(extra: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) -> Bool {
+        guard !pending.isEmpty || !extra.isEmpty else { return true }
+        var out: [UInt8] = []
+        out.reserveCapacity(pending.count + extra.count + 64)
+        FastCGIRecordEncoder.append(type: .stdout, requestID: requestID, content: pending, into: &out)
+        if !extra.isEmpty {
+            FastCGIRecordEncoder.append(type: .stdout, requestID: requestID, content: extra, into: &out)
+        }
+        pending.removeAll(keepingCapacity: true)
+        do {
+            try server.connection.send(out)
+            onWire = true
+            return true
+        } catch {
+            connectionFailed = true
+            server.noteFailure(error, during: "sending the response to \(label)")
+            return false
+        }
+    }
+
+    // MARK: log
+
+    func logFromApplication(_ level: Int32, _ message: UnsafeRawBufferPointer) {
+        log(level, String(decoding: message, as: UTF8.self))
+    }
+
+    // MARK: the end of the request
+
+    /// Ends the request after `swiftgate_handle` returned `rc`.
+    ///
+    /// - Returns: Whether the connection can serve another request.
+    /// - Throws: When the connection failed.
+    func finish(_ rc: Int32) throws(FastCGIConnection.Failure) -> Bool {
+        if connectionFailed { return false }
+        if aborted {
+            try server.endRequest(requestID, protocolStatus: UInt8(SWIFTGATE_FCGI_REQUEST_COMPLETE))
+            return keepConnection
+        }
+        if rc == SWIFTGATE_OK && !headSent {
+            log(SWIFTGATE_LOG_ERR, "the application returned without a response")
+            return try answerError(status: 500)
+        }
+        if rc == SWIFTGATE_OK && !headOnly && !lengthExceeded, let declared = declaredLength, written < declared {
+            log(SWIFTGATE_LOG_ERR, "application declared Content-Length \(declared) but wrote \(written) bytes")
+            if !onWire { return try answerError(status: 500) }
+            _ = sendStdout()
+            return false
+        }
+        if rc == SWIFTGATE_OK && !lengthExceeded {
+            guard sendStdout() else { return false }
+            var out = FastCGIRecordEncoder.records(type: .stdout, requestID: requestID)
+            FastCGIRecordEncoder.append(
+                type: .endRequest,
+                requestID: requestID,
+                content: FastCGIRecordEncoder.endRequestBody(
+                    appStatus: 0,
+                    protocolStatus: UInt8(SWIFTGATE_FCGI_REQUEST_COMPLETE)
+                ),
+                into: &out
+            )
+            try server.connection.send(out)
+            return keepConnection
+        }
+        // The application failed.
+        if !onWire {
+            let status = (400...599).contains(rc) ? Int(rc) : 500
+            return try answerError(status: status)
+        }
+        // Part of the response is out: send what is buffered and close the
+        // connection without END_REQUEST, so the front-end sees the cut.
+        _ = sendStdout()
+        log(SWIFTGATE_LOG_WARNING, "response cut after it had started; closing the connection")
+        return false
+    }
+
+    /// Drops anything buffered and answers with the daemon's own error
+    /// response.
+    ///
+    /// - Returns: Whether the connection can serve another request.
+    func answerError(status: Int) throws(FastCGIConnection.Failure) -> Bool {
+        pending.removeAll()
+        try server.sendResponse(
+            ResponseHead.errorResponse(status: status, headOnly: headOnly),
+            requestID: requestID
+        )
+        return keepConnection
+    }
+}

@@ -1,0 +1,170 @@
+import Glibc
+
+/// One accepted FastCGI connection: reads whole records and writes bytes,
+/// every wait bounded by poll() and the socket timeout.
+///
+/// Used by the one worker thread that accepted the connection. Between
+/// requests the connection also watches the daemon's wake pipe, so an idle
+/// keep-alive connection never holds up a stop or a recycle.
+final class FastCGIConnection {
+    /// What reading the next record gave.
+    enum Read {
+        case record(FastCGIRecordHeader, [UInt8])
+        /// The peer closed the connection between records.
+        case closed
+        /// The daemon is stopping and the connection was idle.
+        case woken
+    }
+
+    /// Why the connection cannot go on.
+    enum Failure: Error, CustomStringConvertible {
+        case timeout
+        case closedMidRecord
+        case system(PosixError)
+        case malformed(FastCGIError)
+
+        var description: String {
+            switch self {
+            case .timeout: "timed out"
+            case .closedMidRecord: "the peer closed the connection inside a record"
+            case .system(let error): "\(error)"
+            case .malformed(let error): "malformed FastCGI input: \(error)"
+            }
+        }
+    }
+
+    let fd: Int32
+    private var timeout: Int32
+    private let wakeFD: Int32
+    /// Received bytes not yet handed out, from `start` to `end`.
+    private var buffer: [UInt8]
+    private var start = 0
+    private var end = 0
+
+    /// Wraps an accepted, non-blocking socket.
+    ///
+    /// - Parameters:
+    ///   - fd: The socket; closed by ``close()``.
+    ///   - timeoutMilliseconds: The longest one read or write waits.
+    ///   - wakeFD: Readable once the daemon stops accepting.
+    init(fd: Int32, timeoutMilliseconds: UInt64, wakeFD: Int32) {
+        self.fd = fd
+        self.timeout = Int32(clamping: timeoutMilliseconds)
+        self.wakeFD = wakeFD
+        // One whole record (header, 65535 content, 255 padding) always fits.
+        self.buffer = [UInt8](repeating: 0, count: 128 * 1024)
+    }
+
+    /// Reads the next whole record.
+    ///
+    /// - Parameters:
+    ///   - idle: Whether the connection only waits for another request:
+    ///     then a wake of the daemon ends the wait.
+    ///   - waitMilliseconds: The longest one wait lasts, if not the socket
+    ///     timeout.
+    /// - Throws: A ``Failure`` when the connection cannot go on.
+    func nextRecord(idle: Bool, waitMilliseconds: Int32? = nil) throws(Failure) -> Read {
+        let socketTimeout = timeout
+        if let waitMilliseconds { timeout = waitMilliseconds }
+        defer { timeout = socketTimeout }
+        while end - start < FastCGIRecordHeader.size {
+            let atBoundary = end == start
+            switch try fill(watchWake: idle && atBoundary) {
+            case .data: continue
+            case .woken: return .woken
+            case .endOfFile: if atBoundary { return .closed } else { throw .closedMidRecord }
+            }
+        }
+        let header: FastCGIRecordHeader
+        do {
+            header = try FastCGIRecordHeader(parsing: Array(buffer[start..<start + FastCGIRecordHeader.size]))
+        } catch {
+            throw .malformed(error)
+        }
+        let total = FastCGIRecordHeader.size + header.bodyLength
+        while end - start < total {
+            switch try fill(watchWake: false) {
+            case .data, .woken: continue
+            case .endOfFile: throw .closedMidRecord
+            }
+        }
+        let contentStart = start + FastCGIRecordHeader.size
+        let content = Array(buffer[contentStart..<contentStart + Int(header.contentLength)])
+        start += total
+        if start == end {
+            start = 0
+            end = 0
+        }
+        return .record(header, content)
+    }
+
+    private enum Fill {
+        case data
+        case woken
+        case endOfFile
+    }
+
+    /// Waits for and reads more bytes.
+    private func fill(watchWake: Bool) throws(Failure) -> Fill {
+        if end == buffer.count {
+            // Move the partial record to the front to make room.
+            buffer.withUnsafeMutableBytes { raw in
+                raw.baseAddress!.copyMemory(from: raw.baseAddress! + start, byteCount: end - start)
+            }
+            end -= start
+            start = 0
+        }
+        var fds = [
+            pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: watchWake ? wakeFD : -1, events: Int16(POLLIN), revents: 0),
+        ]
+        let ready = poll(&fds, 2, timeout)
+        if ready < 0 {
+            if errno == EINTR { return .data }
+            throw .system(.current)
+        }
+        if ready == 0 { throw .timeout }
+        if fds[0].revents == 0 { return .woken }
+        let count = buffer.withUnsafeMutableBytes { raw in
+            recv(fd, raw.baseAddress! + end, raw.count - end, 0)
+        }
+        if count > 0 {
+            end += count
+            return .data
+        }
+        if count == 0 { return .endOfFile }
+        if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return .data }
+        throw .system(.current)
+    }
+
+    /// Writes all of `bytes`.
+    ///
+    /// - Throws: A ``Failure`` when the peer is gone or too slow.
+    func send(_ bytes: [UInt8]) throws(Failure) {
+        let result: Result<Void, Failure> = bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let sent = Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                if sent > 0 {
+                    offset += sent
+                    continue
+                }
+                if sent < 0, errno == EINTR { continue }
+                guard sent < 0, errno == EAGAIN || errno == EWOULDBLOCK else {
+                    return .failure(.system(.current))
+                }
+                var out = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                let ready = poll(&out, 1, timeout)
+                if ready == 0 { return .failure(.timeout) }
+                if ready < 0, errno != EINTR { return .failure(.system(.current)) }
+            }
+            return .success(())
+        }
+        try result.get()
+    }
+
+    /// Closes the socket.
+    func close() {
+        _ = Glibc.close(fd)
+    }
+}

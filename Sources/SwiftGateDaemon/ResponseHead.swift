@@ -1,0 +1,166 @@
+import CSwiftGate
+
+/// A response head checked and rendered as CGI-style FastCGI output:
+/// `Status: 200 OK`, the fields, an empty line.
+///
+/// The checks are the C module's: a status from 200 to 599, field names that
+/// are RFC 9110 tokens, values without control bytes other than HTAB and
+/// without DEL, a Content-Length of digits. Hop-by-hop fields and `Status`
+/// (which the front-end would read as the status line) are dropped.
+struct ResponseHead {
+    /// The head's bytes.
+    var bytes: [UInt8]
+    /// The declared Content-Length, if any.
+    var contentLength: UInt64?
+    /// Names of fields that were dropped, for a warning.
+    var dropped: [String]
+
+    /// Why a head was refused.
+    enum Refusal: Error, Equatable, CustomStringConvertible {
+        case status(Int32)
+        case name(String)
+        case value(name: String)
+        case contentLength(String)
+
+        var description: String {
+            switch self {
+            case .status(let status): "status \(status) is outside 200-599"
+            case .name(let name): "field name '\(name)' is not a token"
+            case .value(let name): "value of field '\(name)' holds a control byte"
+            case .contentLength(let value): "invalid Content-Length '\(value)'"
+            }
+        }
+    }
+
+    /// Fields the application may not set: hop-by-hop ones are the
+    /// front-end's business, and `Status` would be read as the status.
+    static let droppedFields: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "status",
+    ]
+
+    /// Checks and renders a head.
+    ///
+    /// - Parameters:
+    ///   - status: The HTTP status.
+    ///   - fields: Name and value bytes of each field.
+    /// - Throws: A ``Refusal`` naming the first bad part.
+    init(status: Int32, fields: [(name: [UInt8], value: [UInt8])]) throws(Refusal) {
+        guard (200...599).contains(status) else { throw .status(status) }
+        bytes = Self.statusLine(Int(status))
+        contentLength = nil
+        dropped = []
+        for (name, value) in fields {
+            let nameText = String(decoding: name, as: UTF8.self)
+            guard Self.isToken(name) else { throw .name(nameText) }
+            guard Self.isValidValue(value) else { throw .value(name: nameText) }
+            let lowered = nameText.lowercased()
+            if Self.droppedFields.contains(lowered) {
+                dropped.append(nameText)
+                continue
+            }
+            if lowered == "content-length" {
+                guard let length = Self.parseLength(value) else {
+                    throw .contentLength(String(decoding: value, as: UTF8.self))
+                }
+                contentLength = length
+            }
+            bytes.append(contentsOf: name)
+            bytes.append(contentsOf: ": ".utf8)
+            bytes.append(contentsOf: value)
+            bytes.append(contentsOf: "\r\n".utf8)
+        }
+        bytes.append(contentsOf: "\r\n".utf8)
+    }
+
+    /// `Status: NNN Reason\r\n` (just the number for an uncommon status).
+    static func statusLine(_ status: Int) -> [UInt8] {
+        let text = reason(status).map { "Status: \(status) \($0)\r\n" } ?? "Status: \(status)\r\n"
+        return Array(text.utf8)
+    }
+
+    /// The daemon's own response for a failure: a plain-text reason and
+    /// the error field that tells mod_swiftgate to use Apache's error page.
+    ///
+    /// - Parameters:
+    ///   - status: The HTTP status (400-599).
+    ///   - headOnly: Whether to leave the body out (HEAD).
+    /// - Returns: The whole response as STDOUT content.
+    static func errorResponse(status: Int, headOnly: Bool) -> [UInt8] {
+        let reason = reason(status) ?? "Error"
+        var text = "Status: \(status) \(reason)\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        text += "\(SWIFTGATE_ERROR_FIELD): \(status)\r\n\r\n"
+        if !headOnly { text += "\(reason)\n" }
+        return Array(text.utf8)
+    }
+
+    /// An RFC 9110 token: one or more tchar.
+    static func isToken(_ name: some Collection<UInt8>) -> Bool {
+        !name.isEmpty && name.allSatisfy(isTokenByte)
+    }
+
+    private static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        default:
+            "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
+    }
+
+    /// A field value: no byte below 0x20 but HTAB, and no DEL.
+    static func isValidValue(_ value: some Collection<UInt8>) -> Bool {
+        value.allSatisfy { ($0 >= 0x20 || $0 == 0x09) && $0 != 0x7f }
+    }
+
+    /// Digits only, fitting in 63 bits.
+    static func parseLength(_ value: [UInt8]) -> UInt64? {
+        guard !value.isEmpty, value.count <= 18 else { return nil }
+        var length: UInt64 = 0
+        for byte in value {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            length = length * 10 + UInt64(byte - UInt8(ascii: "0"))
+        }
+        return length
+    }
+
+    /// The reason phrase of a common status.
+    static func reason(_ status: Int) -> String? {
+        switch status {
+        case 200: "OK"
+        case 201: "Created"
+        case 202: "Accepted"
+        case 204: "No Content"
+        case 206: "Partial Content"
+        case 301: "Moved Permanently"
+        case 302: "Found"
+        case 303: "See Other"
+        case 304: "Not Modified"
+        case 307: "Temporary Redirect"
+        case 308: "Permanent Redirect"
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 406: "Not Acceptable"
+        case 408: "Request Timeout"
+        case 409: "Conflict"
+        case 410: "Gone"
+        case 411: "Length Required"
+        case 412: "Precondition Failed"
+        case 413: "Content Too Large"
+        case 414: "URI Too Long"
+        case 415: "Unsupported Media Type"
+        case 416: "Range Not Satisfiable"
+        case 422: "Unprocessable Content"
+        case 429: "Too Many Requests"
+        case 500: "Internal Server Error"
+        case 501: "Not Implemented"
+        case 502: "Bad Gateway"
+        case 503: "Service Unavailable"
+        case 504: "Gateway Timeout"
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import ArgumentParser
+import CSwiftGate
+import Glibc
+import SwiftGateDaemon
+
+/// `swiftgate serve`: serves one application library outside Apache.
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve an application library.",
+        discussion: """
+            With --fastcgi the library is served over FastCGI (responder role) by the same daemon \
+            mod_swiftgate runs, for nginx, Apache's mod_proxy_fcgi or HAProxy in front. \
+            SIGINT or SIGTERM stops it after running requests finish.
+            """
+    )
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Serve FastCGI on ADDRESS: unix:/path/to.sock or HOST:PORT.", valueName: "address")
+    )
+    var fastcgi: String?
+
+    @Argument(help: ArgumentHelp("The application library (libApp.so).", valueName: "library"))
+    var library: String
+
+    @Option(help: ArgumentHelp("The callable object (default swiftgate_application).", valueName: "name"))
+    var callable: String?
+
+    @Option(help: ArgumentHelp("The application group (default: the global one).", valueName: "name"))
+    var applicationGroup: String?
+
+    @Option(help: "Requests served at once (worker threads).")
+    var threads: UInt32 = 8
+
+    @Option(help: ArgumentHelp("The settings file (sets SWIFTGATE_SETTINGS).", valueName: "file"))
+    var settings: String?
+
+    @Option(help: ArgumentHelp("Exit (status 75) when a request runs longer than this.", valueName: "seconds"))
+    var requestTimeout: Double?
+
+    @Option(help: ArgumentHelp("Answer 503 to a request that waited longer than this.", valueName: "seconds"))
+    var queueTimeout: Double?
+
+    func validate() throws {
+        guard fastcgi != nil else {
+            throw ValidationError("say how to serve: --fastcgi ADDRESS")
+        }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        for (name, value) in [("--request-timeout", requestTimeout), ("--queue-timeout", queueTimeout)] {
+            if let value, !(value >= 0 && value < 1e9) {
+                throw ValidationError("\(name) must be a number of seconds, 0 or more")
+            }
+        }
+    }
+
+    func run() throws {
+        let libraryPath = try Self.existingFile(library, what: "application library")
+        if let settings {
+            setenv("SWIFTGATE_SETTINGS", try Self.existingFile(settings, what: "settings file"), 1)
+        }
+        let address = try ListenAddress(parsing: fastcgi ?? "")
+        let listenFD = try address.listen()
+        defer {
+            close(listenFD)
+            address.removeSocketFile()
+        }
+        let control = try SignalPipe.install()
+        StderrLog.write(SWIFTGATE_LOG_INFO, "swiftgate: serving \(libraryPath) on \(address)")
+        let status = withDaemonConfig(listenFD: listenFD, controlFD: control, library: libraryPath) { config in
+            DaemonEntry.run(config, watchesParent: false)
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    private func withDaemonConfig<R>(
+        listenFD: Int32,
+        controlFD: Int32,
+        library: String,
+        _ body: (UnsafePointer<swiftgate_daemon_config>) -> R
+    ) -> R {
+        let preload = [library, callable ?? "", applicationGroup ?? ""].joined(separator: "\n")
+        return library.withCString { libraryC in
+            preload.withCString { preloadC in
+                withOptionalCString(callable) { callableC in
+                    withOptionalCString(applicationGroup) { groupC in
+                        let preloadList: [UnsafePointer<CChar>?] = [preloadC, nil]
+                        return preloadList.withUnsafeBufferPointer { preloadBuffer in
+                            var config = swiftgate_daemon_config()
+                            config.struct_size = UInt32(MemoryLayout<swiftgate_daemon_config>.size)
+                            config.listen_fd = listenFD
+                            config.control_fd = controlFD
+                            config.threads = threads
+                            config.request_timeout_ms = Self.milliseconds(requestTimeout)
+                            config.queue_timeout_ms = Self.milliseconds(queueTimeout)
+                            config.fixed_library = libraryC
+                            config.default_callable = callableC
+                            config.default_application_group = groupC
+                            config.preload = preloadBuffer.baseAddress
+                            config.host = StderrLog.host
+                            return withUnsafePointer(to: &config) { body($0) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private func withOptionalCString<R>(_ string: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+        guard let string else { return body(nil) }
+        return string.withCString { body($0) }
+    }
+
+    private static func milliseconds(_ seconds: Double?) -> UInt64 {
+        guard let seconds, seconds > 0 else { return 0 }
+        return max(1, UInt64((seconds * 1000).rounded()))
+    }
+
+    /// The absolute path of a readable regular file.
+    private static func existingFile(_ path: String, what: String) throws -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw CommandFailure("\(what) not found: \(path) (\(String(cString: strerror(errno))))")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw CommandFailure("\(what) is not a regular file: \(path)")
+        }
+        guard access(path, R_OK) == 0 else {
+            throw CommandFailure("\(what) is not readable: \(path)")
+        }
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}
+
+/// A failure the command reports as `Error: …` and exit status 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

@@ -1,0 +1,318 @@
+"""libSwiftGateDaemon.so called through its C entry point, as mod_swiftgate
+calls it: a small C host (fixtures/daemon_host.c) opens the library and runs
+swiftgate_daemon_main with the configuration each test needs, so that
+recycling, draining, stopping, library checks and application choice can be
+provoked directly."""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+import fcgi_client as fcgi
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+LIBS = os.environ.get("SWIFTGATE_LIBS", os.path.join(REPO, ".build/debug"))
+DAEMON_LIB = os.path.join(LIBS, "libSwiftGateDaemon.so")
+TEST_APP = os.path.join(LIBS, "libSwiftGateTestApp.so")
+EXAMPLE_SITE = os.path.join(LIBS, "libExampleSite.so")
+HEADER_DIR = os.path.join(REPO, "Sources/CSwiftGate/include")
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 10.0
+
+
+def wait_until(condition, timeout, step=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return condition()
+
+
+@pytest.fixture(scope="module")
+def built():
+    """The host and the C fixture libraries, compiled once."""
+    folder = tempfile.mkdtemp(prefix="sg-host-")
+    out = {"dir": folder}
+    try:
+        def cc(source, name, *flags):
+            path = os.path.join(folder, name)
+            subprocess.run(["cc", "-O1", "-Wall", "-I", HEADER_DIR, "-o", path, *flags,
+                            os.path.join(FIXTURES, source)], check=True, timeout=60)
+            return path
+
+        out["host"] = cc("daemon_host.c", "daemon_host", "-pthread", "-ldl")
+        out["raw"] = cc("raw_app.c", "libraw_app.so", "-shared", "-fPIC")
+        out["mismatch"] = cc("abi_mismatch.c", "libabi_mismatch.so", "-shared", "-fPIC")
+        out["slow"] = cc("slow_start.c", "libslow_start.so", "-shared", "-fPIC")
+        yield out
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class Host:
+    """One daemon_host process serving on a UNIX socket of its own."""
+
+    def __init__(self, binary, options, wait_ready=True):
+        self.dir = tempfile.mkdtemp(prefix="sgh-")
+        self.sock = os.path.join(self.dir, "d.sock")
+        self.address = "unix:" + self.sock
+        self.log_path = os.path.join(self.dir, "host.log")
+        self.log_file = open(self.log_path, "wb")
+        args = [binary, DAEMON_LIB, self.sock] + ["%s=%s" % kv for kv in options]
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=self.log_file,
+                                     stderr=subprocess.STDOUT)
+        if wait_ready and not wait_until(self.ready, START_TIMEOUT):
+            self.stop()
+            pytest.fail("the daemon did not start:\n" + self.log())
+
+    def ready(self):
+        return self.proc.poll() is not None or "serving FastCGI" in self.log()
+
+    def log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def control(self, data):
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+
+    def wait(self, timeout):
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=STOP_TIMEOUT)
+        if not self.proc.stdin.closed:
+            try:
+                self.proc.stdin.close()
+            except BrokenPipeError:
+                pass
+        self.log_file.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def get(self, path, query="", extra=None, **kwargs):
+        return fcgi.request(self.address, fcgi.cgi_params("GET", path, query=query, extra=extra), **kwargs)
+
+
+@pytest.fixture
+def host(built):
+    """Starts hosts with key=value options (a list of pairs); kills every
+    one afterwards."""
+    started = []
+
+    def start(*options, wait_ready=True):
+        h = Host(built["host"], list(options), wait_ready)
+        started.append(h)
+        return h
+
+    try:
+        yield start
+    finally:
+        for h in started:
+            h.stop()
+
+
+def script(library):
+    return {"SCRIPT_FILENAME": library}
+
+
+def test_application_is_chosen_by_script_filename(host, built):
+    h = host(("process_group", "g1"), ("library", TEST_APP), ("library", built["raw"]))
+    assert h.get("/info", extra=script(TEST_APP)).response()[0] == 200
+    # NUL-terminated names: the C application finds PATH_INFO with strcmp.
+    status, headers, body = h.get("/ok", extra=script(built["raw"])).response()
+    assert (status, headers["x-test"], body) == (200, "fine", b"raw ok\n")
+    result = h.get("/info", extra=script("/somewhere/else.so"))
+    assert result.response()[0] == 500
+    assert result.response()[1]["x-swiftgate-error"] == "500"
+    assert "daemon group 'g1': SCRIPT_FILENAME '/somewhere/else.so' is not one of" in h.log()
+    assert h.get("/info").response()[0] == 500  # no SCRIPT_FILENAME at all
+
+
+def test_no_library_list_allows_none(host):
+    h = host()
+    assert h.get("/info", extra=script(TEST_APP)).response()[0] == 500
+
+
+def test_callable_and_group_from_params_and_defaults(host):
+    h = host(("library", TEST_APP), ("default_callable", "second_application"))
+    assert h.get("/", extra=script(TEST_APP)).response()[2] == b"second application\n"
+    named = dict(script(TEST_APP), **{"swiftgate.callable_object": "swiftgate_application",
+                                      "swiftgate.application_group": "other"})
+    assert h.get("/info", extra=named).response()[0] == 200
+    assert "callable 'swiftgate_application' group 'other'" in h.log()
+
+
+def test_a_failing_start_is_500_and_logged_once(host):
+    h = host(("library", TEST_APP))
+    failing = dict(script(TEST_APP), **{"swiftgate.callable_object": "failing_application"})
+    for _ in range(3):
+        assert h.get("/", extra=failing).response()[0] == 500
+    assert h.log().count("cannot start application") == 1
+    assert "the test application refuses to start" in h.log()
+    missing = dict(script(TEST_APP), **{"swiftgate.callable_object": "no_such_symbol"})
+    assert h.get("/", extra=missing).response()[0] == 500
+    assert "has no callable object 'no_such_symbol'" in h.log()
+
+
+def test_an_abi_mismatch_names_the_library_and_both_versions(host, built):
+    h = host(("library", built["mismatch"]))
+    assert h.get("/", extra=script(built["mismatch"])).response()[0] == 500
+    assert ("library %s was built for SwiftGate ABI version 999, this daemon speaks version 1"
+            % built["mismatch"]) in h.log()
+
+
+def test_bad_response_fields_are_refused(host, built):
+    h = host(("fixed_library", built["raw"]))
+    for path in ("/crlf-value", "/nul-value", "/bad-name"):
+        result = h.get(path)
+        status, headers, _ = result.response()
+        assert status == 500, path
+        assert "x-test" not in headers and "x-injected" not in headers
+    assert "response head refused" in h.log()
+
+
+def test_gateway_keys_reach_the_application(host):
+    if not os.path.exists(EXAMPLE_SITE):
+        pytest.skip("libExampleSite.so is not built (swift build --product ExampleSite)")
+    h = host(("process_group", "site9"), ("fixed_library", EXAMPLE_SITE), ("threads", "3"))
+    status, _, body = h.get("/env", extra={"HTTPS": "on"}).response()
+    assert status == 200
+    env = json.loads(body)
+    assert env["swiftgate.process_group"] == "site9"
+    assert env["swiftgate.url_scheme"] == "https"
+    assert env["swiftgate.multithread"] == "1"
+    assert env["swiftgate.multiprocess"] == "1"
+    assert env["swiftgate.version"] == "1.0"
+    assert env["swiftgate.callable_object"] == "swiftgate_application"
+    assert env["swiftgate.application_group"] == ""
+    assert env["PATH_INFO"] == "/env"
+
+
+def test_maximum_requests_recycles(host):
+    h = host(("fixed_library", TEST_APP), ("maximum_requests", "3"))
+    for _ in range(3):
+        assert h.get("/info").response()[0] == 200
+    assert h.wait(timeout=3) == 0
+    assert "recycling: maximum-requests (3) reached" in h.log()
+    assert "host: daemon returned 0" in h.log()
+
+
+def test_inactivity_timeout_recycles(host):
+    h = host(("fixed_library", TEST_APP), ("inactivity_timeout_ms", "600"))
+    assert h.wait(timeout=4) == 0
+    assert "recycling: no request for inactivity-timeout of 600 ms" in h.log()
+
+
+def test_restart_interval_recycles(host):
+    h = host(("fixed_library", TEST_APP), ("restart_interval_ms", "800"))
+    assert h.wait(timeout=4) == 0
+    assert "recycling: restart-interval of 800 ms passed" in h.log()
+
+
+def test_a_recycle_lets_a_running_request_finish(host):
+    h = host(("fixed_library", TEST_APP), ("restart_interval_ms", "300"), ("graceful_timeout_ms", "5000"))
+    with fcgi.Connection(h.address) as conn:
+        result = conn.request(fcgi.cgi_params("GET", "/sleep", query="ms=1200"))
+    assert result.response()[2] == b"slept\n"
+    assert h.wait(timeout=4) == 0
+
+
+def test_drain_keeps_accepting_until_idle(host):
+    h = host(("fixed_library", TEST_APP), ("control", "1"))
+    with fcgi.Connection(h.address) as slow:
+        slow.start(fcgi.cgi_params("GET", "/sleep", query="ms=1500"))
+        slow.send(fcgi.stream(fcgi.STDIN, 1, b""))
+        time.sleep(0.2)
+        h.control(b"g")
+        assert wait_until(lambda: "draining: exiting once idle" in h.log(), 3)
+        # New connections are still served while draining.
+        assert h.get("/info").response()[0] == 200
+        assert h.proc.poll() is None
+        assert slow.finish(1).response()[2] == b"slept\n"
+    began = time.monotonic()
+    assert h.wait(timeout=4) == 0
+    assert time.monotonic() - began >= 0.5, "a drain waits for a quiet second"
+    assert "drained: no request for 1000 ms" in h.log()
+
+
+def test_stop_gives_up_on_requests_after_shutdown_timeout(host):
+    h = host(("fixed_library", TEST_APP), ("control", "1"), ("shutdown_timeout_ms", "500"))
+    with fcgi.Connection(h.address) as slow:
+        slow.start(fcgi.cgi_params("GET", "/sleep", query="ms=5000"))
+        slow.send(fcgi.stream(fcgi.STDIN, 1, b""))
+        time.sleep(0.2)
+        began = time.monotonic()
+        h.control(b"t")
+        assert h.wait(timeout=3) == 0
+        assert time.monotonic() - began < 2.0
+        assert slow.finish(1).cut
+    assert "stopping on request; no longer accepting" in h.log()
+    assert "gave up on 1 running requests" in h.log()
+
+
+def test_a_connection_accepted_before_a_stop_is_still_served(host):
+    h = host(("fixed_library", TEST_APP), ("control", "1"))
+    with fcgi.Connection(h.address) as conn:
+        time.sleep(0.3)  # accepted by a worker, no request yet
+        h.control(b"t")
+        assert wait_until(lambda: "stopping on request" in h.log(), 3)
+        time.sleep(0.3)
+        result = conn.request(fcgi.cgi_params("GET", "/info"))
+        assert not result.cut
+        assert result.response()[0] == 200
+    assert h.wait(timeout=3) == 0
+
+
+def test_the_end_of_the_control_pipe_stops_the_daemon(host):
+    h = host(("fixed_library", TEST_APP), ("control", "1"))
+    h.proc.stdin.close()
+    assert h.wait(timeout=3) == 0
+    assert "stopping: the control pipe closed" in h.log()
+
+
+def test_a_changed_library_recycles(host, built):
+    lib = os.path.join(built["dir"], "libCopy.so")
+    shutil.copy(TEST_APP, lib)
+    h = host(("library", lib), ("preload", lib + "||"), ("check_libraries", "1"))
+    assert h.get("/info", extra=script(lib)).response()[0] == 200
+    time.sleep(0.3)
+    assert h.proc.poll() is None
+    later = time.time() + 10
+    os.utime(lib, (later, later))
+    assert h.wait(timeout=4) == 0
+    assert "%s changed on disk (modification time changed)" % lib in h.log()
+    assert "recycling: 1 application libraries changed" in h.log()
+
+
+def test_preload_past_startup_timeout_exits_76(host, built):
+    h = host(("fixed_library", built["slow"]), ("preload", built["slow"] + "||"),
+             ("startup_timeout_ms", "500"), wait_ready=False)
+    began = time.monotonic()
+    assert h.wait(timeout=5) == 76
+    assert time.monotonic() - began < 2.5
+    assert "took longer than startup-timeout of 500 ms" in h.log()
+
+
+def test_preload_starts_applications_before_serving(host):
+    h = host(("library", TEST_APP), ("preload", TEST_APP + "|second_application|pre"))
+    log = h.log()
+    assert log.index("started application %s callable 'second_application' group 'pre'" % TEST_APP) \
+        < log.index("serving FastCGI")
+
+
+def test_an_older_config_struct_is_refused(host):
+    h = host(("fixed_library", TEST_APP), ("struct_size", "64"), wait_ready=False)
+    assert h.wait(timeout=5) == 70
+    assert "swiftgate_daemon_config of 64 bytes" in h.log()

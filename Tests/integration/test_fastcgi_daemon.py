@@ -1,0 +1,534 @@
+"""The Swift FastCGI daemon (libSwiftGateDaemon) through `swiftgate serve
+--fastcgi`, spoken to directly with a small FastCGI client and through a
+real nginx."""
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+import fcgi_client as fcgi
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+LIBS = os.environ.get("SWIFTGATE_LIBS", os.path.join(REPO, ".build/debug"))
+SWIFTGATE = os.path.join(LIBS, "swiftgate")
+TEST_APP = os.path.join(LIBS, "libSwiftGateTestApp.so")
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 10.0
+
+
+def wait_until(condition, timeout, step=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return condition()
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Daemon:
+    """`swiftgate serve --fastcgi unix:<tmp>/d.sock LIB [args]` in the background."""
+
+    def __init__(self, *args, library=TEST_APP):
+        self.dir = tempfile.mkdtemp(prefix="sgd-")
+        self.sock = os.path.join(self.dir, "d.sock")
+        self.address = "unix:" + self.sock
+        self.log_path = os.path.join(self.dir, "daemon.log")
+        self.log_file = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            [SWIFTGATE, "serve", "--fastcgi", self.address, library, *args],
+            stdin=subprocess.DEVNULL, stdout=self.log_file, stderr=subprocess.STDOUT)
+        if not wait_until(self.ready, START_TIMEOUT):
+            self.stop()
+            pytest.fail("daemon did not start listening:\n" + self.log())
+
+    def ready(self):
+        if self.proc.poll() is not None:
+            pytest.fail("daemon exited with %s:\n%s" % (self.proc.returncode, self.log()))
+        if not os.path.exists(self.sock):
+            return False
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.connect(self.sock)
+            return True
+        except OSError:
+            return False
+
+    def log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def wait_for_log(self, text, timeout=5.0):
+        return wait_until(lambda: text in self.log(), timeout)
+
+    def wait(self, timeout):
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            if self.wait(STOP_TIMEOUT) is None:
+                self.proc.kill()
+                self.proc.wait(timeout=STOP_TIMEOUT)
+        self.log_file.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def request(self, method="GET", path="/", body=b"", **kwargs):
+        params = fcgi.cgi_params(method, path, body_length=len(body) if body else None,
+                                 **{k: v for k, v in kwargs.items() if k in ("query", "headers", "extra")})
+        return fcgi.request(self.address, params, body,
+                            **{k: v for k, v in kwargs.items() if k not in ("query", "headers", "extra")})
+
+
+@pytest.fixture
+def start_daemon():
+    """Starts daemons with extra arguments; stops every one afterwards."""
+    started = []
+
+    def start(*args, **kwargs):
+        daemon = Daemon(*args, **kwargs)
+        started.append(daemon)
+        return daemon
+
+    try:
+        yield start
+    finally:
+        for daemon in started:
+            daemon.stop()
+
+
+@pytest.fixture(scope="module")
+def daemon():
+    d = Daemon("--threads", "4")
+    try:
+        yield d
+    finally:
+        d.stop()
+
+
+def test_get_info_answers_json(daemon):
+    result = daemon.request("GET", "/info", query="a=1")
+    assert not result.cut
+    assert (result.app_status, result.protocol_status) == (0, fcgi.REQUEST_COMPLETE)
+    status, headers, body = result.response()
+    assert status == 200
+    assert headers["content-type"] == "application/json"
+    assert int(headers["content-length"]) == len(body)
+    info = json.loads(body)
+    assert info["method"] == "GET"
+    assert info["pathInfo"] == "/info"
+    assert info["scriptName"] == ""
+    assert info["query"] == "a=1"
+
+
+def test_post_of_one_mebibyte_is_read_whole(daemon):
+    body = os.urandom(1 << 20)
+    status, _, text = daemon.request("POST", "/count", body).response()
+    assert status == 200
+    assert text == b"1048576\n"
+
+
+def test_body_in_small_records_is_read_whole(daemon):
+    body = b"y" * 100_000
+    params = fcgi.cgi_params("POST", "/count", body_length=len(body))
+    result = fcgi.request(daemon.address, params, body, chunk=1000)
+    assert result.response()[2] == b"100000\n"
+
+
+def test_request_headers_are_rebuilt_from_http_variables(daemon):
+    result = daemon.request("GET", "/headers", headers={"X-Foo-Bar": "baz"},
+                            extra={"CONTENT_TYPE": "text/x-test"})
+    fields = json.loads(result.response()[2])
+    assert fields["x-foo-bar"] == "baz"
+    assert fields["content-type"] == "text/x-test"
+    assert fields["host"] == "localhost"
+
+
+def test_application_error_is_the_daemons_500(daemon):
+    result = daemon.request("GET", "/fail")
+    assert not result.cut
+    assert result.protocol_status == fcgi.REQUEST_COMPLETE
+    status, headers, body = result.response()
+    assert status == 500
+    assert headers["x-swiftgate-error"] == "500"
+    assert headers["content-type"] == "text/plain; charset=utf-8"
+    assert body == b"Internal Server Error\n"
+    assert result.stdout.startswith(b"Status: 500 Internal Server Error\r\n")
+
+
+def test_failure_after_the_head_closes_without_end_request(daemon):
+    result = daemon.request("GET", "/fail-midstream")
+    assert result.cut
+    assert result.stdout.startswith(b"Status: 200 OK\r\n")
+    assert b"partial body" in result.stdout
+
+
+def test_short_content_length_is_cut(daemon):
+    result = daemon.request("GET", "/short-length")
+    assert result.cut
+    assert result.response()[2] == b"only ten\n\n"
+    assert daemon.wait_for_log("declared Content-Length 100 but wrote 10 bytes")
+
+
+def test_long_content_length_is_cut_at_the_declared_length(daemon):
+    result = daemon.request("GET", "/long-length")
+    assert result.cut
+    assert result.response()[2] == b"abcde"
+
+
+def test_wrong_lengths_before_anything_was_sent_are_500(daemon):
+    for path in ("/short-unflushed", "/long-unflushed", "/wrong-length-bytes"):
+        result = daemon.request("GET", path)
+        assert not result.cut, path
+        assert result.response()[0] == 500, path
+
+
+def test_head_has_no_body(daemon):
+    result = daemon.request("HEAD", "/info")
+    status, headers, body = result.response()
+    assert status == 200
+    assert body == b""
+    assert int(headers["content-length"]) > 0
+
+
+def test_keep_conn_serves_requests_on_one_connection(daemon):
+    with fcgi.Connection(daemon.address) as conn:
+        first = conn.request(fcgi.cgi_params("GET", "/info"), keep=True)
+        second = conn.request(fcgi.cgi_params("POST", "/count", body_length=5), b"hello", keep=True)
+        assert not first.cut and not second.cut
+        assert first.response()[0] == 200
+        assert second.response()[2] == b"5\n"
+        last = conn.request(fcgi.cgi_params("GET", "/info", query="last=1"), keep=False)
+        assert json.loads(last.response()[2])["query"] == "last=1"
+        assert conn.closed_by_peer(timeout=5), "without KEEP_CONN the daemon closes after END_REQUEST"
+
+
+def test_get_values_reports_threads_and_no_multiplexing(daemon):
+    with fcgi.Connection(daemon.address) as conn:
+        values = conn.get_values(["FCGI_MAX_CONNS", "FCGI_MAX_REQS", "FCGI_MPXS_CONNS", "NO_SUCH_VALUE"])
+    assert values == {"FCGI_MAX_CONNS": "4", "FCGI_MAX_REQS": "4", "FCGI_MPXS_CONNS": "0"}
+
+
+def test_unknown_management_record_gets_unknown_type(daemon):
+    with fcgi.Connection(daemon.address) as conn:
+        conn.send(fcgi.record(42, 0, b"whatever"))
+        rtype, rid, content = conn.read_record()
+        assert (rtype, rid, content[0]) == (fcgi.UNKNOWN_TYPE, 0, 42)
+        # The connection goes on.
+        assert conn.request(fcgi.cgi_params("GET", "/info")).response()[0] == 200
+
+
+def test_second_request_id_is_refused_while_one_is_active(daemon):
+    with fcgi.Connection(daemon.address) as conn:
+        conn.send(fcgi.begin_request(1, keep=True) + fcgi.begin_request(2))
+        rtype, rid, content = conn.read_record()
+        assert (rtype, rid) == (fcgi.END_REQUEST, 2)
+        assert struct.unpack(">IB3x", content)[1] == fcgi.CANT_MPX_CONN
+        conn.send(fcgi.stream(fcgi.PARAMS, 1, fcgi.encode_pairs(fcgi.cgi_params("GET", "/info")))
+                  + fcgi.stream(fcgi.STDIN, 1, b""))
+        result = conn.finish(1)
+        assert result.response()[0] == 200
+
+
+@pytest.mark.parametrize("role", [fcgi.FILTER, 99])
+def test_unknown_role_is_refused(daemon, role):
+    with fcgi.Connection(daemon.address) as conn:
+        conn.send(fcgi.begin_request(7, role=role, keep=True))
+        rtype, rid, content = conn.read_record()
+        assert (rtype, rid) == (fcgi.END_REQUEST, 7)
+        assert struct.unpack(">IB3x", content)[1] == fcgi.UNKNOWN_ROLE
+        # KEEP_CONN: the connection serves the next request.
+        assert conn.request(fcgi.cgi_params("GET", "/info"), request_id=8).response()[0] == 200
+
+
+def test_abort_request_ends_the_request(daemon):
+    with fcgi.Connection(daemon.address) as conn:
+        conn.start(fcgi.cgi_params("POST", "/count", body_length=100000), keep=True)
+        conn.send(fcgi.record(fcgi.STDIN, 1, b"x" * 1000) + fcgi.record(fcgi.ABORT_REQUEST, 1))
+        result = conn.finish(1)
+        assert not result.cut
+        assert result.protocol_status == fcgi.REQUEST_COMPLETE
+        assert conn.request(fcgi.cgi_params("GET", "/info"), request_id=2).response()[0] == 200
+
+
+def _params_past_the_end():
+    # One pair declaring a 200-byte value with only three bytes after it.
+    content = bytes([4]) + struct.pack(">I", 200 | 0x80000000) + b"NAMEabc"
+    return fcgi.begin_request(1) + fcgi.record(fcgi.PARAMS, 1, content) + fcgi.record(fcgi.PARAMS, 1)
+
+
+def _oversized_params():
+    big = fcgi.encode_pairs([("HTTP_X_BIG", "v" * 60000)])
+    return fcgi.begin_request(1) + b"".join(fcgi.record(fcgi.PARAMS, 1, big) for _ in range(20))
+
+
+# Bytes no front-end should send, each with the reason the daemon logs.
+MALFORMED = {
+    "garbage": (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "unsupported FastCGI version 71"),
+    "bad-version": (fcgi.record(fcgi.BEGIN_REQUEST, 1, struct.pack(">HB5x", 1, 0), version=2),
+                    "unsupported FastCGI version 2"),
+    "params-length-past-the-end": (_params_past_the_end(),
+                                   "name-value pair at offset 0 declares 197 bytes past the end of the data"),
+    "oversized-params": (_oversized_params(), "PARAMS larger than 1048576 bytes"),
+    "short-begin-request": (fcgi.record(fcgi.BEGIN_REQUEST, 1, b"\x00\x01"), "BEGIN_REQUEST body of 2 bytes"),
+    "stdin-before-params-end": (fcgi.begin_request(1) + fcgi.record(fcgi.STDIN, 1, b"body"),
+                                "unexpected record of type 5"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_malformed_input_closes_only_that_connection(daemon, name):
+    data, reason = MALFORMED[name]
+    with fcgi.Connection(daemon.address) as bystander:
+        bystander.start(fcgi.cgi_params("GET", "/info"), keep=True)
+        with fcgi.Connection(daemon.address) as conn:
+            try:
+                conn.send(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            assert conn.closed_by_peer(timeout=5), name
+        # A request in progress on another connection is unaffected...
+        bystander.send(fcgi.stream(fcgi.STDIN, 1, b""))
+        assert bystander.finish(1).response()[0] == 200
+    # ...and so is the next one.
+    assert daemon.request("GET", "/info").response()[0] == 200
+    assert daemon.wait_for_log("closing a FastCGI connection: malformed FastCGI input: " + reason)
+    assert daemon.proc.poll() is None
+
+
+def test_queue_timeout_answers_503(start_daemon):
+    daemon = start_daemon("--queue-timeout", "1")
+    late = str(int((time.time() - 2) * 1_000_000))
+    result = daemon.request("GET", "/info", extra={"swiftgate.request_start": late})
+    status, headers, body = result.response()
+    assert status == 503
+    assert headers["x-swiftgate-error"] == "503"
+    assert body == b"Service Unavailable\n"
+    fresh = str(int(time.time() * 1_000_000))
+    assert daemon.request("GET", "/info", extra={"swiftgate.request_start": fresh}).response()[0] == 200
+    assert daemon.wait_for_log("longer than queue-timeout")
+
+
+def test_request_timeout_exits_with_status_75(start_daemon):
+    daemon = start_daemon("--request-timeout", "1")
+    conn = fcgi.Connection(daemon.address)
+    try:
+        conn.start(fcgi.cgi_params("GET", "/sleep", query="ms=5000"))
+        conn.send(fcgi.stream(fcgi.STDIN, 1, b""))
+        assert daemon.wait(timeout=4.0) == 75
+        assert conn.finish(1).cut
+    finally:
+        conn.close()
+    assert "ran longer than request-timeout of 1000 ms" in daemon.log()
+    assert "GET /sleep?ms=5000" in daemon.log()
+
+
+def test_sigterm_exits_0_promptly_even_with_an_idle_keep_alive_connection(start_daemon):
+    daemon = start_daemon()
+    with fcgi.Connection(daemon.address) as idle:
+        assert idle.request(fcgi.cgi_params("GET", "/info"), keep=True).response()[0] == 200
+        began = time.monotonic()
+        daemon.proc.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=3.0) == 0
+        assert time.monotonic() - began < 3.0
+        assert idle.closed_by_peer(timeout=1)
+    assert not os.path.exists(daemon.sock)
+    assert "exiting: stopping on request" in daemon.log()
+
+
+def test_sigterm_lets_a_running_request_finish(start_daemon):
+    daemon = start_daemon()
+    with fcgi.Connection(daemon.address) as conn:
+        conn.start(fcgi.cgi_params("GET", "/sleep", query="ms=1000"))
+        conn.send(fcgi.stream(fcgi.STDIN, 1, b""))
+        time.sleep(0.3)
+        daemon.proc.send_signal(signal.SIGTERM)
+        result = conn.finish(1)
+        assert not result.cut
+        assert result.response()[2] == b"slept\n"
+    assert daemon.wait(timeout=STOP_TIMEOUT) == 0
+
+
+def test_a_blocked_request_does_not_stall_the_others(start_daemon):
+    daemon = start_daemon("--threads", "2")
+    with fcgi.Connection(daemon.address) as slow:
+        slow.start(fcgi.cgi_params("GET", "/sleep", query="ms=3000"))
+        slow.send(fcgi.stream(fcgi.STDIN, 1, b""))
+        began = time.monotonic()
+        for _ in range(5):
+            assert daemon.request("GET", "/info").response()[0] == 200
+        assert time.monotonic() - began < 2.0
+        assert slow.finish(1).response()[2] == b"slept\n"
+
+
+def test_other_callable_and_application_group(start_daemon):
+    daemon = start_daemon("--callable", "second_application", "--application-group", "g2")
+    assert daemon.request("GET", "/").response()[2] == b"second application\n"
+    assert "callable 'second_application' group 'g2'" in daemon.log()
+
+
+def run_cli(*args):
+    return subprocess.run([SWIFTGATE, *args], stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=30)
+
+
+def test_cli_reports_a_missing_library():
+    missing = "/nonexistent/libNope.so"
+    result = run_cli("serve", "--fastcgi", "unix:/tmp/sg-never.sock", missing)
+    assert result.returncode != 0
+    assert "application library not found" in result.stderr
+    assert missing in result.stderr
+
+
+def test_cli_reports_an_address_in_use():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--fastcgi", "127.0.0.1:%d" % port, TEST_APP)
+    assert result.returncode != 0
+    assert "address in use: 127.0.0.1:%d" % port in result.stderr
+
+
+@pytest.mark.parametrize("address", ["nowhere", "127.0.0.1:http", "127.0.0.1:70000", "unix:"])
+def test_cli_reports_a_bad_address(address):
+    result = run_cli("serve", "--fastcgi", address, TEST_APP)
+    assert result.returncode != 0
+    assert "bad address" in result.stderr
+
+
+def test_tcp_listening():
+    port = free_port()
+    proc = subprocess.Popen([SWIFTGATE, "serve", "--fastcgi", "127.0.0.1:%d" % port, TEST_APP],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def up():
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return True
+            except OSError:
+                return False
+        assert wait_until(up, START_TIMEOUT)
+        result = fcgi.request(("127.0.0.1", port), fcgi.cgi_params("GET", "/info"))
+        assert result.response()[0] == 200
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=STOP_TIMEOUT)
+    assert proc.returncode == 0
+
+
+NGINX_CONF = """{user}
+daemon off;
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log info;
+events {{ worker_connections 64; }}
+http {{
+    access_log {dir}/access.log;
+    client_body_temp_path {dir}/client_body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            include /etc/nginx/fastcgi_params;
+            fastcgi_param SCRIPT_NAME "";
+            fastcgi_param PATH_INFO $uri;
+            fastcgi_pass unix:{sock};
+        }}
+    }}
+}}
+"""
+
+
+@pytest.fixture
+def nginx(start_daemon):
+    if not os.path.exists(NGINX):
+        pytest.skip("nginx is not installed")
+    daemon = start_daemon()
+    os.chmod(daemon.dir, 0o755)
+    os.chmod(daemon.sock, 0o777)
+    root = tempfile.mkdtemp(prefix="sg-nginx-")
+    port = free_port()
+    conf = os.path.join(root, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(NGINX_CONF.format(user="user root;" if os.geteuid() == 0 else "", dir=root,
+                                  port=port, sock=daemon.sock))
+    proc = subprocess.Popen([NGINX, "-c", conf, "-p", root, "-e", os.path.join(root, "error.log")],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def up():
+        if proc.poll() is not None:
+            pytest.fail("nginx exited: %s" % proc.stderr.read().decode())
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+
+    try:
+        assert wait_until(up, START_TIMEOUT), "nginx did not start"
+        yield port, daemon
+    finally:
+        if proc.poll() is None:
+            subprocess.run([NGINX, "-c", conf, "-p", root, "-e", os.path.join(root, "error.log"), "-s", "stop"],
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=STOP_TIMEOUT)
+            try:
+                proc.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=STOP_TIMEOUT)
+        proc.stderr.close()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_behind_nginx(nginx):
+    port, daemon = nginx
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+    try:
+        conn.request("GET", "/info/deeper?x=1")
+        response = conn.getresponse()
+        info = json.loads(response.read())
+        assert response.status == 200
+        assert response.getheader("Content-Type") == "application/json"
+        assert info["scriptName"] == ""
+        assert info["pathInfo"] == "/info/deeper"
+        assert info["query"] == "x=1"
+
+        body = os.urandom(300_000)
+        conn.request("POST", "/count", body=body, headers={"Content-Type": "application/octet-stream"})
+        response = conn.getresponse()
+        assert response.status == 200
+        assert response.read() == b"300000\n"
+
+        conn.request("GET", "/fail")
+        response = conn.getresponse()
+        response.read()
+        assert response.status == 500
+        assert response.getheader("X-SwiftGate-Error") == "500"
+    finally:
+        conn.close()
