@@ -127,6 +127,54 @@ typedef void *(*swiftgate_start_fn)(void *exported,
 typedef int32_t (*swiftgate_handle_fn)(void *app,
                                        const swiftgate_request *request);
 
+/* ---- Access checks: basic auth, groups, host access ----
+ *
+ * An application whose type conforms to SwiftGate's AuthProvider answers
+ * these through swiftgate_check (same thread rules as swiftgate_handle).
+ */
+#define SWIFTGATE_SYM_CHECK "swiftgate_check"
+
+/* What is asked. */
+#define SWIFTGATE_CHECK_PASSWORD 1 /* user + password (AuthBasicProvider) */
+#define SWIFTGATE_CHECK_GROUPS   2 /* the groups of user (Require) */
+#define SWIFTGATE_CHECK_ACCESS   3 /* may this client have access at all */
+
+/* The answer (swiftgate_check's result). */
+#define SWIFTGATE_AUTH_GRANTED        0
+#define SWIFTGATE_AUTH_DENIED         1
+#define SWIFTGATE_AUTH_USER_NOT_FOUND 2
+#define SWIFTGATE_AUTH_ERROR          3 /* the check failed: never "denied" */
+
+typedef struct swiftgate_check {
+    uint32_t struct_size;
+    uint32_t kind; /* SWIFTGATE_CHECK_* */
+    /* The request's CGI variables, without Authorization. */
+    const swiftgate_pair *environ;
+    uint64_t environ_count;
+    const char *user; /* PASSWORD, GROUPS */
+    uint64_t user_len;
+    const char *password; /* PASSWORD */
+    uint64_t password_len;
+    void *ctx;
+    /* PASSWORD granted under another (canonical) name: REMOTE_USER. */
+    void (*set_user)(void *ctx, const char *name, uint64_t len);
+    /* GROUPS: called once per group of the user. */
+    void (*add_group)(void *ctx, const char *name, uint64_t len);
+} swiftgate_check;
+
+typedef int32_t (*swiftgate_check_fn)(void *app, const swiftgate_check *check);
+
+/* FastCGI AUTHORIZER role (daemon mode), compatible with mod_authnz_fcgi:
+ * FCGI_APACHE_ROLE=AUTHENTICATOR with REMOTE_USER and REMOTE_PASSWD asks
+ * for a password check; FCGI_APACHE_ROLE=AUTHORIZER with REMOTE_USER asks
+ * for the user's groups when SWIFTGATE_PARAM_CHECK is "groups", else for
+ * access. The daemon answers Status 200 (granted), 401 (denied), 404 (user
+ * not found) or 500 (error); on 200 a password check may carry
+ * "Variable-REMOTE_USER: canonical" and a groups check
+ * "Variable-SWIFTGATE_GROUPS: a,b" (groups contain no comma). */
+#define SWIFTGATE_PARAM_CHECK     "SWIFTGATE_CHECK"
+#define SWIFTGATE_GROUPS_VARIABLE "SWIFTGATE_GROUPS"
+
 /* ---- Daemon mode ----
  *
  * A daemon process is a host too: libSwiftGateDaemon.so serves FastCGI on a
@@ -230,6 +278,7 @@ _Static_assert(sizeof(void *) == 8, "swiftgate supports 64-bit hosts only");
 _Static_assert(sizeof(swiftgate_host) == 24, "swiftgate_host layout");
 _Static_assert(sizeof(swiftgate_app_info) == 48, "swiftgate_app_info layout");
 _Static_assert(sizeof(swiftgate_request) == 80, "swiftgate_request layout");
+_Static_assert(sizeof(swiftgate_check) == 80, "swiftgate_check layout");
 _Static_assert(sizeof(swiftgate_daemon_config) == 152,
                "swiftgate_daemon_config layout");
 #endif
