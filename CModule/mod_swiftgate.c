@@ -12,6 +12,7 @@
 
 #include "apr_strings.h"
 
+#include "sg_auth.h"
 #include "sg_config.h"
 #include "sg_embedded.h"
 #include "sg_fcgi.h"
@@ -121,6 +122,7 @@ static int sg_check_config_hook(apr_pool_t *pconf, apr_pool_t *plog,
 static int sg_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     memset(&sg_global, 0, sizeof(sg_global));
+    sg_global.check_libraries = apr_array_make(pconf, 2, sizeof(char *));
     sg_groups_reset(pconf);
     return OK;
 }
@@ -156,6 +158,7 @@ static void sg_register_hooks(apr_pool_t *p)
     ap_hook_translate_name(sg_translate_name, after_alias, NULL,
                            APR_HOOK_MIDDLE);
     ap_hook_handler(sg_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    sg_auth_register(p);
 }
 
 AP_DECLARE_MODULE(swiftgate) = {STANDARD20_MODULE_STUFF, sg_create_dir_conf,

@@ -337,6 +337,9 @@ void *sg_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     conf->app_group = add->app_group ? add->app_group : base->app_group;
     conf->process_group =
         add->process_group ? add->process_group : base->process_group;
+    conf->auth_user = add->auth_user ? add->auth_user : base->auth_user;
+    conf->auth_group = add->auth_group ? add->auth_group : base->auth_group;
+    conf->access = add->access ? add->access : base->access;
     conf->pass_authorization = add->pass_authorization != SG_UNSET
                                    ? add->pass_authorization
                                    : base->pass_authorization;
@@ -490,6 +493,42 @@ static const char *cmd_daemon_process(cmd_parms *cmd, void *dummy, int argc,
     return NULL;
 }
 
+static const sg_option script_options[] = {
+    {"callable-object", parse_symbol, APR_OFFSETOF(sg_script, callable)},
+    {"application-group", parse_group, APR_OFFSETOF(sg_script, app_group)},
+    {"process-group", parse_group, APR_OFFSETOF(sg_script, process_group)},
+    {NULL, NULL, 0}};
+
+/* SwiftGateAuthUserScript and friends: cmd->info is the sg_dir_conf field. */
+static const char *cmd_check_script(cmd_parms *cmd, void *dconf, int argc,
+                                    char *const argv[])
+{
+    sg_script *script = apr_pcalloc(cmd->pool, sizeof(*script));
+    const char *err;
+    int i;
+
+    if (argc < 1) {
+        return apr_psprintf(cmd->pool, "%s: expected a library path",
+                            cmd->cmd->name);
+    }
+    script->library = ap_server_root_relative(cmd->pool, argv[0]);
+    if (!script->library) {
+        return apr_psprintf(cmd->pool, "%s: invalid library path '%s'",
+                            cmd->cmd->name, argv[0]);
+    }
+    if ((err = sg_library_check_file(cmd->temp_pool, script->library))) {
+        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, err);
+    }
+    for (i = 1; i < argc; i++) {
+        if ((err = parse_option(cmd, script_options, script, argv[i]))) {
+            return err;
+        }
+    }
+    *(const char **)apr_array_push(sg_global.check_libraries) = script->library;
+    *(const sg_script **)((char *)dconf + (apr_size_t)cmd->info) = script;
+    return NULL;
+}
+
 static const char *cmd_process_group(cmd_parms *cmd, void *dconf,
                                      const char *arg)
 {
@@ -548,6 +587,21 @@ const command_rec sg_cmds[] = {
                   (void *)APR_OFFSETOF(sg_global_conf, daemon_library),
                   RSRC_CONF,
                   "libSwiftGateDaemon.so (default: beside mod_swiftgate.so)"),
+    AP_INIT_TAKE_ARGV("SwiftGateAuthUserScript", cmd_check_script,
+                      (void *)APR_OFFSETOF(sg_dir_conf, auth_user),
+                      OR_AUTHCFG | RSRC_CONF,
+                      "/path/libApp.so [callable-object=NAME] "
+                      "[application-group=NAME] [process-group=NAME]: checks "
+                      "passwords for AuthBasicProvider swiftgate"),
+    AP_INIT_TAKE_ARGV("SwiftGateAuthGroupScript", cmd_check_script,
+                      (void *)APR_OFFSETOF(sg_dir_conf, auth_group),
+                      OR_AUTHCFG | RSRC_CONF,
+                      "/path/libApp.so [options]: the groups for Require "
+                      "swiftgate-group"),
+    AP_INIT_TAKE_ARGV("SwiftGateAccessScript", cmd_check_script,
+                      (void *)APR_OFFSETOF(sg_dir_conf, access),
+                      OR_AUTHCFG | RSRC_CONF,
+                      "/path/libApp.so [options]: host access checks"),
     AP_INIT_FLAG("SwiftGateRestrictEmbedded", cmd_restrict_embedded, NULL,
                  RSRC_CONF,
                  "On: only daemon mode; Apache's children never load Swift"),

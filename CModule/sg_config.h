@@ -29,11 +29,22 @@ typedef struct sg_server_conf {
     apr_array_header_t *aliases; /* sg_alias */
 } sg_server_conf;
 
+/* An application answering access checks (SwiftGateAuthUserScript,
+ * SwiftGateAuthGroupScript, SwiftGateAccessScript). */
+typedef struct sg_script {
+    const char *library;
+    const char *callable;      /* NULL: the default */
+    const char *app_group;     /* NULL: %{GLOBAL} */
+    const char *process_group; /* NULL or "": embedded */
+} sg_script;
+
 /* Settings for the whole server (main server only). */
 typedef struct sg_global_conf {
     const char *socket_prefix;  /* NULL: DefaultRuntimeDir/swiftgate */
     const char *daemon_library; /* NULL: beside mod_swiftgate.so */
     int restrict_embedded;
+    /* Libraries named by access-check scripts: daemons may load them. */
+    apr_array_header_t *check_libraries;
 } sg_global_conf;
 
 extern sg_global_conf sg_global;
@@ -46,6 +57,9 @@ typedef struct sg_dir_conf {
     const char *app_group;
     const char *process_group; /* NULL unset, "" embedded (%{GLOBAL}) */
     int pass_authorization;
+    const sg_script *auth_user;
+    const sg_script *auth_group;
+    const sg_script *access;
 } sg_dir_conf;
 
 extern const command_rec sg_cmds[];

@@ -327,6 +327,10 @@ static void daemon_apps(apr_pool_t *p, sg_group *g, const char ***libraries,
             }
         }
     }
+    for (i = 0; i < sg_global.check_libraries->nelts; i++) {
+        *(const char **)apr_array_push(libs) =
+            ((const char **)sg_global.check_libraries->elts)[i];
+    }
     *(const char **)apr_array_push(libs) = NULL;
     *(const char **)apr_array_push(pre) = NULL;
     *libraries = (const char **)libs->elts;

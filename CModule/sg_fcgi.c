@@ -59,6 +59,19 @@ typedef struct sg_fcgi {
 
 /* ---- encoding ---- */
 
+static void sg_fcgi_init(sg_fcgi *f, request_rec *r, sg_group *g)
+{
+    memset(f, 0, sizeof(*f));
+    f->r = r;
+    f->g = g;
+    f->fd = -1;
+    f->started = apr_time_now();
+    f->in = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    f->rbuf = apr_palloc(r->pool, SG_FCGI_READ_BUFFER);
+    f->head = apr_palloc(r->pool, SG_DEFAULT_MAX_HEAD);
+    sg_out_init(&f->out, r);
+}
+
 static void need(sg_fcgi *f, apr_size_t more)
 {
     apr_size_t live = f->pending_len - f->pending_off;
@@ -113,11 +126,11 @@ static apr_size_t put_length(unsigned char *p, apr_size_t n)
 }
 
 /* BEGIN_REQUEST and the PARAMS stream, split into records. */
-static void put_params(sg_fcgi *f, const sg_pairs *env)
+static void put_params(sg_fcgi *f, const sg_pairs *env, int role)
 {
     apr_size_t total = 0, i, off = 0;
     unsigned char *stream, *p;
-    unsigned char begin[8] = {0, SWIFTGATE_FCGI_RESPONDER, 0, 0, 0, 0, 0, 0};
+    unsigned char begin[8] = {0, (unsigned char)role, 0, 0, 0, 0, 0, 0};
 
     for (i = 0; i < env->count; i++) {
         total += 8 + env->items[i].name_len + env->items[i].value_len;
@@ -458,15 +471,7 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
     sg_pairs env, extended;
     int rc;
 
-    memset(&f, 0, sizeof(f));
-    f.r = r;
-    f.g = g;
-    f.fd = -1;
-    f.started = apr_time_now();
-    f.in = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    f.rbuf = apr_palloc(r->pool, SG_FCGI_READ_BUFFER);
-    f.head = apr_palloc(r->pool, SG_DEFAULT_MAX_HEAD);
-    sg_out_init(&f.out, r);
+    sg_fcgi_init(&f, r, g);
 
     memset(&info, 0, sizeof(info));
     info.process_group = g->name;
@@ -486,7 +491,7 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
         p->value = apr_psprintf(r->pool, "%" APR_TIME_T_FMT, r->request_time);
         p->value_len = strlen(p->value);
     }
-    put_params(&f, &extended);
+    put_params(&f, &extended, SWIFTGATE_FCGI_RESPONDER);
 
     if ((rc = connect_daemon(&f)) != OK) {
         return rc;
@@ -507,4 +512,194 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
         ap_discard_request_body(r);
     }
     return rc;
+}
+
+/* ---- the authorizer role (access checks in daemon mode) ---- */
+
+static void add_param(sg_pairs *env, const char *name, const char *value)
+{
+    apr_size_t i;
+    swiftgate_pair *p = NULL;
+
+    for (i = 0; i < env->count && !p; i++) {
+        if (!strcmp(env->items[i].name, name)) {
+            p = &env->items[i];
+        }
+    }
+    if (!p) {
+        p = &env->items[env->count++];
+    }
+    p->name = name;
+    p->name_len = strlen(name);
+    p->value = value;
+    p->value_len = strlen(value);
+}
+
+/* Reads the authorizer's answer: its head lines, until END_REQUEST. */
+static int authorizer_exchange(sg_fcgi *f)
+{
+    apr_interval_time_t timeout = f->g->request_timeout ? f->g->request_timeout
+                                  : f->g->socket_timeout
+                                      ? f->g->socket_timeout
+                                      : f->r->server->timeout;
+    apr_time_t deadline = f->started + timeout;
+
+    while (!f->ended) {
+        struct pollfd p;
+        apr_interval_time_t wait = deadline - apr_time_now();
+        int writing = f->pending_off < f->pending_len, n;
+
+        if (wait <= 0) {
+            return HTTP_GATEWAY_TIME_OUT;
+        }
+        p.fd = f->fd;
+        p.events = writing ? POLLOUT : POLLIN;
+        p.revents = 0;
+        n = poll(&p, 1, (int)apr_time_as_msec(wait) + 1);
+        if (n <= 0) {
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            return HTTP_GATEWAY_TIME_OUT;
+        }
+        if (writing) {
+            ssize_t w = write(f->fd, f->pending + f->pending_off,
+                              f->pending_len - f->pending_off);
+            if (w < 0 && errno != EAGAIN && errno != EINTR) {
+                return HTTP_BAD_GATEWAY;
+            }
+            f->pending_off += w > 0 ? (apr_size_t)w : 0;
+            continue;
+        }
+        {
+            ssize_t got =
+                read(f->fd, f->rbuf + f->rlen, SG_FCGI_READ_BUFFER - f->rlen);
+            apr_size_t off = 0;
+
+            if (got < 0 && (errno == EAGAIN || errno == EINTR)) {
+                continue;
+            }
+            if (got <= 0) {
+                return HTTP_BAD_GATEWAY;
+            }
+            f->rlen += (apr_size_t)got;
+            while (f->rlen - off >= SWIFTGATE_FCGI_HEADER_LEN) {
+                const unsigned char *h = (const unsigned char *)f->rbuf + off;
+                apr_size_t clen = ((apr_size_t)h[4] << 8) | h[5];
+                apr_size_t total = SWIFTGATE_FCGI_HEADER_LEN + clen + h[6];
+
+                if (h[0] != SWIFTGATE_FCGI_VERSION) {
+                    return HTTP_BAD_GATEWAY;
+                }
+                if (f->rlen - off < total) {
+                    break;
+                }
+                if (h[1] == SWIFTGATE_FCGI_STDOUT) {
+                    if (f->head_len + clen >= SG_DEFAULT_MAX_HEAD) {
+                        return HTTP_BAD_GATEWAY;
+                    }
+                    memcpy(f->head + f->head_len, h + SWIFTGATE_FCGI_HEADER_LEN,
+                           clen);
+                    f->head_len += clen;
+                }
+                else if (h[1] == SWIFTGATE_FCGI_END_REQUEST) {
+                    f->ended = 1;
+                }
+                off += total;
+            }
+            memmove(f->rbuf, f->rbuf + off, f->rlen - off);
+            f->rlen -= off;
+        }
+    }
+    f->head[f->head_len] = '\0';
+    return OK;
+}
+
+int sg_fcgi_check(request_rec *r, sg_group *g, const sg_script *script,
+                  const sg_pairs *environ, int kind, const char *user,
+                  const char *password, const char **canonical,
+                  apr_array_header_t *groups)
+{
+    sg_fcgi f;
+    sg_pairs env;
+    char *line, *state;
+    int status = 0, rc;
+
+    sg_fcgi_init(&f, r, g);
+    env.items =
+        apr_palloc(r->pool, sizeof(swiftgate_pair) * (environ->count + 6));
+    memcpy(env.items, environ->items, sizeof(swiftgate_pair) * environ->count);
+    env.count = environ->count;
+    add_param(&env, "SCRIPT_FILENAME", script->library);
+    add_param(&env, "FCGI_ROLE", "AUTHORIZER");
+    add_param(&env, "FCGI_APACHE_ROLE",
+              kind == SWIFTGATE_CHECK_PASSWORD ? "AUTHENTICATOR"
+                                               : "AUTHORIZER");
+    if (user) {
+        add_param(&env, "REMOTE_USER", user);
+    }
+    if (password) {
+        add_param(&env, "REMOTE_PASSWD", password);
+    }
+    add_param(&env, SWIFTGATE_PARAM_CHECK,
+              kind == SWIFTGATE_CHECK_GROUPS   ? "groups"
+              : kind == SWIFTGATE_CHECK_ACCESS ? "access"
+                                               : "password");
+    put_params(&f, &env, SWIFTGATE_FCGI_AUTHORIZER);
+    put_record(&f, SWIFTGATE_FCGI_STDIN, NULL, 0);
+    if (connect_daemon(&f) != OK) {
+        return SWIFTGATE_AUTH_ERROR;
+    }
+    rc = authorizer_exchange(&f);
+    close(f.fd);
+    if (rc != OK) {
+        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00511),
+                 "daemon group '%s' did not answer an access check (%d)",
+                 g->name, rc);
+        return SWIFTGATE_AUTH_ERROR;
+    }
+    for (line = apr_strtok(f.head, "\r\n", &state); line;
+         line = apr_strtok(NULL, "\r\n", &state)) {
+        char *colon = strchr(line, ':');
+        const char *value;
+
+        if (!colon) {
+            continue;
+        }
+        *colon = '\0';
+        value = colon + 1;
+        while (*value == ' ' || *value == '\t') {
+            value++;
+        }
+        if (!strcasecmp(line, "Status")) {
+            status = atoi(value);
+        }
+        else if (!strcasecmp(line, "Variable-REMOTE_USER") && canonical) {
+            *canonical = apr_pstrdup(r->pool, value);
+        }
+        else if (!strcasecmp(line, "Variable-" SWIFTGATE_GROUPS_VARIABLE)
+                 && groups) {
+            char *copy = apr_pstrdup(r->pool, value), *g_state, *name;
+
+            for (name = apr_strtok(copy, ",", &g_state); name;
+                 name = apr_strtok(NULL, ",", &g_state)) {
+                *(const char **)apr_array_push(groups) = name;
+            }
+        }
+    }
+    switch (status) {
+        case 200:
+            return SWIFTGATE_AUTH_GRANTED;
+        case 401:
+        case 403:
+            return SWIFTGATE_AUTH_DENIED;
+        case 404:
+            return SWIFTGATE_AUTH_USER_NOT_FOUND;
+        default:
+            sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00512),
+                     "daemon group '%s' answered an access check with "
+                     "status %d",
+                     g->name, status);
+            return SWIFTGATE_AUTH_ERROR;
+    }
 }

@@ -154,6 +154,10 @@ static sg_library *open_library(server_rec *s, const char *path)
     if (lib->error) {
         sg_log_s(APLOG_ERR, 0, s, SG_LOGNO(00201), "%s", lib->error);
     }
+    else {
+        lib->check =
+            (swiftgate_check_fn)dlsym(lib->handle, SWIFTGATE_SYM_CHECK);
+    }
     return lib;
 }
 

@@ -15,7 +15,8 @@ typedef struct sg_library {
     void *handle;
     swiftgate_start_fn start;
     swiftgate_handle_fn handle_request;
-    const char *error; /* why it cannot be used, or NULL */
+    swiftgate_check_fn check; /* NULL: answers no access checks */
+    const char *error;        /* why it cannot be used, or NULL */
 } sg_library;
 
 /* A started application: (library, callable object, application group). */

@@ -1,0 +1,147 @@
+"""Basic auth, groups and host access answered by the application's
+AuthProvider, against a real Apache: embedded and in a daemon group."""
+
+import base64
+import json
+import os
+
+import pytest
+
+from apache import APACHE_MODULES, Apache
+
+MODULES = """
+LoadModule auth_basic_module {mods}/mod_auth_basic.so
+LoadModule authn_core_module {mods}/mod_authn_core.so
+LoadModule authz_user_module {mods}/mod_authz_user.so
+LoadModule authn_socache_module {mods}/mod_authn_socache.so
+LoadModule socache_shmcb_module {mods}/mod_socache_shmcb.so
+""".replace("{mods}", APACHE_MODULES)
+
+# {where} is "" for embedded mode or " process-group=authd" for daemon mode.
+PROTECTED = """
+SwiftGateScriptAlias {prefix}/app {site}/libSwiftGateTestApp.so callable-object=auth_application{where}
+<Location {prefix}/app>
+    AuthType Basic
+    AuthName "SwiftGate Test"
+    AuthBasicProvider swiftgate
+    SwiftGateAuthUserScript {site}/libSwiftGateTestApp.so callable-object=auth_application{where}
+    SwiftGateAuthGroupScript {site}/libSwiftGateTestApp.so callable-object=auth_application{where}
+    Require valid-user
+</Location>
+<Location {prefix}/app/staff>
+    Require swiftgate-group staff admins
+</Location>
+<Location {prefix}/app/managers>
+    Require swiftgate-group managers
+</Location>
+<Location {prefix}/app/open>
+    Require all granted
+    SwiftGateAccessScript {site}/libSwiftGateTestApp.so callable-object=auth_application{where}
+</Location>
+SwiftGateScriptAlias {prefix}/cached {site}/libSwiftGateTestApp.so callable-object=auth_application{where}
+<Location {prefix}/cached>
+    AuthType Basic
+    AuthName "Cached"
+    AuthBasicProvider socache swiftgate
+    AuthnCacheProvideFor swiftgate
+    AuthnCacheTimeout 300
+    SwiftGateAuthUserScript {site}/libSwiftGateTestApp.so callable-object=auth_application{where}
+    Require valid-user
+</Location>
+"""
+
+SITE = MODULES + """
+AuthnCacheSOCache shmcb
+SwiftGateDaemonProcess authd threads=4
+""" + PROTECTED.replace("{prefix}", "").replace("{where}", "") \
+    + PROTECTED.replace("{prefix}", "/d").replace("{where}", " process-group=authd") + """
+<Directory {site}>
+    Require all granted
+</Directory>
+"""
+
+
+@pytest.fixture(scope="module")
+def apache():
+    server = Apache(SITE).start()
+    yield server
+    server.cleanup()
+
+
+def auth(user, password):
+    return {"Authorization": "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()}
+
+
+@pytest.fixture(params=[""], ids=["embedded"])  # daemon: see below
+def prefix(request):
+    return request.param
+
+
+def test_no_credentials_is_401_with_the_realm(apache, prefix):
+    status, headers, _ = apache.request("GET", prefix + "/app/whoami")
+    assert status == 401
+    assert headers["www-authenticate"] == 'Basic realm="SwiftGate Test"'
+
+
+def test_wrong_password_is_401(apache, prefix):
+    assert apache.request("GET", prefix + "/app/whoami", headers=auth("ann", "wrong"))[0] == 401
+
+
+def test_unknown_user_is_401(apache, prefix):
+    assert apache.request("GET", prefix + "/app/whoami", headers=auth("nobody-here", "x"))[0] == 401
+
+
+def test_right_password_and_the_app_sees_remote_user(apache, prefix):
+    status, _, body = apache.request("GET", prefix + "/app/whoami", headers=auth("ann", "secret"))
+    assert status == 200, body
+    seen = json.loads(body)
+    assert seen["remoteUser"] == "ann"
+    assert seen["authType"] == "Basic"
+    assert seen["authorization"] == ""  # hidden from the application
+
+
+def test_canonical_name_becomes_remote_user(apache, prefix):
+    status, _, body = apache.request("GET", prefix + "/app/whoami", headers=auth("ANN", "secret"))
+    assert status == 200
+    assert json.loads(body)["remoteUser"] == "ann"
+
+
+def test_inactive_user_is_401(apache, prefix):
+    assert apache.request("GET", prefix + "/app/whoami", headers=auth("bob", "secret"))[0] == 401
+
+
+def test_group_require_passes_and_fails(apache, prefix):
+    assert apache.request("GET", prefix + "/app/staff/x", headers=auth("ann", "secret"))[0] == 200
+    assert apache.request("GET", prefix + "/app/managers/x", headers=auth("ann", "secret"))[0] == 401
+
+
+def test_access_script_403(apache, prefix):
+    assert apache.request("GET", prefix + "/app/open/x")[0] == 200
+    assert apache.request("GET", prefix + "/app/open/x", headers={"X-Block": "1"})[0] == 403
+    assert apache.wait_for_log("client denied by SwiftGateAccessScript")
+
+
+def test_a_provider_error_is_500_and_logged(apache, prefix):
+    assert apache.request("GET", prefix + "/app/whoami", headers=auth("crash", "x"))[0] == 500
+    assert apache.wait_for_log("the user store is unreachable (test)")
+    assert apache.request("GET", prefix + "/app/open/x", headers={"X-Block": "crash"})[0] == 500
+
+
+def test_the_check_never_sees_the_authorization_header(apache, prefix):
+    apache.request("GET", prefix + "/app/whoami", headers=auth("ann", "secret"))
+    lines = [l for l in apache.log().splitlines() if "password check for 'ann'" in l]
+    assert lines and all("secret seen: false" in l for l in lines)
+
+
+def test_socache_hit_does_not_call_the_provider_again(apache, prefix):
+    user = "ann"
+    before = apache.log().count("password check for '%s'" % user)
+    for _ in range(5):
+        status, _, body = apache.request("GET", prefix + "/cached/whoami", headers=auth(user, "secret"))
+        assert status == 200
+    assert apache.wait_for_log("password check for '%s'" % user)
+    after = apache.log().count("password check for '%s'" % user)
+    # shmcb is shared by all children: one real check, then cache hits.
+    assert after - before == 1, (before, after)
+    # A wrong password still fails against the cached hash.
+    assert apache.request("GET", prefix + "/cached/whoami", headers=auth(user, "nope"))[0] == 401
