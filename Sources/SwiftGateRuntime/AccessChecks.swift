@@ -13,7 +13,8 @@ public func swiftgate_check(
     let running = Unmanaged<RunningApplication>.fromOpaque(app).takeUnretainedValue()
     guard let provider = running.application as? any AuthProvider else {
         running.logger.error(
-            "application '\(running.callable)' cannot answer access checks: its type does not conform to AuthProvider")
+            "application '\(running.callable)' cannot answer access checks: its type does not conform to AuthProvider"
+        )
         return SWIFTGATE_AUTH_ERROR
     }
     let c = check.pointee
@@ -35,9 +36,13 @@ public func swiftgate_check(
             switch kind {
             case UInt32(SWIFTGATE_CHECK_PASSWORD):
                 return AccessAnswer(
-                    passwordCheck: try await provider.checkPassword(user: user, password: password, request: request))
+                    passwordCheck: try await provider.checkPassword(user: user, password: password, request: request)
+                )
             case UInt32(SWIFTGATE_CHECK_GROUPS):
-                return AccessAnswer(status: SWIFTGATE_AUTH_GRANTED, groups: try await provider.groups(of: user, request: request))
+                return AccessAnswer(
+                    status: SWIFTGATE_AUTH_GRANTED,
+                    groups: try await provider.groups(of: user, request: request)
+                )
             case UInt32(SWIFTGATE_CHECK_ACCESS):
                 let allowed = try await provider.allowsAccess(request)
                 return AccessAnswer(status: allowed ? SWIFTGATE_AUTH_GRANTED : SWIFTGATE_AUTH_DENIED)

@@ -2,9 +2,9 @@ import HTTPTypes
 import SwiftGate
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// An application that is also its own AuthProvider, with fixed users:
@@ -32,11 +32,14 @@ struct TestAuth: Application, AuthProvider {
         encoder.outputFormatting = [.sortedKeys]
         return Response(
             headerFields: [.contentType: "application/json"],
-            body: ResponseBody(bytes: Array(try encoder.encode(seen))))
+            body: ResponseBody(bytes: Array(try encoder.encode(seen)))
+        )
     }
 
     func checkPassword(user: String, password: String, request: Request) async throws -> PasswordCheck {
-        request.logger.info("password check for '\(user)' (secret seen: \(request.environ["HTTP_AUTHORIZATION"] != nil))")
+        request.logger.info(
+            "password check for '\(user)' (secret seen: \(request.environ["HTTP_AUTHORIZATION"] != nil))"
+        )
         switch user {
         case "crash": throw AuthCheckFailure()
         case "ann": return password == "secret" ? .granted : .denied

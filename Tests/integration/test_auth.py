@@ -72,7 +72,7 @@ def auth(user, password):
     return {"Authorization": "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()}
 
 
-@pytest.fixture(params=[""], ids=["embedded"])  # daemon: see below
+@pytest.fixture(params=[""], ids=["embedded"])
 def prefix(request):
     return request.param
 
