@@ -20,7 +20,7 @@ DEBIAN_PACKAGES := apache2 apache2-dev libapr1-dev libaprutil1-dev libsqlite3-de
 test: EXTRA_PACKAGES := clang-format
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all module swift deps test lint format run install clean
+.PHONY: all module swift deps test lint format run bench install clean
 
 all: module swift
 
@@ -65,6 +65,12 @@ test: deps lint module
 	$(SWIFT) test --skip-build
 	SWIFTGATE_MODULE=$(CURDIR)/$(MODULE) SWIFTGATE_LIBS=$(CURDIR)/.build/debug \
 		$(PYTHON) -m pytest -q Tests/integration
+
+# Benchmarks against the peers, one Apache, one run (not part of make test).
+# BENCH_QUICK=1 runs in under two minutes.
+bench: EXTRA_PACKAGES := wrk apache2-utils libapache2-mod-wsgi-py3
+bench: deps all
+	bench/run
 
 # Both languages' formatters, as checked in (.clang-format, .swift-format).
 lint:
