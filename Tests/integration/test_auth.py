@@ -7,15 +7,7 @@ import os
 
 import pytest
 
-from apache import APACHE_MODULES, Apache
-
-MODULES = """
-LoadModule auth_basic_module {mods}/mod_auth_basic.so
-LoadModule authn_core_module {mods}/mod_authn_core.so
-LoadModule authz_user_module {mods}/mod_authz_user.so
-LoadModule authn_socache_module {mods}/mod_authn_socache.so
-LoadModule socache_shmcb_module {mods}/mod_socache_shmcb.so
-""".replace("{mods}", APACHE_MODULES)
+from apache import Apache
 
 # {where} is "" for embedded mode or " process-group=authd" for daemon mode.
 PROTECTED = """
@@ -50,7 +42,7 @@ SwiftGateScriptAlias {prefix}/cached {site}/libSwiftGateTestApp.so callable-obje
 </Location>
 """
 
-SITE = MODULES + """
+SITE = """
 AuthnCacheSOCache shmcb
 SwiftGateDaemonProcess authd threads=4
 """ + PROTECTED.replace("{prefix}", "").replace("{where}", "") \
