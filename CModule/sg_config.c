@@ -103,14 +103,27 @@ static const char *parse_name(cmd_parms *cmd, const char *value, void *field)
     return NULL;
 }
 
+/* A whole number in [min, max] in the given base, or -1. */
+static apr_int64_t whole_number(const char *value, int base, apr_int64_t min,
+                                apr_int64_t max)
+{
+    char *end;
+    apr_int64_t n;
+
+    if (!apr_isdigit(*value)) {
+        return -1;
+    }
+    n = apr_strtoi64(value, &end, base);
+    return *end || n < min || n > max ? -1 : n;
+}
+
 /* A count of at least 1 that fits an int. */
 static const char *parse_positive(cmd_parms *cmd, const char *value,
                                   void *field)
 {
-    char *end;
-    apr_int64_t n = apr_strtoi64(value, &end, 10);
+    apr_int64_t n = whole_number(value, 10, 1, 100000);
 
-    if (!*value || *end || n < 1 || n > 100000) {
+    if (n < 0) {
         return "must be a whole number from 1 to 100000";
     }
     *(int *)field = (int)n;
@@ -120,10 +133,9 @@ static const char *parse_positive(cmd_parms *cmd, const char *value,
 /* A count, 0 meaning none. */
 static const char *parse_count(cmd_parms *cmd, const char *value, void *field)
 {
-    char *end;
-    apr_int64_t n = apr_strtoi64(value, &end, 10);
+    apr_int64_t n = whole_number(value, 10, 0, APR_INT64_MAX);
 
-    if (!*value || *end || n < 0) {
+    if (n < 0) {
         return "must be a whole number, 0 or more";
     }
     *(apr_int64_t *)field = n;
@@ -133,10 +145,9 @@ static const char *parse_count(cmd_parms *cmd, const char *value, void *field)
 /* Whole seconds, 0 meaning none; stored as an interval. */
 static const char *parse_seconds(cmd_parms *cmd, const char *value, void *field)
 {
-    char *end;
-    apr_int64_t n = apr_strtoi64(value, &end, 10);
+    apr_int64_t n = whole_number(value, 10, 0, 31536000);
 
-    if (!*value || *end || n < 0 || n > 31536000) {
+    if (n < 0) {
         return "must be whole seconds, from 0 to 31536000";
     }
     *(apr_interval_time_t *)field = apr_time_from_sec(n);
@@ -213,10 +224,9 @@ static const char *parse_env(cmd_parms *cmd, const char *value, void *field)
 
 static const char *parse_umask(cmd_parms *cmd, const char *value, void *field)
 {
-    char *end;
-    long n = strtol(value, &end, 8);
+    apr_int64_t n = whole_number(value, 8, 0, 0777);
 
-    if (!*value || *end || n < 0 || n > 0777) {
+    if (n < 0) {
         return "must be an octal mode such as 0007";
     }
     *(int *)field = (int)n;
