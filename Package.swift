@@ -16,7 +16,10 @@ let package = Package(
         // The daemon host: mod_swiftgate's daemon processes open it and call
         // swiftgate_daemon_main; it serves FastCGI and opens applications.
         .library(name: "SwiftGateDaemon", type: .dynamic, targets: ["SwiftGateDaemon"]),
-        // The command line (serve --fastcgi, and more to come).
+        // An application user store (SQLite) with Django-compatible password
+        // hashes, for sites and for `swiftgate users`.
+        .library(name: "SwiftGateUsers", targets: ["SwiftGateUsers"]),
+        // The command line (serve --fastcgi, users, and more to come).
         .executable(name: "swiftgate", targets: ["swiftgate"]),
     ],
     dependencies: [
@@ -25,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // THE ABI between mod_swiftgate (C) and the Swift runtime.
@@ -48,7 +52,7 @@ let package = Package(
         .target(
             name: "ExampleSite",
             dependencies: [
-                "SwiftGate", "SwiftGateRuntime",
+                "SwiftGate", "SwiftGateRuntime", "SwiftGateUsers",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -62,16 +66,28 @@ let package = Package(
             name: "SwiftGateDaemon",
             dependencies: ["CSwiftGate"]
         ),
+        .target(
+            name: "SwiftGateUsers",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "swiftgate",
             dependencies: [
                 "SwiftGateDaemon",
+                "SwiftGateUsers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "SwiftGateTests",
-            dependencies: ["SwiftGate", "SwiftGateRuntime", "SwiftGateTesting", "CSwiftGate", "SwiftGateDaemon"]
+            dependencies: [
+                "SwiftGate", "SwiftGateRuntime", "SwiftGateTesting", "CSwiftGate", "SwiftGateDaemon",
+                "SwiftGateUsers",
+            ]
         ),
     ]
 )

@@ -60,7 +60,7 @@ static int run_check(request_rec *r, const sg_script *script, int kind,
     sg_runinfo info;
     sg_pairs env;
     sg_instance *in;
-    swiftgate_check c;
+    swiftgate_check_request c;
     int rc;
 
     memset(out, 0, sizeof(*out));

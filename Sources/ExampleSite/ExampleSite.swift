@@ -1,5 +1,6 @@
 import HTTPTypes
 import SwiftGate
+import SwiftGateUsers
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -9,12 +10,17 @@ import SwiftGate
 
 /// The example site: a home page, the request's environ as JSON, an echo
 /// endpoint that streams a POST body back, a chunked stream, and notes kept
-/// in SQLite at the settings' `database.path`.
+/// in SQLite at the settings' `database.path`; `/admin` (behind basic
+/// auth in the Apache configuration) lists the notes and the users of the
+/// user store at `users.path`.
 struct ExampleSite: Application {
     let router: Router
+    let users: UserStore?
 
     init(settings: Settings) async throws {
         let notes = try NoteStore(path: settings.string("database.path", default: ":memory:"))
+        let users = try settings.string("users.path").map { try UserStore(path: $0) }
+        self.users = users
         let title = settings.string("site.title", default: "mod_swiftgate example site")
         var router = Router()
         router.get("/") { request in .html(Pages.home(title: title, base: request.scriptName)) }
@@ -23,6 +29,12 @@ struct ExampleSite: Application {
         router.get("/stream") { request in Self.stream(request) }
         router.get("/notes") { request in
             .html(Pages.notes(try await notes.all(), base: request.scriptName))
+        }
+        router.get("/admin") { request in
+            .html(
+                Pages.admin(
+                    notes: try await notes.all(), users: try users?.users() ?? [],
+                    viewer: request.remoteUser ?? "", base: request.scriptName))
         }
         router.post("/notes") { request in
             let form = FormDecoder.decode(

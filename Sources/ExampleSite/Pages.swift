@@ -1,3 +1,5 @@
+import SwiftGateUsers
+
 /// The example site's HTML.
 enum Pages {
     static func escape(_ text: String) -> String {
@@ -35,12 +37,36 @@ enum Pages {
             <p>A Swift application served by Apache httpd through mod_swiftgate.</p>
             <ul>
             <li><a href="\(base)/notes">Notes</a>: a small SQLite application</li>
+            <li><a href="\(base)/admin">Admin</a>: behind basic auth, for group <code>staff</code></li>
             <li><a href="\(base)/env">/env</a>: this request's environ as JSON</li>
             <li><a href="\(base)/stream?n=20">/stream?n=20</a>: a response streamed in 20 chunks</li>
             <li><code>curl --data-binary @file \(base)/echo</code>: streams a POST body back</li>
             </ul>
             """
         )
+    }
+
+    static func admin(notes: [Note], users: [UserInfo], viewer: String, base: String) -> String {
+        let noteItems = notes.map { "<li>\(escape($0.text))</li>" }.joined(separator: "\n")
+        let userRows = users.map { user in
+            "<tr><td>\(escape(user.name))</td><td>\(user.isActive ? "yes" : "no")</td>"
+                + "<td>\(escape(user.groups.joined(separator: ", ")))</td></tr>"
+        }.joined(separator: "\n")
+        return page(
+            "Admin",
+            """
+            <h1>Admin</h1>
+            <p>Signed in as <strong id="viewer">\(escape(viewer))</strong>.</p>
+            <h2>Users</h2>
+            <table id="users"><tr><th>User</th><th>Active</th><th>Groups</th></tr>
+            \(userRows)
+            </table>
+            <h2>Notes</h2>
+            <ul id="notes">
+            \(noteItems)
+            </ul>
+            <p><a href="\(base)/">Home</a></p>
+            """)
     }
 
     static func notes(_ notes: [Note], base: String) -> String {

@@ -7,6 +7,8 @@ struct ApplicationLibrary: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
     let start: swiftgate_start_fn
     let serve: swiftgate_handle_fn
+    /// `swiftgate_check`, for libraries that answer access checks.
+    let check: swiftgate_check_fn?
     /// The file as it was when opened.
     let identity: FileIdentity
 
@@ -45,6 +47,7 @@ struct ApplicationLibrary: @unchecked Sendable {
                 handle: handle,
                 start: unsafeBitCast(start, to: swiftgate_start_fn.self),
                 serve: unsafeBitCast(serve, to: swiftgate_handle_fn.self),
+                check: symbol(SWIFTGATE_SYM_CHECK).map { unsafeBitCast($0, to: swiftgate_check_fn.self) },
                 identity: identity
             )
         )

@@ -79,13 +79,19 @@ final class ApplicationRegistry: @unchecked Sendable {
             return .failure(CacheFailure(message: text.isEmpty ? "swiftgate_start failed" : text))
         }
         log.info("started application \(key)")
-        return .success(StartedApplication(handle: handle, serve: library.serve))
+        return .success(
+            StartedApplication(handle: handle, serve: library.serve, check: library.check, name: key.description)
+        )
     }
 }
 
 /// A started application instance: its handle and the library's
-/// `swiftgate_handle`.
+/// `swiftgate_handle` and `swiftgate_check`.
 struct StartedApplication: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
     let serve: swiftgate_handle_fn
+    /// nil when the library does not answer access checks.
+    let check: swiftgate_check_fn?
+    /// The instance's key, for log lines.
+    let name: String
 }

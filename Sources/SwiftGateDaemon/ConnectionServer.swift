@@ -5,7 +5,7 @@ import CSwiftGate
 /// the request itself, one at a time (no multiplexing).
 final class ConnectionServer {
     /// A request whose PARAMS are still arriving.
-    private struct Pending {
+    struct Pending {
         let requestID: UInt16
         let role: UInt16
         let keepConnection: Bool
@@ -13,8 +13,8 @@ final class ConnectionServer {
     }
 
     /// The roles served; a BEGIN_REQUEST for any other gets UNKNOWN_ROLE.
-    /// A new role goes here and in ``respond(to:)``.
-    static let servedRoles: Set<UInt16> = [FastCGIBeginRequest.responder]
+    /// A new role goes here and in ``serve(_:)``.
+    static let servedRoles: Set<UInt16> = [FastCGIBeginRequest.responder, FastCGIBeginRequest.authorizer]
 
     /// What reading the request body gave.
     enum BodyRecord {
@@ -23,8 +23,8 @@ final class ConnectionServer {
     }
 
     let connection: FastCGIConnection
-    private let daemon: Daemon
-    private let slot: Int
+    let daemon: Daemon
+    let slot: Int
     var log: DaemonLog { daemon.log }
 
     init(connection: FastCGIConnection, daemon: Daemon, slot: Int) {
@@ -106,7 +106,7 @@ final class ConnectionServer {
         }
     }
 
-    private func malformedIfThrows<R>(_ body: () throws(FastCGIError) -> R) throws(FastCGIConnection.Failure) -> R {
+    func malformedIfThrows<R>(_ body: () throws(FastCGIError) -> R) throws(FastCGIConnection.Failure) -> R {
         do {
             return try body()
         } catch {
@@ -211,22 +211,21 @@ final class ConnectionServer {
     /// body the application did not read.
     static let drainLimitMilliseconds: UInt64 = 2000
 
-    /// Serves a request whose PARAMS are complete; reads what is left of its
-    /// body when the connection is to close.
+    /// Serves a request whose PARAMS are complete in its role; for a
+    /// responder, reads what is left of its body when the connection is to
+    /// close (an authorizer request has no body).
     ///
     /// - Returns: Whether the connection can serve another request.
     private func serve(_ pending: Pending) throws(FastCGIConnection.Failure) -> Bool {
-        let (request, keep) = try respond(to: pending)
-        if !keep { drainBody(of: request) }
-        return keep
-    }
-
-    /// Answers a request in its role.
-    ///
-    /// - Returns: The request and whether the connection can go on.
-    private func respond(to pending: Pending) throws(FastCGIConnection.Failure) -> (DaemonRequest, Bool) {
-        precondition(pending.role == FastCGIBeginRequest.responder, "a role in servedRoles has no handler")
-        return try respondAsResponder(to: pending)
+        switch pending.role {
+        case FastCGIBeginRequest.authorizer:
+            return try respondAsAuthorizer(to: pending)
+        default:
+            precondition(pending.role == FastCGIBeginRequest.responder, "a role in servedRoles has no handler")
+            let (request, keep) = try respondAsResponder(to: pending)
+            if !keep { drainBody(of: request) }
+            return keep
+        }
     }
 
     private func respondAsResponder(to pending: Pending) throws(FastCGIConnection.Failure) -> (DaemonRequest, Bool) {

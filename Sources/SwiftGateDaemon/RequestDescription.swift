@@ -106,6 +106,24 @@ struct RequestDescription {
         return nil
     }
 
+    /// The bytes of the last environ variable called `name`.
+    func bytes(_ name: String) -> [UInt8]? {
+        let utf8 = name.utf8
+        for span in environ.reversed() where storage[span.name].elementsEqual(utf8) {
+            return Array(storage[span.value])
+        }
+        return nil
+    }
+
+    /// Removes every environ variable called `name`, and the header field
+    /// rebuilt from it.
+    mutating func remove(_ name: String) {
+        let utf8 = Array(name.utf8)
+        let removed = environ.filter { storage[$0.name].elementsEqual(utf8) }.map(\.value)
+        environ.removeAll { storage[$0.name].elementsEqual(utf8) }
+        headers.removeAll { header in removed.contains(header.value) }
+    }
+
     /// Sets an environ variable, replacing any the front-end sent.
     mutating func set(_ name: String, _ value: String) {
         let utf8 = Array(name.utf8)

@@ -7,7 +7,7 @@ import SwiftGate
 @_cdecl("swiftgate_check")
 public func swiftgate_check(
     _ app: UnsafeMutableRawPointer?,
-    _ check: UnsafePointer<swiftgate_check>?
+    _ check: UnsafePointer<swiftgate_check_request>?
 ) -> Int32 {
     guard let app, let check else { return SWIFTGATE_AUTH_ERROR }
     let running = Unmanaged<RunningApplication>.fromOpaque(app).takeUnretainedValue()

@@ -246,6 +246,12 @@ class Connection:
             pass
         return self.finish(request_id)
 
+    def authorize(self, params, request_id=1, keep=False):
+        """An AUTHORIZER request: BEGIN_REQUEST and PARAMS, no STDIN (as
+        mod_authnz_fcgi sends it); returns its Result."""
+        self.start(params, request_id, keep, role=AUTHORIZER)
+        return self.finish(request_id)
+
     def get_values(self, names):
         self.send(record(GET_VALUES, 0, encode_pairs([(name, "") for name in names])))
         while True:
@@ -253,6 +259,30 @@ class Connection:
             assert rec is not None, "connection closed before GET_VALUES_RESULT"
             if rec[0] == GET_VALUES_RESULT:
                 return dict(decode_pairs(rec[2]))
+
+
+def authorizer_params(apache_role=None, user=None, password=None, check=None, extra=None):
+    """The variables mod_authnz_fcgi sends an authorizer: the request's CGI
+    variables plus FCGI_ROLE, FCGI_APACHE_ROLE, REMOTE_USER and
+    REMOTE_PASSWD (and SWIFTGATE_CHECK, which mod_swiftgate adds)."""
+    params = cgi_params("GET", "/protected")
+    params["FCGI_ROLE"] = "AUTHORIZER"
+    if apache_role is not None:
+        params["FCGI_APACHE_ROLE"] = apache_role
+    if user is not None:
+        params["REMOTE_USER"] = user
+    if password is not None:
+        params["REMOTE_PASSWD"] = password
+    if check is not None:
+        params["SWIFTGATE_CHECK"] = check
+    params.update(extra or {})
+    return params
+
+
+def authorize(address, params, **kwargs):
+    """One AUTHORIZER request on a connection of its own."""
+    with Connection(address) as conn:
+        return conn.authorize(params, **kwargs)
 
 
 def request(address, params, body=b"", **kwargs):

@@ -64,7 +64,7 @@ def auth(user, password):
     return {"Authorization": "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()}
 
 
-@pytest.fixture(params=[""], ids=["embedded"])
+@pytest.fixture(params=["", "/d"], ids=["embedded", "daemon"])
 def prefix(request):
     return request.param
 

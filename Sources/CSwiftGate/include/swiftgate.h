@@ -145,7 +145,7 @@ typedef int32_t (*swiftgate_handle_fn)(void *app,
 #define SWIFTGATE_AUTH_USER_NOT_FOUND 2
 #define SWIFTGATE_AUTH_ERROR          3 /* the check failed: never "denied" */
 
-typedef struct swiftgate_check {
+typedef struct swiftgate_check_request {
     uint32_t struct_size;
     uint32_t kind; /* SWIFTGATE_CHECK_* */
     /* The request's CGI variables, without Authorization. */
@@ -160,9 +160,10 @@ typedef struct swiftgate_check {
     void (*set_user)(void *ctx, const char *name, uint64_t len);
     /* GROUPS: called once per group of the user. */
     void (*add_group)(void *ctx, const char *name, uint64_t len);
-} swiftgate_check;
+} swiftgate_check_request;
 
-typedef int32_t (*swiftgate_check_fn)(void *app, const swiftgate_check *check);
+typedef int32_t (*swiftgate_check_fn)(void *app,
+                                      const swiftgate_check_request *check);
 
 /* FastCGI AUTHORIZER role (daemon mode), compatible with mod_authnz_fcgi:
  * FCGI_APACHE_ROLE=AUTHENTICATOR with REMOTE_USER and REMOTE_PASSWD asks
@@ -278,7 +279,8 @@ _Static_assert(sizeof(void *) == 8, "swiftgate supports 64-bit hosts only");
 _Static_assert(sizeof(swiftgate_host) == 24, "swiftgate_host layout");
 _Static_assert(sizeof(swiftgate_app_info) == 48, "swiftgate_app_info layout");
 _Static_assert(sizeof(swiftgate_request) == 80, "swiftgate_request layout");
-_Static_assert(sizeof(swiftgate_check) == 80, "swiftgate_check layout");
+_Static_assert(sizeof(swiftgate_check_request) == 80,
+               "swiftgate_check_request layout");
 _Static_assert(sizeof(swiftgate_daemon_config) == 152,
                "swiftgate_daemon_config layout");
 #endif

@@ -1,0 +1,146 @@
+import Crypto
+import Foundation
+import _CryptoExtras
+
+/// A password hash in Django's `pbkdf2_sha256` format:
+/// `pbkdf2_sha256$<iterations>$<salt>$<base64 of the 32-byte key>`.
+///
+/// The key is PBKDF2-HMAC-SHA256 over the UTF-8 bytes of the password with
+/// the UTF-8 bytes of the salt, so hashes move both ways between a Django
+/// site and a SwiftGate one. Stored hashes are untrusted text: they are
+/// read with the failable ``init(parsing:)``, which refuses anything but
+/// this one algorithm with a sane iteration count and a 32-byte key.
+public struct PasswordHash: Sendable, Equatable {
+    /// The algorithm name that starts every hash.
+    public static let algorithm = "pbkdf2_sha256"
+    /// The iteration count of new hashes: Django 5.1's.
+    public static let defaultIterations = 870_000
+    /// The largest iteration count accepted, in a stored hash or for new
+    /// ones: more would let a bad row stall a worker for minutes.
+    public static let maximumIterations = 10_000_000
+    /// The length of the derived key in bytes (SHA-256's digest).
+    public static let keyLength = 32
+    /// The length of a new random salt, in characters from `[a-zA-Z0-9]`.
+    public static let saltLength = 22
+    /// The longest salt accepted in a stored hash, in bytes.
+    static let maximumSaltLength = 256
+
+    private static let saltAlphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+    /// The PBKDF2 iteration count.
+    public let iterations: Int
+    /// The salt, as stored.
+    public let salt: String
+    /// The derived key.
+    public let key: [UInt8]
+
+    /// Reads a stored hash.
+    ///
+    /// Returns nil for another algorithm, a missing part, an iteration
+    /// count that is not 1 to ``maximumIterations`` in plain digits, an
+    /// empty or overlong salt, or a key that is not valid base64 of
+    /// ``keyLength`` bytes.
+    ///
+    /// - Parameter text: The stored hash.
+    public init?(parsing text: String) {
+        let parts = text.split(separator: "$", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == Self.algorithm else { return nil }
+        let digits = parts[1].utf8
+        guard (1...8).contains(digits.count),
+            digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+            let iterations = Int(parts[1]),
+            (1...Self.maximumIterations).contains(iterations)
+        else { return nil }
+        let salt = String(parts[2])
+        guard !salt.isEmpty, salt.utf8.count <= Self.maximumSaltLength else { return nil }
+        guard let key = Data(base64Encoded: String(parts[3])), key.count == Self.keyLength else { return nil }
+        self.iterations = iterations
+        self.salt = salt
+        self.key = Array(key)
+    }
+
+    /// Hashes a password with a new random salt.
+    ///
+    /// - Parameters:
+    ///   - password: The password.
+    ///   - iterations: The PBKDF2 iteration count, 1 to
+    ///     ``maximumIterations``.
+    /// - Throws: ``UserStoreError/hashingFailed`` when the key derivation
+    ///   fails.
+    public init(password: String, iterations: Int = defaultIterations) throws(UserStoreError) {
+        try self.init(password: password, salt: Self.randomSalt(), iterations: iterations)
+    }
+
+    /// Hashes a password with a given salt.
+    ///
+    /// - Parameters:
+    ///   - password: The password.
+    ///   - salt: The salt; it must not contain `$`.
+    ///   - iterations: The PBKDF2 iteration count, 1 to
+    ///     ``maximumIterations``.
+    /// - Throws: ``UserStoreError/hashingFailed`` when the key derivation
+    ///   fails.
+    public init(password: String, salt: String, iterations: Int) throws(UserStoreError) {
+        precondition((1...Self.maximumIterations).contains(iterations), "iteration count out of range")
+        precondition(!salt.isEmpty && !salt.contains("$"), "a salt must be non-empty and free of '$'")
+        guard let key = Self.derive(password: password, salt: salt, iterations: iterations) else {
+            throw .hashingFailed
+        }
+        self.iterations = iterations
+        self.salt = salt
+        self.key = key
+    }
+
+    /// A hash from its parts, unchecked.
+    init(iterations: Int, salt: String, key: [UInt8]) {
+        self.iterations = iterations
+        self.salt = salt
+        self.key = key
+    }
+
+    /// The hash as stored: `pbkdf2_sha256$iterations$salt$key`.
+    public var encoded: String {
+        "\(Self.algorithm)$\(iterations)$\(salt)$\(Data(key).base64EncodedString())"
+    }
+
+    /// Whether `password` is the one this hash was made from.
+    ///
+    /// Does the whole key derivation whatever the answer, and compares the
+    /// keys in constant time.
+    ///
+    /// - Parameter password: The password to check.
+    /// - Returns: true when it matches.
+    public func matches(_ password: String) -> Bool {
+        guard let derived = Self.derive(password: password, salt: salt, iterations: iterations) else { return false }
+        return Self.constantTimeEqual(derived, key)
+    }
+
+    /// PBKDF2-HMAC-SHA256, ``keyLength`` bytes; nil if BoringSSL fails.
+    static func derive(password: String, salt: String, iterations: Int) -> [UInt8]? {
+        guard
+            let key = try? KDF.Insecure.PBKDF2.deriveKey(
+                from: Array(password.utf8),
+                salt: Array(salt.utf8),
+                using: .sha256,
+                outputByteCount: keyLength,
+                unsafeUncheckedRounds: iterations
+            )
+        else { return nil }
+        return key.withUnsafeBytes { Array($0) }
+    }
+
+    /// Compares two byte strings without stopping at the first difference.
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+
+    /// A new salt of ``saltLength`` characters from `[a-zA-Z0-9]`, drawn
+    /// from the system's secure random source.
+    static func randomSalt() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<saltLength).map { _ in saltAlphabet.randomElement(using: &generator)! })
+    }
+}

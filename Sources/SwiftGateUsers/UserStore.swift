@@ -1,0 +1,272 @@
+import Foundation
+import GRDB
+
+/// An application's users, their passwords and their groups, in an SQLite
+/// file.
+///
+/// Passwords are kept as Django-compatible ``PasswordHash``es. Several
+/// processes (Apache children, daemon processes, the `swiftgate users`
+/// command) may use one file at once: each write is one transaction, and a
+/// process finding the file locked waits up to five seconds.
+///
+/// User names match exactly and case-sensitively. Every method blocks the
+/// calling thread for the database and, where a password is involved, for
+/// the key derivation (about a second at the default iteration count):
+/// call them from a thread that may block.
+public final class UserStore: Sendable {
+    /// The database file.
+    public let path: String
+    /// The PBKDF2 iteration count of new hashes.
+    public let iterations: Int
+    private let queue: DatabaseQueue
+    /// Checked against when there is no usable stored hash, so that an
+    /// unknown user costs as much as a known one.
+    private let dummyHash: PasswordHash
+
+    /// Opens a user store, creating the file and its tables if needed.
+    ///
+    /// - Parameters:
+    ///   - path: The SQLite file.
+    ///   - iterations: The PBKDF2 iteration count for new hashes, 1 to
+    ///     ``PasswordHash/maximumIterations``; Django's 870000 unless a test
+    ///     needs speed.
+    ///   - readOnly: Open without write access (a process that only checks
+    ///     passwords); the file must exist and have its tables.
+    /// - Throws: A GRDB `DatabaseError` when the file cannot be opened or
+    ///   its tables made.
+    public init(path: String, iterations: Int = PasswordHash.defaultIterations, readOnly: Bool = false) throws {
+        precondition((1...PasswordHash.maximumIterations).contains(iterations), "iteration count out of range")
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.readonly = readOnly
+        configuration.foreignKeysEnabled = true
+        configuration.label = "SwiftGateUsers"
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        if !readOnly { try UserStoreSchema.migrate(queue) }
+        self.path = path
+        self.iterations = iterations
+        self.queue = queue
+        // Only its cost matters: no password derives an all-zero key.
+        self.dummyHash = PasswordHash(
+            iterations: iterations,
+            salt: "swiftgateunknownuser00",
+            key: [UInt8](repeating: 0, count: PasswordHash.keyLength)
+        )
+    }
+
+    // MARK: Users
+
+    /// Adds a user.
+    ///
+    /// - Parameters:
+    ///   - name: The user name: not empty, no control character, `:` or `,`.
+    ///   - password: The password; not empty.
+    ///   - active: Whether the account may log in.
+    ///   - groups: Groups to put the user in.
+    /// - Throws: ``UserStoreError`` for a bad name or password or an
+    ///   existing user; a GRDB `DatabaseError` when the database fails.
+    public func createUser(_ name: String, password: String, active: Bool = true, groups: [String] = []) throws {
+        try NameRules.checkUserName(name)
+        for group in groups { try NameRules.checkGroupName(group) }
+        guard !password.isEmpty else { throw UserStoreError.emptyPassword }
+        let hash = try PasswordHash(password: password, iterations: iterations).encoded
+        do {
+            try queue.write { db in
+                try db.execute(
+                    sql: "INSERT INTO users (username, password, is_active, created_at) VALUES (?, ?, ?, ?)",
+                    arguments: [name, hash, active, Date()]
+                )
+                let id = db.lastInsertedRowID
+                for group in groups { try Self.join(db, userID: id, group: group) }
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw UserStoreError.userExists(name)
+        }
+    }
+
+    /// Replaces a user's password.
+    ///
+    /// - Parameters:
+    ///   - name: The user.
+    ///   - password: The new password; not empty.
+    /// - Throws: ``UserStoreError`` for an empty password or an unknown
+    ///   user; a GRDB `DatabaseError` when the database fails.
+    public func setPassword(_ name: String, password: String) throws {
+        guard !password.isEmpty else { throw UserStoreError.emptyPassword }
+        let hash = try PasswordHash(password: password, iterations: iterations).encoded
+        try updateUser(name, sql: "UPDATE users SET password = ? WHERE username = ?", value: hash)
+    }
+
+    /// Lets a user log in, or stops them.
+    ///
+    /// - Parameters:
+    ///   - name: The user.
+    ///   - active: Whether the account may log in.
+    /// - Throws: ``UserStoreError/userNotFound(_:)``; a GRDB `DatabaseError`
+    ///   when the database fails.
+    public func setActive(_ name: String, active: Bool) throws {
+        try updateUser(name, sql: "UPDATE users SET is_active = ? WHERE username = ?", value: active)
+    }
+
+    /// Notes that a user just logged in (for sites with sessions; password
+    /// checks do not write).
+    ///
+    /// - Parameter name: The user.
+    /// - Throws: ``UserStoreError/userNotFound(_:)``; a GRDB `DatabaseError`
+    ///   when the database fails.
+    public func recordLogin(_ name: String) throws {
+        try updateUser(name, sql: "UPDATE users SET last_login = ? WHERE username = ?", value: Date())
+    }
+
+    /// Removes a user and their memberships.
+    ///
+    /// - Parameter name: The user.
+    /// - Throws: ``UserStoreError/userNotFound(_:)``; a GRDB `DatabaseError`
+    ///   when the database fails.
+    public func deleteUser(_ name: String) throws {
+        try queue.write { db in
+            try db.execute(sql: "DELETE FROM users WHERE username = ?", arguments: [name])
+            if db.changesCount == 0 { throw UserStoreError.userNotFound(name) }
+        }
+    }
+
+    /// Every user, sorted by name, with their groups.
+    ///
+    /// - Returns: The users.
+    /// - Throws: A GRDB `DatabaseError` when the database fails.
+    public func users() throws -> [UserInfo] {
+        try queue.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT u.username, u.is_active, u.created_at, u.last_login, g.name AS group_name
+                    FROM users u
+                    LEFT JOIN memberships m ON m.user_id = u.id
+                    LEFT JOIN "groups" g ON g.id = m.group_id
+                    ORDER BY u.username, g.name
+                    """
+            )
+            var users: [UserInfo] = []
+            for row in rows {
+                let name: String = row["username"]
+                if users.last?.name != name {
+                    users.append(
+                        UserInfo(
+                            name: name,
+                            isActive: row["is_active"],
+                            groups: [],
+                            created: row["created_at"],
+                            lastLogin: row["last_login"]
+                        )
+                    )
+                }
+                if let group: String = row["group_name"] { users[users.count - 1].groups.append(group) }
+            }
+            return users
+        }
+    }
+
+    /// One user, or nil when there is none of that name.
+    ///
+    /// - Parameter name: The user.
+    /// - Returns: The user's description.
+    /// - Throws: A GRDB `DatabaseError` when the database fails.
+    public func user(_ name: String) throws -> UserInfo? {
+        try users().first { $0.name == name }
+    }
+
+    // MARK: Passwords
+
+    /// Checks a user's password.
+    ///
+    /// An unknown user, or one whose stored hash cannot be read, costs the
+    /// same key derivation as a known one, so that response times do not
+    /// tell which names exist. An inactive account answers ``VerifyResult/inactive``
+    /// only after its password matched, so inactive accounts cannot be
+    /// probed either.
+    ///
+    /// - Parameters:
+    ///   - name: The name the client sent (matched exactly).
+    ///   - password: The password the client sent.
+    /// - Returns: The answer; `.granted` carries the name as stored.
+    /// - Throws: A GRDB `DatabaseError` when the database fails.
+    public func verify(user name: String, password: String) throws -> VerifyResult {
+        let row = try queue.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT username, password, is_active FROM users WHERE username = ?",
+                arguments: [name]
+            )
+        }
+        guard let row else {
+            _ = dummyHash.matches(password)
+            return .userNotFound
+        }
+        guard let hash = PasswordHash(parsing: row["password"]) else {
+            _ = dummyHash.matches(password)
+            return .denied
+        }
+        guard hash.matches(password) else { return .denied }
+        return row["is_active"] ? .granted(row["username"]) : .inactive
+    }
+
+    // MARK: Names
+
+    /// Checks a user name without touching the database: not empty, no
+    /// control character, `:` or `,`.
+    ///
+    /// - Parameter name: The name.
+    /// - Throws: ``UserStoreError/invalidUserName(_:reason:)``.
+    public static func checkUserName(_ name: String) throws(UserStoreError) {
+        try NameRules.checkUserName(name)
+    }
+
+    /// Checks a group name without touching the database: not empty, no
+    /// control character or `,`.
+    ///
+    /// - Parameter name: The name.
+    /// - Throws: ``UserStoreError/invalidGroupName(_:reason:)``.
+    public static func checkGroupName(_ name: String) throws(UserStoreError) {
+        try NameRules.checkGroupName(name)
+    }
+
+    // MARK: Helpers
+
+    private func updateUser(_ name: String, sql: String, value: some DatabaseValueConvertible & Sendable) throws {
+        try queue.write { db in
+            try db.execute(sql: sql, arguments: [value, name])
+            if db.changesCount == 0 { throw UserStoreError.userNotFound(name) }
+        }
+    }
+
+    /// The id of a user, or ``UserStoreError/userNotFound(_:)``.
+    static func userID(_ db: Database, _ name: String) throws -> Int64 {
+        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE username = ?", arguments: [name]) else {
+            throw UserStoreError.userNotFound(name)
+        }
+        return id
+    }
+
+    /// Puts a user in a group, making the group if needed.
+    static func join(_ db: Database, userID: Int64, group: String) throws {
+        try db.execute(sql: #"INSERT INTO "groups" (name) VALUES (?) ON CONFLICT(name) DO NOTHING"#, arguments: [group])
+        try db.execute(
+            sql: #"""
+                INSERT INTO memberships (user_id, group_id)
+                SELECT ?, id FROM "groups" WHERE name = ?
+                ON CONFLICT DO NOTHING
+                """#,
+            arguments: [userID, group]
+        )
+    }
+
+    /// Runs `body` in a write transaction.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try queue.write(body)
+    }
+
+    /// Runs `body` with read access.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try queue.read(body)
+    }
+}
