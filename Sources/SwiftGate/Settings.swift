@@ -7,8 +7,8 @@ import SystemPackage
     import Foundation
 #endif
 
-/// A site's settings: a JSON file named by `SWIFTGATE_SETTINGS`, overridden
-/// by the process environment.
+/// A site's settings: a JSON or YAML file named by `SWIFTGATE_SETTINGS`,
+/// overridden by the process environment.
 ///
 /// The host sets `SWIFTGATE_SETTINGS` for the process (`settings=` on
 /// `SwiftGateScriptAlias` or `SwiftGateDaemonProcess`), so each process has
@@ -30,7 +30,7 @@ public struct Settings: Sendable {
     ///   by default.
     /// - Returns: The settings.
     /// - Throws: ``SettingsError`` when the named file is missing or is not
-    ///   valid JSON.
+    ///   valid JSON (or YAML, for files ending in `.yaml` or `.yml`).
     public static func load(
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws -> Settings {
@@ -39,7 +39,12 @@ public struct Settings: Sendable {
             return Settings(config: ConfigReader(provider: env), path: nil)
         }
         do {
-            let file = try await FileProvider<JSONSnapshot>(filePath: FilePath(path))
+            let file: any ConfigProvider
+            if path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
+                file = try await FileProvider<YAMLSnapshot>(filePath: FilePath(path))
+            } else {
+                file = try await FileProvider<JSONSnapshot>(filePath: FilePath(path))
+            }
             return Settings(config: ConfigReader(providers: [env, file]), path: path)
         } catch {
             throw SettingsError(path: path, reason: "\(error)")

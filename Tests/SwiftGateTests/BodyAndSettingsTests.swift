@@ -51,6 +51,22 @@ import Testing
         #expect(settings.bool("debug", default: true))
     }
 
+    @Test func yamlFilesWorkToo() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sg-yaml-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("settings.yaml")
+        try "database:\n  path: /srv/yaml.db\nsite:\n  workers: 4\n".write(to: file, atomically: true, encoding: .utf8)
+        let settings = try await Settings.load(environment: [Settings.environmentVariable: file.path])
+        #expect(settings.string("database.path") == "/srv/yaml.db")
+        #expect(settings.int("site.workers", default: 1) == 4)
+        let broken = dir.appendingPathComponent("broken.yml")
+        try "database: [unclosed\n".write(to: broken, atomically: true, encoding: .utf8)
+        await #expect(throws: SettingsError.self) {
+            _ = try await Settings.load(environment: [Settings.environmentVariable: broken.path])
+        }
+    }
+
     @Test func aMissingFileNamesItself() async throws {
         let error = await #expect(throws: SettingsError.self) {
             _ = try await Settings.load(environment: [Settings.environmentVariable: "/nonexistent/s.json"])
