@@ -33,8 +33,12 @@ struct ExampleSite: Application {
         router.get("/admin") { request in
             .html(
                 Pages.admin(
-                    notes: try await notes.all(), users: try users?.users() ?? [],
-                    viewer: request.remoteUser ?? "", base: request.scriptName))
+                    notes: try await notes.all(),
+                    users: try users?.users() ?? [],
+                    viewer: request.remoteUser ?? "",
+                    base: request.scriptName
+                )
+            )
         }
         router.post("/notes") { request in
             let form = FormDecoder.decode(

@@ -66,7 +66,8 @@ enum Pages {
             \(noteItems)
             </ul>
             <p><a href="\(base)/">Home</a></p>
-            """)
+            """
+        )
     }
 
     static func notes(_ notes: [Note], base: String) -> String {
