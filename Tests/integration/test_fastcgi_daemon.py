@@ -467,8 +467,7 @@ http {{
 
 @pytest.fixture
 def nginx(start_daemon):
-    if not os.path.exists(NGINX):
-        pytest.skip("nginx is not installed")
+    assert os.path.exists(NGINX), "nginx is not installed (make test installs it)"
     daemon = start_daemon()
     os.chmod(daemon.dir, 0o755)
     os.chmod(daemon.sock, 0o777)
