@@ -10,6 +10,8 @@ struct Serve: ParsableCommand {
         discussion: """
             With --fastcgi the library is served over FastCGI (responder role) by the same daemon \
             mod_swiftgate runs, for nginx, Apache's mod_proxy_fcgi or HAProxy in front. \
+            With --http it is served over HTTP/1.1 by a development server in this process \
+            (no Apache), through the same entry points. \
             SIGINT or SIGTERM stops it after running requests finish.
             """
     )
@@ -19,6 +21,15 @@ struct Serve: ParsableCommand {
         help: ArgumentHelp("Serve FastCGI on ADDRESS: unix:/path/to.sock or HOST:PORT.", valueName: "address")
     )
     var fastcgi: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Serve HTTP/1.1 on ADDRESS (HOST:PORT, or a port on 127.0.0.1): a development server.",
+            valueName: "address"
+        )
+    )
+    var http: String?
 
     @Argument(help: ArgumentHelp("The application library (libApp.so).", valueName: "library"))
     var library: String
@@ -42,8 +53,8 @@ struct Serve: ParsableCommand {
     var queueTimeout: Double?
 
     func validate() throws {
-        guard fastcgi != nil else {
-            throw ValidationError("say how to serve: --fastcgi ADDRESS")
+        guard (fastcgi == nil) != (http == nil) else {
+            throw ValidationError("say how to serve: --fastcgi ADDRESS or --http ADDRESS (one of them)")
         }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         for (name, value) in [("--request-timeout", requestTimeout), ("--queue-timeout", queueTimeout)] {
@@ -57,6 +68,16 @@ struct Serve: ParsableCommand {
         let libraryPath = try Self.existingFile(library, what: "application library")
         if let settings {
             setenv("SWIFTGATE_SETTINGS", try Self.existingFile(settings, what: "settings file"), 1)
+        }
+        if let http {
+            try HTTPServe.run(
+                address: http,
+                library: libraryPath,
+                callable: callable,
+                applicationGroup: applicationGroup,
+                threads: threads
+            )
+            return
         }
         let address = try ListenAddress(parsing: fastcgi ?? "")
         let listenFD = try address.listen()

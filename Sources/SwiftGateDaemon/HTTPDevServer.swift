@@ -1,0 +1,251 @@
+import CSwiftGate
+import Glibc
+
+/// A development HTTP/1.1 server: runs one application library in this
+/// process through the same entry points Apache uses (`swiftgate_start`,
+/// `swiftgate_handle`), with no Apache in front.
+///
+/// Worker threads accept connections on the listening socket and serve each
+/// connection's requests in turn (keep-alive). The calling thread waits for
+/// a byte on the control pipe, then stops the workers: idle connections
+/// close at once, running requests finish.
+public final class HTTPDevServer: @unchecked Sendable {
+    /// What to serve and how.
+    public struct Configuration: @unchecked Sendable {
+        /// A listening TCP socket.
+        public var listenFD: Int32
+        /// The read end of a pipe: any byte stops the server.
+        public var controlFD: Int32
+        /// The application library.
+        public var library: String
+        /// The callable object (default `swiftgate_application`).
+        public var callable: String
+        /// The application group (default: the global one, "").
+        public var applicationGroup: String
+        /// Connections served at once.
+        public var threads: UInt32
+        /// The host services (log) handed to the application.
+        public var host: UnsafePointer<swiftgate_host>?
+
+        /// Makes a configuration.
+        ///
+        /// - Parameters:
+        ///   - listenFD: A listening TCP socket.
+        ///   - controlFD: The read end of the stop pipe.
+        ///   - library: The application library's path.
+        ///   - callable: The callable object, or nil for the default.
+        ///   - applicationGroup: The application group, or nil for "".
+        ///   - threads: Connections served at once (at least 1).
+        ///   - host: The host services, or nil for plain stderr.
+        public init(
+            listenFD: Int32,
+            controlFD: Int32,
+            library: String,
+            callable: String?,
+            applicationGroup: String?,
+            threads: UInt32,
+            host: UnsafePointer<swiftgate_host>?
+        ) {
+            self.listenFD = listenFD
+            self.controlFD = controlFD
+            self.library = library
+            self.callable = callable ?? SWIFTGATE_DEFAULT_CALLABLE
+            self.applicationGroup = applicationGroup ?? ""
+            self.threads = max(1, threads)
+            self.host = host
+        }
+    }
+
+    /// The most bytes a request head may have; more is answered with 431.
+    public static let headLimit = 64 * 1024
+    /// How long an idle keep-alive connection is kept, in milliseconds.
+    static let keepAliveMilliseconds: Int32 = 5000
+    /// The longest one read or write on a connection waits.
+    static let socketTimeoutMilliseconds: Int32 = 30_000
+    /// The longest a stop waits for running requests.
+    static let stopWaitMilliseconds: UInt64 = 10_000
+
+    private let configuration: Configuration
+    private let log: DaemonLog
+    private let registry: ApplicationRegistry
+    private let lock = ConditionLock()
+    private var running = 0
+    private var wakeRead: Int32 = -1
+    private var wakeWrite: Int32 = -1
+
+    /// Sets a server up; nothing runs until ``run()``.
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+        log = DaemonLog(host: configuration.host, processGroup: "")
+        registry = ApplicationRegistry(log: log, processGroup: "")
+    }
+
+    /// Starts the application, serves until a byte arrives on the control
+    /// pipe, and returns an exit status (0, or
+    /// `SWIFTGATE_DAEMON_EXIT_FAILED` when the application could not start).
+    public func run() -> Int32 {
+        let key = ApplicationKey(
+            library: configuration.library,
+            callable: configuration.callable,
+            group: configuration.applicationGroup
+        )
+        guard case .success(let application) = registry.application(for: key) else {
+            return SWIFTGATE_DAEMON_EXIT_FAILED
+        }
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else {
+            log.raw(SWIFTGATE_LOG_ERR, "dev server: cannot make the wake pipe: \(PosixError.current)")
+            return SWIFTGATE_DAEMON_EXIT_FAILED
+        }
+        (wakeRead, wakeWrite) = (fds[0], fds[1])
+        defer {
+            close(wakeRead)
+            close(wakeWrite)
+        }
+        let flags = fcntl(configuration.listenFD, F_GETFL)
+        _ = fcntl(configuration.listenFD, F_SETFL, flags | O_NONBLOCK)
+        for slot in 0..<Int(configuration.threads) {
+            lock.withLock { running += 1 }
+            let spawned = PosixThread.spawn(name: "swiftgate-h\(slot)") { [self] in
+                worker(application)
+                lock.withLock {
+                    running -= 1
+                    lock.broadcast()
+                }
+            }
+            if case .failure(let error) = spawned {
+                lock.withLock { running -= 1 }
+                log.raw(SWIFTGATE_LOG_ERR, "dev server: cannot start worker thread \(slot): \(error)")
+            } else if case .success(let thread) = spawned {
+                pthread_detach(thread)
+            }
+        }
+        waitForStop()
+        var byte: UInt8 = 1
+        _ = write(wakeWrite, &byte, 1)
+        let deadline = DaemonClock.monotonicMilliseconds() + Self.stopWaitMilliseconds
+        let left = lock.withLock {
+            while running > 0, DaemonClock.monotonicMilliseconds() < deadline {
+                lock.wait(untilMonotonicMilliseconds: deadline)
+            }
+            return running
+        }
+        if left > 0 { log.raw(SWIFTGATE_LOG_WARNING, "dev server: gave up on \(left) running requests") }
+        return 0
+    }
+
+    private var isStopping: Bool {
+        var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+        return poll(&fds, 1, 0) > 0
+    }
+
+    private func waitForStop() {
+        var fds = [pollfd(fd: configuration.controlFD, events: Int16(POLLIN), revents: 0)]
+        while true {
+            let ready = poll(&fds, 1, -1)
+            if ready < 0, errno == EINTR { continue }
+            return
+        }
+    }
+
+    /// A worker: accepts connections and serves each to its end.
+    private func worker(_ application: StartedApplication) {
+        let listenFD = configuration.listenFD
+        while true {
+            var fds = [
+                pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
+            ]
+            let ready = poll(&fds, 2, -1)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            if fds[1].revents != 0 { return }
+            let fd = Acceptor.accept(listenFD)
+            if fd < 0 { continue }
+            let connection = HTTPConnection(
+                fd: fd,
+                timeoutMilliseconds: Self.socketTimeoutMilliseconds,
+                wakeFD: wakeRead
+            )
+            serve(connection, application)
+            connection.close()
+        }
+    }
+
+    /// Serves the requests of one connection until it closes.
+    private func serve(_ connection: HTTPConnection, _ application: StartedApplication) {
+        let endpoints = SocketEndpoints.of(connection.fd)
+        while true {
+            let bytes: [UInt8]
+            do {
+                guard
+                    case .head(let head) = try connection.readHead(
+                        limit: Self.headLimit,
+                        idleMilliseconds: Self.keepAliveMilliseconds
+                    )
+                else { return }
+                bytes = head
+            } catch .tooLarge {
+                refuse(connection, status: 431, reason: "request head larger than \(Self.headLimit) bytes", endpoints)
+                return
+            } catch {
+                return
+            }
+            let head: HTTPRequestHead
+            var description: RequestDescription
+            do {
+                head = try HTTPRequestHead(parsing: bytes)
+                description = try HTTPEnviron.description(
+                    for: head,
+                    endpoints: endpoints,
+                    library: configuration.library
+                )
+            } catch {
+                refuse(connection, status: error.status, reason: error.description, endpoints)
+                return
+            }
+            description.set(RequestDescription.Key.multiprocess, "0")
+            description.addGatewayKeys(
+                processGroup: "",
+                callable: configuration.callable,
+                applicationGroup: configuration.applicationGroup,
+                threads: configuration.threads
+            )
+            let label = "\(head.method) \(String(decoding: head.target, as: UTF8.self))"
+            let request = HTTPDevRequest(
+                connection: connection,
+                head: head,
+                keepAlive: head.wantsKeepAlive && !isStopping
+            ) { [log] level, message in
+                log.raw(level, "\(endpoints.remoteAddress) \(label): \(message)")
+            }
+            let rc = description.withPairs { environ, headers in
+                request.run(application, environ: environ, headers: headers)
+            }
+            let keep = request.finish(rc)
+            log.raw(
+                SWIFTGATE_LOG_INFO,
+                "\(endpoints.remoteAddress) \"\(label) \(head.version)\" \(request.loggedStatus) \(request.loggedBytes)"
+            )
+            if !keep { return }
+        }
+    }
+
+    /// Answers a request that never reached the application.
+    private func refuse(
+        _ connection: HTTPConnection,
+        status: Int,
+        reason: String,
+        _ endpoints: HTTPEnviron.Endpoints
+    ) {
+        log.raw(SWIFTGATE_LOG_INFO, "\(endpoints.remoteAddress): answered \(status): \(reason)")
+        let phrase = status == 431 ? "Request Header Fields Too Large" : (ResponseHead.reason(status) ?? "Error")
+        let text =
+            "HTTP/1.1 \(status) \(phrase)\r\nServer: swiftgate-dev-server\r\n"
+            + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: \(phrase.utf8.count + 1)\r\n"
+            + "Connection: close\r\n\r\n\(phrase)\n"
+        try? connection.write(Array(text.utf8))
+    }
+}

@@ -1,0 +1,181 @@
+"""`swiftgate express start-server` and `swiftgate serve --http` run as a
+user would run them, on free loopback ports, with every wait bounded."""
+
+import http.client
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+from apache import LIBS, MODULE, REPO, free_port
+
+CLI = os.path.join(REPO, ".build/debug/swiftgate")
+DAEMON_LIBRARY = os.path.join(LIBS, "libSwiftGateDaemon.so")
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 30.0
+
+
+def as_root_options():
+    return ["--user", "www-data", "--group", "www-data"] if os.geteuid() == 0 else []
+
+
+class Scratch:
+    """A folder everyone can read (Apache's children run as www-data), with
+    copies of the test libraries and a settings file whose database lives
+    in a folder everyone can write."""
+
+    def __init__(self):
+        self.root = tempfile.mkdtemp(prefix="swiftgate-express-test-")
+        os.chmod(self.root, 0o755)
+        self.data = os.path.join(self.root, "data")
+        os.makedirs(self.data)
+        os.chmod(self.data, 0o777)
+        for lib in ("libExampleSite.so", "libSwiftGateTestApp.so"):
+            shutil.copy(os.path.join(LIBS, lib), self.root)
+            os.chmod(os.path.join(self.root, lib), 0o755)
+        self.settings = self.write("settings.json",
+                                   '{"site": {"title": "Express Site"}, "database": {"path": "%s/notes.sqlite"}}'
+                                   % self.data)
+
+    def path(self, name):
+        return os.path.join(self.root, name)
+
+    def write(self, name, text, mode=0o644):
+        path = self.path(name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, mode)
+        return path
+
+    def cleanup(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def children_of(pid):
+    """Every live descendant of pid, from /proc."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if fields[0] != "Z":
+                parents.setdefault(int(fields[1]), []).append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+class Process:
+    """A command whose output goes to a file, with HTTP helpers."""
+
+    def __init__(self, args, port):
+        self.port = port
+        self.output_file = tempfile.NamedTemporaryFile(prefix="swiftgate-out-", delete=False)
+        self.proc = subprocess.Popen(args, stdout=self.output_file, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        self.seen_children = set()
+
+    def output(self):
+        with open(self.output_file.name, errors="replace") as f:
+            return f.read()
+
+    def wait_ready(self, path="/"):
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("exited with %s:\n%s" % (self.proc.returncode, self.output()))
+            try:
+                status, _, _ = self.request("GET", path, timeout=5)
+                if status < 500:
+                    self.seen_children.update(children_of(self.proc.pid))
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError("no answer within %ss:\n%s" % (START_TIMEOUT, self.output()))
+
+    def request(self, method, path, body=None, headers=None, timeout=30, conn=None):
+        own = conn is None
+        conn = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            data = response.read()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, data
+        finally:
+            if own:
+                conn.close()
+
+    def wait_for_output(self, text, timeout=15.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.output():
+                return True
+            time.sleep(0.1)
+        return False
+
+    def stop(self, sig=signal.SIGINT):
+        """Signals the command and waits; returns its exit status."""
+        if self.proc.poll() is None:
+            self.seen_children.update(children_of(self.proc.pid))
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        return self.proc.returncode
+
+    def leftovers(self):
+        return [pid for pid in self.seen_children if alive(pid)]
+
+    def kill(self):
+        for pid in children_of(self.proc.pid) + list(self.seen_children):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def cleanup(self):
+        self.stop()
+        self.kill()
+        os.unlink(self.output_file.name)
+
+
+def start_express(library, *options, server_root=None, wait=True, path="/"):
+    """`swiftgate express start-server` on a free port."""
+    port = free_port()
+    root = server_root or tempfile.mkdtemp(prefix="swiftgate-express-root-")
+    args = [CLI, "express", "start-server", library, "--port", str(port), "--server-root", root,
+            "--module-path", MODULE, "--daemon-library-path", DAEMON_LIBRARY] + as_root_options() + list(options)
+    process = Process(args, port)
+    process.server_root = root
+    return process.wait_ready(path) if wait else process
+
+
+def start_dev_server(library, *options, wait=True):
+    """`swiftgate serve --http` on a free port."""
+    port = free_port()
+    args = [CLI, "serve", library, "--http", "127.0.0.1:%d" % port] + list(options)
+    process = Process(args, port)
+    return process.wait_ready() if wait else process
