@@ -87,6 +87,8 @@ install: all
 	$(APXS) -i -n swiftgate $(MODULE)
 	install -m 755 .build/$(CONFIG)/libSwiftGateDaemon.so $(DESTDIR)$(shell $(APXS) -q LIBEXECDIR)/
 	install -m 755 .build/$(CONFIG)/swiftgate $(DESTDIR)/usr/local/bin/
+	install -d $(DESTDIR)/usr/local/share/swiftgate
+	install -m 644 apache/express.conf.in $(DESTDIR)/usr/local/share/swiftgate/
 	install -d $(DESTDIR)/etc/apache2/mods-available
 	install -m 644 apache/swiftgate.load apache/swiftgate.conf $(DESTDIR)/etc/apache2/mods-available/
 	@echo "Installed. Enable with: a2enmod swiftgate && systemctl reload apache2"
