@@ -7,7 +7,7 @@ import CSwiftGate
 /// the response head and body go out as STDOUT records, buffered up to
 /// ``stdoutBufferSize`` unless flushed. Everything runs on the worker thread
 /// that called `swiftgate_handle`.
-final class DaemonRequest {
+final class DaemonRequest: HostedRequest {
     /// Response bytes buffered before STDOUT records are sent.
     static let stdoutBufferSize = 16 * 1024
 

@@ -9,7 +9,7 @@ import CSwiftGate
 /// content-length filter does), one that flushes goes out with the
 /// application's `Content-Length`, or chunked to an HTTP/1.1 client, or
 /// delimited by closing the connection for HTTP/1.0.
-final class HTTPDevRequest {
+final class HTTPDevRequest: HostedRequest {
     /// Response bytes buffered before they are sent unflushed.
     static let bufferSize = 16 * 1024
 
