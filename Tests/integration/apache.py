@@ -21,6 +21,16 @@ START_TIMEOUT = 20.0
 STOP_TIMEOUT = 20.0
 
 
+def wait_until(condition, timeout, step=0.05):
+    """Polls condition until it is true or timeout seconds passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return condition()
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -3,7 +3,6 @@ AuthProvider, against a real Apache: embedded and in a daemon group."""
 
 import base64
 import json
-import os
 
 import pytest
 

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from apache import APACHE, LIBS, Apache
+from apache import Apache
 
 IS_ROOT = os.geteuid() == 0
 

@@ -14,9 +14,8 @@ import time
 import pytest
 
 import fcgi_client as fcgi
+from apache import LIBS, REPO, wait_until
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-LIBS = os.environ.get("SWIFTGATE_LIBS", os.path.join(REPO, ".build/debug"))
 DAEMON_LIB = os.path.join(LIBS, "libSwiftGateDaemon.so")
 TEST_APP = os.path.join(LIBS, "libSwiftGateTestApp.so")
 EXAMPLE_SITE = os.path.join(LIBS, "libExampleSite.so")
@@ -25,14 +24,6 @@ FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
 
-
-def wait_until(condition, timeout, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return condition()
 
 
 @pytest.fixture(scope="module")

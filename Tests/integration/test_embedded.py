@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 
-from apache import read_until_closed
+
 
 
 def test_home_page(apache):

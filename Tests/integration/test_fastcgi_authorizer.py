@@ -7,7 +7,6 @@ import base64
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -15,9 +14,8 @@ import time
 import pytest
 
 import fcgi_client as fcgi
+from apache import LIBS, REPO, free_port, wait_until
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-LIBS = os.environ.get("SWIFTGATE_LIBS", os.path.join(REPO, ".build/debug"))
 SWIFTGATE = os.path.join(LIBS, "swiftgate")
 HEADER_DIR = os.path.join(REPO, "Sources/CSwiftGate/include")
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
@@ -25,19 +23,6 @@ START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
 
 
-def wait_until(condition, timeout, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return condition()
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def build_fixture(source, directory):

@@ -16,9 +16,8 @@ import time
 import pytest
 
 import fcgi_client as fcgi
+from apache import LIBS, free_port, wait_until
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-LIBS = os.environ.get("SWIFTGATE_LIBS", os.path.join(REPO, ".build/debug"))
 SWIFTGATE = os.path.join(LIBS, "swiftgate")
 TEST_APP = os.path.join(LIBS, "libSwiftGateTestApp.so")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -26,19 +25,6 @@ START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
 
 
-def wait_until(condition, timeout, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return condition()
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Daemon:

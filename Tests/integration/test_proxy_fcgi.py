@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from apache import APACHE_MODULES, LIBS, Apache
+from apache import APACHE_MODULES, LIBS
 
 SWIFTGATE = os.path.join(LIBS, "swiftgate")
 
