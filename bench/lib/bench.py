@@ -1,0 +1,241 @@
+"""bench/run's measuring half: starts the servers, checks every path's
+answers, measures each workload on each path with wrk, reads the daemons'
+memory, runs the memory check, writes bench/RESULTS.md and
+bench/results.png and prints the tables. Everything it starts is stopped
+on the way out, whatever the way out is.
+
+bench/run builds the artifacts and names them in the environment:
+BENCH_MODULE, BENCH_DAEMON_LIBRARY, BENCH_EXAMPLE, BENCH_SWIFTGATE,
+BENCH_HELLO, BENCH_WSGI, BENCH_CEILING, BENCH_HUMMINGBIRD,
+BENCH_HUMMINGBIRD_RESOLVED; BENCH_COMMAND is the command line to report."""
+
+import datetime
+import os
+import resource
+import shutil
+import signal
+import sys
+import time
+import urllib.parse
+
+import load
+import memcheck
+import profiling
+import report
+import procs
+import server
+import settings as S
+
+LOGS = os.path.join(S.BENCH, ".logs")
+
+
+def artifacts():
+    names = dict(module="BENCH_MODULE", daemon_library="BENCH_DAEMON_LIBRARY", example="BENCH_EXAMPLE",
+                 swiftgate="BENCH_SWIFTGATE", hello="BENCH_HELLO", wsgi="BENCH_WSGI",
+                 ceiling="BENCH_CEILING", hummingbird="BENCH_HUMMINGBIRD")
+    found = {}
+    for key, var in names.items():
+        path = os.environ.get(var, "")
+        if not os.path.isfile(path):
+            sys.exit("bench: %s names no file (%r); run bench/run, which builds everything" % (var, path))
+        found[key] = path
+    return found
+
+
+def wait_until(what, check, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    why = None
+    while time.monotonic() < deadline:
+        why = check()
+        if why is None:
+            return
+        time.sleep(0.2)
+    raise RuntimeError("%s: %s" % (what, why))
+
+
+def seed_notes(port):
+    """Writes the notes the notes-list workload reads, through the site's
+    daemon group (retried while its processes start). None, or why not."""
+    def first():
+        return _post_note(port, 1)
+
+    try:
+        wait_until("the example site's daemons", first, timeout=30)
+        for i in range(2, S.NOTES + 1):
+            why = _post_note(port, i)
+            if why:
+                return why
+    except RuntimeError as e:
+        return str(e)
+    return None
+
+
+def _post_note(port, i):
+    body = urllib.parse.urlencode({"text": "Benchmark note %d: the quick brown fox" % i})
+    try:
+        status, data = load.request(port, "POST", "/sg-daemon-notes/notes", body,
+                                    {"Content-Type": "application/x-www-form-urlencoded"})
+    except OSError as e:
+        return str(e)
+    return None if status == 303 else "status %d: %r" % (status, data[:200])
+
+
+def measure_all(apache):
+    results = {}
+    os.makedirs(os.path.join(LOGS, "wrk"), exist_ok=True)
+    for workload, label, _, _ in S.WORKLOADS:
+        print("\n== %s" % label, flush=True)
+        for p in S.PATHS:
+            url_path = p.url_path(workload)
+            if url_path is None:
+                continue
+            why = load.verify(apache.port, url_path, workload)
+            if why:
+                result = load.Result(error="wrong answer: " + why)
+                output = ""
+            else:
+                result, output = load.measure(apache.port, url_path, workload)
+            with open(os.path.join(LOGS, "wrk", "%s-%s.txt" % (workload, p.key)), "w") as f:
+                f.write(output)
+            results.setdefault(p.key, {})[workload] = result.as_dict()
+            if result.error:
+                print("  %-34s FAILED: %s" % (p.label, result.error), flush=True)
+            else:
+                print("  %-34s %9.0f req/s   p50 %7.2f ms   p99 %7.2f ms  %s" % (
+                    p.label, result.rps, result.p50 or 0, result.p99 or 0, result.errors), flush=True)
+    return results
+
+
+def resident_memory(apache, backends):
+    rows = []
+
+    def add(path, label, pids):
+        for pid in pids:
+            kib = procs.rss_kib(pid)
+            if kib is not None:
+                rows.append(dict(path=path, label=label, pid=pid, kib=kib))
+
+    add("sg-daemon", "swiftgate daemon (swiftgate:hello)", apache.named_children("(swiftgate:hello)"))
+    add("sg-daemon-notes", "swiftgate daemon (swiftgate:notes), example site", apache.named_children("(swiftgate:notes)"))
+    add("wsgi-daemon", "mod_wsgi daemon (wsgi:hello)", apache.named_children("(wsgi:hello)"))
+    add("hummingbird", "Hummingbird 2 server", [backends["hummingbird"].pid])
+    add("proxy-fcgi", "swiftgate serve (hello)", [backends["fcgi-hello"].pid])
+    add("proxy-fcgi-notes", "swiftgate serve (example site)", [backends["fcgi-notes"].pid])
+    add("apache", "Apache child (embedded paths run here)", apache.workers())
+    return rows
+
+
+def other_cpu(busy_before, apache, backends, elapsed):
+    """The share of the machine (percent of all cores) that processes other
+    than the benchmark's used while it ran: 2 cores shared with other work
+    make every number noisier, so the report says how much there was."""
+    ours = sum(procs.cpu_seconds(p) for p in [apache.pid()] + apache.children())
+    ours += sum(procs.cpu_seconds(b.pid) for b in backends.values())
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, curl
+    mine = resource.getrusage(resource.RUSAGE_SELF)
+    ours += usage.ru_utime + usage.ru_stime + mine.ru_utime + mine.ru_stime
+    busy = procs.machine_busy_seconds() - busy_before
+    return max(0.0, busy - ours) / (elapsed * (os.cpu_count() or 1)) * 100.0
+
+
+class Servers:
+    """Everything under test, started on entry and stopped on exit (also on
+    an exception or a signal): the backends, then Apache with every mount."""
+
+    def __init__(self):
+        self.root = server.Root(artifacts())
+        self.backends = {}
+        self.apache = None
+
+    def __enter__(self):
+        try:
+            self._start()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def _start(self):
+        t0 = time.monotonic()
+        root, backends = self.root, self.backends
+        print("bench: server root %s%s" % (root.path, " (BENCH_QUICK=1)" if S.QUICK else ""), flush=True)
+        backends["hummingbird"] = server.hummingbird(root)
+        backends["fcgi-hello"] = server.swiftgate_serve(root, "fcgi-hello", root.hello)
+        backends["fcgi-notes"] = server.swiftgate_serve(root, "fcgi-notes", root.example, root.settings)
+        site = server.site_config(root, backends["hummingbird"].port, backends["fcgi-hello"].unix,
+                                  backends["fcgi-notes"].unix)
+        self.apache = server.Apache(root, site)
+        self.apache.start()
+        port = self.apache.port
+        for url_path in ("/sg-daemon/", "/wsgi-daemon/"):
+            wait_until("waiting for " + url_path, lambda: load.verify(port, url_path, "hello"))
+        why = seed_notes(port)
+        if why:
+            print("bench: could not write the notes (%s); the notes rows will fail" % why, flush=True)
+        print("bench: servers up after %.1f s" % (time.monotonic() - t0), flush=True)
+
+    def __exit__(self, *exc):
+        if self.apache is not None:
+            try:
+                shutil.copy(self.apache.error_log, os.path.join(LOGS, "error.log"))
+            except OSError:
+                pass
+            self.apache.stop()
+        for b in self.backends.values():
+            b.stop()
+        procs.stop_recorded(self.root.path)
+        if os.environ.get("BENCH_KEEP_ROOT"):
+            print("bench: kept %s" % self.root.path)
+        else:
+            self.root.remove()
+        return False
+
+
+def run(command):
+    started = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    t0 = time.monotonic()
+    busy_before = procs.machine_busy_seconds()
+    with Servers() as servers:
+        apache, backends = servers.apache, servers.backends
+        results = measure_all(apache)
+        rss = resident_memory(apache, backends)
+        print("\n== memory check: %d MiB up and down through daemon mode" % S.MEMCHECK_MIB, flush=True)
+        checked = memcheck.run(apache, servers.root, "/sg-daemon", "(swiftgate:hello)")
+        for t in checked:
+            worst = max((r["growth_kib"] for r in t["rows"]), default=0) / 1024.0
+            print("  %-34s %s in %.1f s, largest RSS growth %.1f MiB" % (
+                t["transfer"], "FAILED: " + t["error"] if t["error"] else "ok", t["seconds"], worst), flush=True)
+        elapsed = time.monotonic() - t0
+        others = other_cpu(busy_before, apache, backends, elapsed)
+    print("bench: measured in %.0f s; other processes used %.0f%% of the machine meanwhile"
+          % (elapsed, others), flush=True)
+    info = report.machine()
+    info.append(("CPU used by other processes during the run", "%.0f%% of %d cores" % (others, os.cpu_count())))
+    info += report.versions(server.APACHE, server.MOD_WSGI, os.environ.get("BENCH_HUMMINGBIRD_RESOLVED", ""))
+    report.write_results(results, rss, checked, info, command, started)
+    why = report.chart(results)
+    print("\n" + report.tables(results, rss, checked))
+    print("\nWritten: %s%s" % (report.RESULTS, ", " + report.CHART if why is None else " (" + why + ")"))
+
+
+def main():
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
+    # Started in the background by bench/run, we may have inherited an
+    # ignored SIGINT: take it back so that Ctrl-C stops us too.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    os.makedirs(LOGS, exist_ok=True)
+    if len(sys.argv) > 1 and sys.argv[1] in profiling.TOOLS:
+        with Servers() as servers:
+            profiling.run(servers.apache, sys.argv[1], sys.argv[2:], LOGS)
+    elif len(sys.argv) > 1:
+        sys.exit("usage: bench/run [perf|strace PATH [WORKLOAD]]")
+    else:
+        run(os.environ.get("BENCH_COMMAND", "bench/run"))
+
+
+if __name__ == "__main__":
+    main()

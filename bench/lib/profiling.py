@@ -1,0 +1,149 @@
+"""Profiles one path under load, with the same servers as the measurement:
+
+  bench/run perf PATH [WORKLOAD]    perf record (cpu-clock, call graphs) of
+                                    the whole machine during a wrk run; the
+                                    report, Swift names demangled, goes to
+                                    bench/.logs/perf-PATH-WORKLOAD.txt
+  bench/run strace PATH [WORKLOAD]  system calls per request (strace -c) of
+                                    Apache's children and of the path's
+                                    daemon processes, apart
+
+PATH is a key of settings.PATHS (ceiling, sg-embedded, sg-daemon, ...)."""
+
+import os
+import re
+import signal
+import subprocess
+import time
+
+import load
+import settings as S
+
+TOOLS = ("perf", "strace")
+
+
+def _path(key):
+    for p in S.PATHS:
+        if p.key == key:
+            return p
+    raise SystemExit("unknown path %r; one of: %s" % (key, ", ".join(p.key for p in S.PATHS)))
+
+
+def backend_pids(apache, key):
+    """The processes outside Apache's children that serve the path."""
+    if key == "sg-daemon":
+        return apache.named_children("(swiftgate:hello)")
+    if key == "wsgi-daemon":
+        return apache.named_children("(wsgi:hello)")
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                line = f.read().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if key == "hummingbird" and b"HelloHummingbird" in line and apache.root.path.encode() in line:
+            found.append(int(pid))
+        if key == "proxy-fcgi" and b"fcgi-hello.sock" in line and b"setpriv" not in line.split(b" ")[0]:
+            found.append(int(pid))
+    return found
+
+
+def _stop(proc):
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _demangle(text):
+    try:
+        done = subprocess.run(["swift", "demangle", "--simplified"], input=text, capture_output=True,
+                              text=True, timeout=120)
+        return done.stdout if done.returncode == 0 else text
+    except OSError:
+        return text
+
+
+def run(apache, tool, args, logs):
+    if not args:
+        raise SystemExit("usage: bench/run %s PATH [WORKLOAD]" % tool)
+    path = _path(args[0])
+    workload = args[1] if len(args) > 1 else "hello"
+    url_path = path.url_path(workload)
+    why = load.verify(apache.port, url_path, workload) if url_path else "not served"
+    if why:
+        raise SystemExit("%s %s: %s" % (path.key, workload, why))
+    print("warming up %s %s" % (path.key, workload), flush=True)
+    load.wrk("http://127.0.0.1:%d%s" % (apache.port, url_path), workload, S.WARMUP or 1)
+    stem = os.path.join(logs, "%s-%s-%s" % (tool, path.key, workload))
+    if tool == "perf":
+        _perf(apache, url_path, workload, stem)
+    else:
+        _strace(apache, path, url_path, workload, stem)
+
+
+def _perf(apache, url_path, workload, stem):
+    data = stem + ".data"
+    # BENCH_PERF_CALLGRAPH=dwarf unwinds through libraries built without
+    # frame pointers (libc, Apache) at the price of much larger data.
+    mode = os.environ.get("BENCH_PERF_CALLGRAPH", "fp")
+    graph = ["--call-graph", "dwarf,16384", "-F", "499"] if mode == "dwarf" else ["-g", "-F", "1999"]
+    recorder = subprocess.Popen(["perf", "record", "-a", "-e", "cpu-clock", "-o", data] + graph,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    try:
+        result, out = load.wrk("http://127.0.0.1:%d%s" % (apache.port, url_path), workload, S.DURATION)
+    finally:
+        _stop(recorder)
+    report = []
+    for sort in ("comm,dso", "comm,dso,sym"):
+        done = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "-g", "none",
+                               "--sort", sort, "--percent-limit", "0.3"],
+                              capture_output=True, text=True, timeout=600)
+        report.append(_demangle(done.stdout))
+    callers = subprocess.run(["perf", "report", "-i", data, "--stdio", "--children", "-g",
+                              "caller,0.5,callee,function,percent", "--sort", "comm,sym",
+                              "--percent-limit", "2"], capture_output=True, text=True, timeout=600)
+    with open(stem + ".txt", "w") as f:
+        f.write(out + "\n" + "\n".join(report))
+    with open(stem + "-callgraph.txt", "w") as f:
+        f.write(_demangle(callers.stdout))
+    print(out)
+    print("\n".join(l for l in report[0].splitlines() if l and not l.startswith("#"))[:6000])
+    print("\nperf reports: %s.txt, %s-callgraph.txt" % (stem, stem))
+
+
+def _strace(apache, path, url_path, workload, stem):
+    groups = {"apache-children": apache.workers()}
+    daemons = backend_pids(apache, path.key)
+    if daemons:
+        groups["daemons"] = daemons
+    tracers = {}
+    for name, pids in groups.items():
+        argv = ["strace", "-c", "-f", "-o", "%s-%s.txt" % (stem, name)]
+        for pid in pids:
+            argv += ["-p", str(pid)]
+        tracers[name] = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    try:
+        result, out = load.wrk("http://127.0.0.1:%d%s" % (apache.port, url_path), workload, S.DURATION)
+    finally:
+        for proc in tracers.values():
+            _stop(proc)
+    print(out)
+    requests = max(result.requests, 1)
+    for name in groups:
+        print("\n== %s: system calls per request (%d requests, strace attached)" % (name, requests))
+        with open("%s-%s.txt" % (stem, name)) as f:
+            for line in f:
+                m = re.match(r"\s*([\d.]+)\s+([\d.]+)\s+(\d+)\s+(\d+)\s+(\d+)?\s*(\w+)\s*$", line)
+                if m and m.group(6) != "total":
+                    print("  %-20s %8.2f per request  (%s%% of system time)" % (
+                        m.group(6), int(m.group(4)) / requests, m.group(1)))
+                elif m:
+                    print("  %-20s %8.2f per request" % ("total", int(m.group(4)) / requests))
