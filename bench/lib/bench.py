@@ -111,9 +111,10 @@ def resident_memory(apache, backends):
 
     def add(path, label, pids):
         for pid in pids:
-            kib = procs.rss_kib(pid)
-            if kib is not None:
-                rows.append(dict(path=path, label=label, pid=pid, kib=kib))
+            mem = procs.memory_kib(pid)
+            if mem is not None:
+                rows.append(dict(path=path, label=label, pid=pid, kib=mem["VmRSS"], anon=mem.get("RssAnon"),
+                                 file=mem.get("RssFile"), pss=mem.get("Pss")))
 
     add("sg-daemon", "swiftgate daemon (swiftgate:hello)", apache.named_children("(swiftgate:hello)"))
     add("sg-daemon-notes", "swiftgate daemon (swiftgate:notes), example site", apache.named_children("(swiftgate:notes)"))

@@ -46,6 +46,27 @@ def rss_kib(pid):
     return None
 
 
+def memory_kib(pid):
+    """VmRSS, RssAnon, RssFile (status) and Pss (smaps_rollup) in KiB: what
+    a process holds, what of it is its own, what is mapped files (shared
+    libraries, shared with every process that maps them), and its
+    proportional share. None when the process is gone."""
+    found = {}
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                key = line.split(":", 1)[0]
+                if key in ("VmRSS", "RssAnon", "RssFile"):
+                    found[key] = int(line.split()[1])
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    found["Pss"] = int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return found if "VmRSS" in found else None
+
+
 def alive(pid):
     return os.path.exists("/proc/%d" % pid)
 

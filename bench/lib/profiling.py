@@ -100,22 +100,39 @@ def _perf(apache, url_path, workload, stem):
         result, out = load.wrk("http://127.0.0.1:%d%s" % (apache.port, url_path), workload, S.DURATION)
     finally:
         _stop(recorder)
-    report = []
-    for sort in ("comm,dso", "comm,dso,sym"):
-        done = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "-g", "none",
-                               "--sort", sort, "--percent-limit", "0.3"],
-                              capture_output=True, text=True, timeout=600)
-        report.append(_demangle(done.stdout))
-    callers = subprocess.run(["perf", "report", "-i", data, "--stdio", "--children", "-g",
-                              "caller,0.5,callee,function,percent", "--sort", "comm,sym",
-                              "--percent-limit", "2"], capture_output=True, text=True, timeout=600)
+    # --no-inline: resolving inlined frames runs addr2line over every
+    # sampled binary (a compiler running meanwhile takes hours).
+    base = ["perf", "report", "--no-inline", "-i", data, "--stdio"]
+    requests = max(result.requests, 1)
+    sections = [
+        ("CPU by process and library (self)", ["--no-children", "-g", "none", "--sort", "comm,dso",
+                                                "--percent-limit", "0.3"]),
+        ("Apache children: functions, inclusive (children) and self",
+         ["--comm", "apache2", "--children", "-g", "none", "--sort", "sym", "--percent-limit", "0.7",
+          "--percentage", "relative"]),
+    ]
+    daemon_comms = sorted({c for c in _comms(base) if c not in ("apache2", "wrk", "perf", "swift-frontend",
+                                                                 "swift-driver", "python3")})
+    for comm in daemon_comms[:3]:
+        sections.append(("%s: functions, inclusive (children) and self" % comm,
+                         ["--comm", comm, "--children", "-g", "none", "--sort", "sym", "--percent-limit", "0.7",
+                          "--percentage", "relative"]))
+    report = ["%d requests measured; perf sampled every core (cpu-clock)." % requests]
+    for title, args in sections:
+        done = subprocess.run(base + args, capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
+        lines = [l for l in done.stdout.splitlines() if l.strip() and not l.startswith("#")]
+        report.append("== %s\n%s" % (title, _demangle("\n".join(lines))))
     with open(stem + ".txt", "w") as f:
-        f.write(out + "\n" + "\n".join(report))
-    with open(stem + "-callgraph.txt", "w") as f:
-        f.write(_demangle(callers.stdout))
+        f.write(out + "\n" + "\n\n".join(report) + "\n")
     print(out)
-    print("\n".join(l for l in report[0].splitlines() if l and not l.startswith("#"))[:6000])
-    print("\nperf reports: %s.txt, %s-callgraph.txt" % (stem, stem))
+    print("\n\n".join(report)[:8000])
+    print("\nperf report: %s.txt (data: %s)" % (stem, data))
+
+
+def _comms(base):
+    done = subprocess.run(base + ["--no-children", "-g", "none", "--sort", "comm", "--percent-limit", "1"],
+                          capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
+    return [l.split()[-1] for l in done.stdout.splitlines() if l.strip() and not l.startswith("#")]
 
 
 def _strace(apache, path, url_path, workload, stem):

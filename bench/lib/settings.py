@@ -28,9 +28,10 @@ RSS_SAMPLE_SECONDS = 0.05
 # Notes the notes-list workload reads (written once through the site).
 NOTES = 20
 
-# The daemons' sizes: the same for both gateways.
-DAEMON_PROCESSES = 2
-DAEMON_THREADS = 15
+# The daemons' sizes: the same for both gateways (the variables are for
+# experiments, such as the thundering-herd check in RESULTS.md).
+DAEMON_PROCESSES = int(os.environ.get("BENCH_DAEMON_PROCESSES", "2"))
+DAEMON_THREADS = int(os.environ.get("BENCH_DAEMON_THREADS", "15"))
 
 WORKLOADS = [
     # key, label, route, method
