@@ -48,7 +48,7 @@ def versions(apache, mod_wsgi, hummingbird_resolved):
     apache_v = re.search(r"Server version: (.*)", _out([apache, "-v"]))
     swift_v = _out(["swift", "--version"]).splitlines()
     wsgi_v = _out(["dpkg-query", "-W", "-f", "${Version}", "libapache2-mod-wsgi-py3"])
-    py = re.search(r"libpython([\d.]+)", _out(["ldd", mod_wsgi]))
+    py = re.search(r"libpython(\d+\.\d+)", _out(["ldd", mod_wsgi]))
     wrk_v = re.search(r"wrk (\S+)", _out(["wrk", "-v"]))
     hb = "?"
     try:
