@@ -3,6 +3,8 @@
  * variables, and checking response fields.
  */
 #include "sg_cgi.h"
+#include "sg_proto.h"
+#include "sg_proxy.h"
 
 #include "apr_lib.h"
 #include "apr_strings.h"
@@ -34,11 +36,13 @@ sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info, int pass_auth)
 {
     const apr_array_header_t *arr;
     const apr_table_entry_t *e;
+    const char *scheme;
     sg_pairs out;
     int i;
 
     ap_add_common_vars(r);
     ap_add_cgi_vars(r);
+    scheme = sg_proxy_apply(r);
     if (pass_auth) {
         const char *auth = apr_table_get(r->headers_in, "Authorization");
         if (auth) {
@@ -59,8 +63,7 @@ sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info, int pass_auth)
             set_pair(&out.items[out.count++], e[i].key, e[i].val);
         }
     }
-    set_pair(&out.items[out.count++], "swiftgate.url_scheme",
-             ap_http_scheme(r));
+    set_pair(&out.items[out.count++], "swiftgate.url_scheme", scheme);
     set_pair(&out.items[out.count++], "swiftgate.multithread",
              info->multithread ? "1" : "0");
     set_pair(&out.items[out.count++], "swiftgate.multiprocess",
@@ -86,7 +89,14 @@ sg_pairs sg_cgi_headers(request_rec *r, int pass_auth)
     out.count = 0;
     for (i = 0; i < arr->nelts; i++) {
         if (!e[i].key || !strcasecmp(e[i].key, "Proxy-Authorization")
-            || (!pass_auth && !strcasecmp(e[i].key, "Authorization"))) {
+            || (!pass_auth && !strcasecmp(e[i].key, "Authorization"))
+            || sg_proxy_hides(r, e[i].key)) {
+            continue;
+        }
+        if (!strcasecmp(e[i].key, "Host")) {
+            /* As HTTP_HOST: X-Forwarded-Host from a trusted proxy. */
+            const char *host = apr_table_get(r->subprocess_env, "HTTP_HOST");
+            set_pair(&out.items[out.count++], e[i].key, host ? host : e[i].val);
             continue;
         }
         set_pair(&out.items[out.count++], e[i].key, e[i].val);
@@ -94,32 +104,13 @@ sg_pairs sg_cgi_headers(request_rec *r, int pass_auth)
     return out;
 }
 
+/* The checks themselves are in sg_proto.c, where the fuzzers reach them. */
 int sg_field_name_valid(const char *name, apr_size_t len)
 {
-    static const char *const tchar = "!#$%&'*+-.^_`|~";
-    apr_size_t i;
-
-    if (len == 0) {
-        return 0;
-    }
-    for (i = 0; i < len; i++) {
-        unsigned char c = name[i];
-        if (!apr_isalnum(c) && (c == '\0' || !strchr(tchar, c))) {
-            return 0;
-        }
-    }
-    return 1;
+    return sg_http_token_valid(name, len);
 }
 
 int sg_field_value_valid(const char *value, apr_size_t len)
 {
-    apr_size_t i;
-
-    for (i = 0; i < len; i++) {
-        unsigned char c = value[i];
-        if ((c < 0x20 && c != '\t') || c == 0x7f) {
-            return 0;
-        }
-    }
-    return 1;
+    return sg_http_value_valid(value, len);
 }

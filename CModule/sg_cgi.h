@@ -23,11 +23,13 @@ typedef struct sg_runinfo {
 } sg_runinfo;
 
 /* The environ: ap_add_common_vars + ap_add_cgi_vars (as mod_cgi) with
- * HTTP_AUTHORIZATION only when pass_auth, plus the swiftgate.* keys. */
+ * HTTP_AUTHORIZATION only when pass_auth, forwarding headers applied or
+ * removed (sg_proxy.h), plus the swiftgate.* keys. */
 sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info, int pass_auth);
 
 /* The request header fields; Authorization only when pass_auth,
- * Proxy-Authorization never. */
+ * Proxy-Authorization never, forwarding headers only from trusted proxies.
+ * Call after sg_cgi_environ (Host follows its HTTP_HOST). */
 sg_pairs sg_cgi_headers(request_rec *r, int pass_auth);
 
 /* Whether a response field may be written: the name a token, the value

@@ -7,8 +7,10 @@
 #include "sg_group.h"
 #include "sg_log.h"
 #include "sg_library.h"
+#include "sg_proxy.h"
 
 #include "apr_lib.h"
+#include "apr_network_io.h"
 #include "apr_strings.h"
 #include "http_core.h"
 #include "unixd.h"
@@ -350,6 +352,16 @@ void *sg_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     conf->auth_user = add->auth_user ? add->auth_user : base->auth_user;
     conf->auth_group = add->auth_group ? add->auth_group : base->auth_group;
     conf->access = add->access ? add->access : base->access;
+    conf->trusted_proxies =
+        add->trusted_proxies ? add->trusted_proxies : base->trusted_proxies;
+    if (add->proxy_headers) {
+        conf->proxy_headers = add->proxy_headers;
+        conf->proxy_headers_mask = add->proxy_headers_mask;
+    }
+    else {
+        conf->proxy_headers = base->proxy_headers;
+        conf->proxy_headers_mask = base->proxy_headers_mask;
+    }
     conf->pass_authorization = add->pass_authorization != SG_UNSET
                                    ? add->pass_authorization
                                    : base->pass_authorization;
@@ -455,6 +467,50 @@ static const char *cmd_pass_auth(cmd_parms *cmd, void *dconf, int on)
     sg_dir_conf *conf = dconf;
 
     conf->pass_authorization = on;
+    return NULL;
+}
+
+/* Each directive line adds to the list; a directory's own list replaces
+ * the one it inherits. */
+static const char *cmd_trusted_proxy(cmd_parms *cmd, void *dconf,
+                                     const char *arg)
+{
+    sg_dir_conf *conf = dconf;
+    void *subnet;
+    const char *err = sg_proxy_parse_network(cmd->pool, arg, &subnet);
+
+    if (err) {
+        return apr_pstrcat(cmd->pool, "SwiftGateTrustedProxies: ", err, NULL);
+    }
+    if (!conf->trusted_proxies) {
+        conf->trusted_proxies =
+            apr_array_make(cmd->pool, 4, sizeof(apr_ipsubnet_t *));
+    }
+    APR_ARRAY_PUSH(conf->trusted_proxies, void *) = subnet;
+    return NULL;
+}
+
+static const char *cmd_trusted_proxy_header(cmd_parms *cmd, void *dconf,
+                                            const char *arg)
+{
+    sg_dir_conf *conf = dconf;
+    int h = sg_proxy_header_find(arg);
+
+    if (h < 0) {
+        return apr_psprintf(cmd->pool,
+                            "SwiftGateTrustedProxyHeaders: unknown header "
+                            "'%s' (known: X-Forwarded-For, X-Forwarded-Proto, "
+                            "X-Forwarded-Host, X-Forwarded-Port, X-Client-IP, "
+                            "X-Real-IP)",
+                            arg);
+    }
+    if (!conf->proxy_headers) {
+        conf->proxy_headers = apr_array_make(cmd->pool, 4, sizeof(int));
+    }
+    if (!(conf->proxy_headers_mask & (1u << h))) {
+        APR_ARRAY_PUSH(conf->proxy_headers, int) = h;
+        conf->proxy_headers_mask |= 1u << h;
+    }
     return NULL;
 }
 
@@ -627,6 +683,14 @@ const command_rec sg_cmds[] = {
                  RSRC_CONF | ACCESS_CONF | OR_AUTHCFG,
                  "On to show the Authorization header to the application "
                  "(default Off)"),
+    AP_INIT_ITERATE("SwiftGateTrustedProxies", cmd_trusted_proxy, NULL,
+                    RSRC_CONF | ACCESS_CONF,
+                    "addresses or networks (10.0.0.0/8, ::1) of the proxies "
+                    "whose forwarding headers are believed"),
+    AP_INIT_ITERATE("SwiftGateTrustedProxyHeaders", cmd_trusted_proxy_header,
+                    NULL, RSRC_CONF | ACCESS_CONF,
+                    "forwarding headers the application may rely on; "
+                    "removed unless a trusted proxy sent them"),
     {NULL}};
 
 /* ---- startup checks ---- */

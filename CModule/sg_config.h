@@ -60,6 +60,12 @@ typedef struct sg_dir_conf {
     const sg_script *auth_user;
     const sg_script *auth_group;
     const sg_script *access;
+    /* SwiftGateTrustedProxies: apr_ipsubnet_t *; NULL unset. */
+    apr_array_header_t *trusted_proxies;
+    /* SwiftGateTrustedProxyHeaders: sg_fwd_header (int) in the order
+     * given, and the same as a bit mask; NULL unset. */
+    apr_array_header_t *proxy_headers;
+    unsigned proxy_headers_mask;
 } sg_dir_conf;
 
 extern const command_rec sg_cmds[];

@@ -485,6 +485,11 @@ static void daemon_event(int reason, void *data, int status)
     if (getpid() != parent_pid) {
         return;
     }
+    /* The MPM's reaper reports exit codes, APR's other-child refresh the
+     * raw wait status: read both as the exit code (or signal number). */
+    if (status > 255 && WIFEXITED(status)) {
+        status = WEXITSTATUS(status);
+    }
     /* A request-timeout exit is a deliberate restart, not a failure. */
     failed = reason == APR_OC_REASON_LOST
              || (status != SWIFTGATE_DAEMON_EXIT_OK

@@ -94,7 +94,7 @@ static int32_t cb_send_head(void *ctx, int32_t status,
 {
     sg_bridge *b = ctx;
     request_rec *r = b->r;
-    uint64_t i;
+    uint64_t i, size = 0;
     int rc;
 
     if (b->head_sent) {
@@ -118,6 +118,14 @@ static int32_t cb_send_head(void *ctx, int32_t status,
                                                       fields[i].name_len)));
             return SWIFTGATE_ERR_HEADER;
         }
+        size += fields[i].name_len + fields[i].value_len + 4;
+    }
+    if (size > SG_MAX_RESPONSE_HEAD) {
+        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00313),
+                 "refused a response head of %" APR_UINT64_T_FMT
+                 " bytes from the application: the limit is %d",
+                 size, SG_MAX_RESPONSE_HEAD);
+        return SWIFTGATE_ERR_HEADER;
     }
     r->status = status;
     for (i = 0; i < count; i++) {

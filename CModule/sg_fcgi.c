@@ -8,6 +8,7 @@
 #include "sg_fcgi.h"
 #include "sg_cgi.h"
 #include "sg_log.h"
+#include "sg_proto.h"
 #include "sg_response.h"
 
 #include "apr_strings.h"
@@ -25,7 +26,7 @@
 
 /* The largest response head accepted from a daemon: as much as httpd lets a
  * client send in request fields by default, so nothing legitimate is cut. */
-#define SG_DEFAULT_MAX_HEAD (64 * 1024)
+#define SG_DEFAULT_MAX_HEAD SG_MAX_RESPONSE_HEAD
 /* How long to wait between attempts to reach a daemon that is not
  * listening yet (starting or restarting): short, against connect-timeout. */
 #define SG_DEFAULT_CONNECT_RETRY apr_time_from_msec(25)
@@ -33,6 +34,8 @@
 #define SG_FCGI_CHUNK SWIFTGATE_FCGI_MAX_CONTENT
 /* Room for one whole record (header, content, padding) and then some. */
 #define SG_FCGI_READ_BUFFER (128 * 1024)
+_Static_assert(SG_FCGI_READ_BUFFER > SG_FCGI_MAX_RECORD,
+               "a partial record always leaves room to read more");
 
 typedef struct sg_fcgi {
     request_rec *r;
@@ -98,31 +101,11 @@ static void put_record(sg_fcgi *f, int type, const char *content,
 
     need(f, SWIFTGATE_FCGI_HEADER_LEN + len);
     h = (unsigned char *)f->pending + f->pending_len;
-    h[0] = SWIFTGATE_FCGI_VERSION;
-    h[1] = (unsigned char)type;
-    h[2] = 0;
-    h[3] = 1; /* request id */
-    h[4] = (unsigned char)(len >> 8);
-    h[5] = (unsigned char)(len & 0xff);
-    h[6] = 0;
-    h[7] = 0;
+    sg_fcgi_put_header(h, type, 1, len, 0);
     if (len) {
         memcpy(h + SWIFTGATE_FCGI_HEADER_LEN, content, len);
     }
     f->pending_len += SWIFTGATE_FCGI_HEADER_LEN + len;
-}
-
-static apr_size_t put_length(unsigned char *p, apr_size_t n)
-{
-    if (n < 128) {
-        p[0] = (unsigned char)n;
-        return 1;
-    }
-    p[0] = (unsigned char)((n >> 24) | 0x80);
-    p[1] = (unsigned char)(n >> 16);
-    p[2] = (unsigned char)(n >> 8);
-    p[3] = (unsigned char)n;
-    return 4;
 }
 
 /* BEGIN_REQUEST and the PARAMS stream, split into records. */
@@ -133,18 +116,15 @@ static void put_params(sg_fcgi *f, const sg_pairs *env, int role)
     unsigned char begin[8] = {0, (unsigned char)role, 0, 0, 0, 0, 0, 0};
 
     for (i = 0; i < env->count; i++) {
-        total += 8 + env->items[i].name_len + env->items[i].value_len;
+        total += SG_FCGI_PAIR_OVERHEAD + env->items[i].name_len
+                 + env->items[i].value_len;
     }
     stream = p = apr_palloc(f->r->pool, total + 1);
     for (i = 0; i < env->count; i++) {
         const swiftgate_pair *e = &env->items[i];
 
-        p += put_length(p, e->name_len);
-        p += put_length(p, e->value_len);
-        memcpy(p, e->name, e->name_len);
-        p += e->name_len;
-        memcpy(p, e->value, e->value_len);
-        p += e->value_len;
+        /* A pair over 2 GiB has no encoding: it is left out. */
+        p += sg_fcgi_put_pair(p, e->name, e->name_len, e->value, e->value_len);
     }
     total = (apr_size_t)(p - stream);
     put_record(f, SWIFTGATE_FCGI_BEGIN_REQUEST, (char *)begin, sizeof(begin));
@@ -278,7 +258,7 @@ static int take_head(sg_fcgi *f, apr_size_t head_end)
 static int take_stdout(sg_fcgi *f, const char *data, apr_size_t len, int flush)
 {
     if (!f->head_done) {
-        apr_size_t take = len, i, start;
+        apr_size_t take = len, searched = f->head_len, end;
         int rc;
 
         if (f->head_len + take > SG_DEFAULT_MAX_HEAD) {
@@ -288,24 +268,15 @@ static int take_stdout(sg_fcgi *f, const char *data, apr_size_t len, int flush)
             return HTTP_BAD_GATEWAY;
         }
         memcpy(f->head + f->head_len, data, take);
-        start = f->head_len > 3 ? f->head_len - 3 : 0;
         f->head_len += take;
-        for (i = start; i + 1 < f->head_len; i++) {
-            if (f->head[i] == '\n'
-                && (f->head[i + 1] == '\n'
-                    || (f->head[i + 1] == '\r' && i + 2 < f->head_len
-                        && f->head[i + 2] == '\n'))) {
-                apr_size_t end = i + (f->head[i + 1] == '\n' ? 2 : 3);
-
-                if ((rc = take_head(f, end)) != OK) {
-                    return rc;
-                }
-                if (end < f->head_len) {
-                    sg_out_write(&f->out, f->head + end, f->head_len - end,
-                                 flush);
-                }
-                return OK;
-            }
+        if ((end = sg_cgi_head_end(f->head, f->head_len, searched)) == 0) {
+            return OK;
+        }
+        if ((rc = take_head(f, end)) != OK) {
+            return rc;
+        }
+        if (end < f->head_len) {
+            sg_out_write(&f->out, f->head + end, f->head_len - end, flush);
         }
         return OK;
     }
@@ -319,25 +290,24 @@ static int take_stdout(sg_fcgi *f, const char *data, apr_size_t len, int flush)
 static int take_records(sg_fcgi *f, int flush)
 {
     apr_size_t off = 0;
-    int rc = OK;
+    sg_fcgi_record rec;
+    int rc = OK, found;
 
-    while (rc == OK && f->rlen - off >= SWIFTGATE_FCGI_HEADER_LEN) {
-        const unsigned char *h = (const unsigned char *)f->rbuf + off;
-        apr_size_t clen = ((apr_size_t)h[4] << 8) | h[5];
-        apr_size_t total = SWIFTGATE_FCGI_HEADER_LEN + clen + h[6];
-        const char *content = (const char *)h + SWIFTGATE_FCGI_HEADER_LEN;
+    while (rc == OK
+           && (found = sg_fcgi_next_record((const unsigned char *)f->rbuf,
+                                           f->rlen, &off, &rec))
+                  != SG_FCGI_PARTIAL) {
+        const char *content = (const char *)rec.content;
+        apr_size_t clen = rec.content_len;
 
-        if (h[0] != SWIFTGATE_FCGI_VERSION) {
+        if (found == SG_FCGI_BAD_VERSION) {
             sg_log_r(APLOG_ERR, 0, f->r, SG_LOGNO(00505),
                      "daemon group '%s' broke the FastCGI protocol "
                      "(version %d)",
-                     f->g->name, h[0]);
+                     f->g->name, (unsigned char)f->rbuf[off]);
             return HTTP_BAD_GATEWAY;
         }
-        if (f->rlen - off < total) {
-            break;
-        }
-        switch (h[1]) {
+        switch (rec.type) {
             case SWIFTGATE_FCGI_STDOUT:
                 rc = take_stdout(f, content, clen, flush);
                 break;
@@ -360,7 +330,6 @@ static int take_records(sg_fcgi *f, int flush)
             default:
                 break; /* nothing else concerns a responder client */
         }
-        off += total;
     }
     memmove(f->rbuf, f->rbuf + off, f->rlen - off);
     f->rlen -= off;
@@ -575,6 +544,8 @@ static int authorizer_exchange(sg_fcgi *f)
             ssize_t got =
                 read(f->fd, f->rbuf + f->rlen, SG_FCGI_READ_BUFFER - f->rlen);
             apr_size_t off = 0;
+            sg_fcgi_record rec;
+            int found;
 
             if (got < 0 && (errno == EAGAIN || errno == EINTR)) {
                 continue;
@@ -583,29 +554,22 @@ static int authorizer_exchange(sg_fcgi *f)
                 return HTTP_BAD_GATEWAY;
             }
             f->rlen += (apr_size_t)got;
-            while (f->rlen - off >= SWIFTGATE_FCGI_HEADER_LEN) {
-                const unsigned char *h = (const unsigned char *)f->rbuf + off;
-                apr_size_t clen = ((apr_size_t)h[4] << 8) | h[5];
-                apr_size_t total = SWIFTGATE_FCGI_HEADER_LEN + clen + h[6];
-
-                if (h[0] != SWIFTGATE_FCGI_VERSION) {
+            while ((found = sg_fcgi_next_record((const unsigned char *)f->rbuf,
+                                                f->rlen, &off, &rec))
+                   != SG_FCGI_PARTIAL) {
+                if (found == SG_FCGI_BAD_VERSION) {
                     return HTTP_BAD_GATEWAY;
                 }
-                if (f->rlen - off < total) {
-                    break;
-                }
-                if (h[1] == SWIFTGATE_FCGI_STDOUT) {
-                    if (f->head_len + clen >= SG_DEFAULT_MAX_HEAD) {
+                if (rec.type == SWIFTGATE_FCGI_STDOUT) {
+                    if (f->head_len + rec.content_len >= SG_DEFAULT_MAX_HEAD) {
                         return HTTP_BAD_GATEWAY;
                     }
-                    memcpy(f->head + f->head_len, h + SWIFTGATE_FCGI_HEADER_LEN,
-                           clen);
-                    f->head_len += clen;
+                    memcpy(f->head + f->head_len, rec.content, rec.content_len);
+                    f->head_len += rec.content_len;
                 }
-                else if (h[1] == SWIFTGATE_FCGI_END_REQUEST) {
+                else if (rec.type == SWIFTGATE_FCGI_END_REQUEST) {
                     f->ended = 1;
                 }
-                off += total;
             }
             memmove(f->rbuf, f->rbuf + off, f->rlen - off);
             f->rlen -= off;

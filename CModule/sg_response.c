@@ -3,6 +3,7 @@
  */
 #include "sg_response.h"
 #include "sg_log.h"
+#include "sg_proto.h"
 
 #include "apr_lib.h"
 #include "apr_strings.h"
@@ -44,11 +45,9 @@ int sg_out_apply_field(sg_out *o, const char *name, const char *value)
         ap_set_content_type(r, value);
     }
     else if (!strcasecmp(name, "Content-Length")) {
-        apr_off_t len;
-        char *end;
+        int64_t len;
 
-        if (!apr_isdigit(*value) || apr_strtoff(&len, value, &end, 10) || *end
-            || len < 0) {
+        if (!sg_http_content_length(value, &len)) {
             sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00303),
                      "application sent an invalid Content-Length '%s'", value);
             return SWIFTGATE_ERR_HEADER;

@@ -6,6 +6,10 @@
 #ifndef SG_RESPONSE_H
 #define SG_RESPONSE_H
 
+/* The largest response head an application may send (fields and their
+ * separators), in either mode. */
+#define SG_MAX_RESPONSE_HEAD (64 * 1024)
+
 #include "httpd.h"
 #include "apr_buckets.h"
 

@@ -31,6 +31,8 @@ struct DaemonConfiguration: @unchecked Sendable {
     var defaultApplicationGroup: String
     var preload: [ApplicationKey]
     var checkLibraries: Bool
+    /// Whether the host allows serving as root (`SWIFTGATE_DAEMON_ALLOW_ROOT`).
+    var allowsRoot: Bool
     /// Whether to stop when the parent process exits (hosted by Apache).
     var watchesParent: Bool
     /// The host's services, or nil for stderr.
@@ -65,6 +67,7 @@ struct DaemonConfiguration: @unchecked Sendable {
         defaultCallable = c.default_callable.map { String(cString: $0) } ?? SWIFTGATE_DEFAULT_CALLABLE
         defaultApplicationGroup = c.default_application_group.map { String(cString: $0) } ?? ""
         checkLibraries = c.check_libraries != 0
+        allowsRoot = c.flags & SWIFTGATE_DAEMON_ALLOW_ROOT != 0
         watchesParent = c.control_fd >= 0
         host = c.host
         preload = []

@@ -40,6 +40,13 @@ public enum DaemonEntry {
             return SWIFTGATE_DAEMON_EXIT_FAILED
         }
         configuration.watchesParent = watchesParent
+        if !configuration.allowsRoot, getuid() == 0 || geteuid() == 0 {
+            DaemonLog(host: configuration.host, processGroup: configuration.processGroup).error(
+                "refusing to run applications as root (uid \(getuid()), euid \(geteuid())): "
+                    + "the host must switch to an unprivileged user first"
+            )
+            return SWIFTGATE_DAEMON_EXIT_FAILED
+        }
         let daemon: Daemon
         do {
             daemon = try Daemon(configuration: configuration)

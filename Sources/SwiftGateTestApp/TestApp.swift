@@ -139,6 +139,12 @@ enum TestApp {
             }
             return try json(fields)
         }
+        r.get("/big-header") { request in
+            var response = Response.text("big header\n")
+            let bytes = Int(request.queryValue("bytes") ?? "") ?? 100_000
+            response.headerFields[HTTPField.Name("X-Big")!] = String(repeating: "b", count: bytes)
+            return response
+        }
         r.get("/finished") { _ in .text("\(await FinishCounter.shared.count)\n") }
         r.get("/actor-stream") { request in
             Response(

@@ -52,6 +52,17 @@ struct Serve: ParsableCommand {
     @Option(help: ArgumentHelp("Answer 503 to a request that waited longer than this.", valueName: "seconds"))
     var queueTimeout: Double?
 
+    @Option(
+        help: ArgumentHelp(
+            "Started as root: switch to this user after opening the listening socket.",
+            valueName: "name"
+        )
+    )
+    var user: String?
+
+    @Flag(help: "Serve as root (refused without it or --user).")
+    var allowRoot = false
+
     func validate() throws {
         guard (fastcgi == nil) != (http == nil) else {
             throw ValidationError("say how to serve: --fastcgi ADDRESS or --http ADDRESS (one of them)")
@@ -70,6 +81,7 @@ struct Serve: ParsableCommand {
             setenv("SWIFTGATE_SETTINGS", try Self.existingFile(settings, what: "settings file"), 1)
         }
         if let http {
+            try dropRoot()
             try HTTPServe.run(
                 address: http,
                 library: libraryPath,
@@ -85,12 +97,27 @@ struct Serve: ParsableCommand {
             close(listenFD)
             address.removeSocketFile()
         }
+        try dropRoot()
         let control = try SignalPipe.install()
         StderrLog.write(SWIFTGATE_LOG_INFO, "swiftgate: serving \(libraryPath) on \(address)")
         let status = withDaemonConfig(listenFD: listenFD, controlFD: control, library: libraryPath) { config in
             DaemonEntry.run(config, watchesParent: false)
         }
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Leaves root as `--user` and `--allow-root` say, before any
+    /// application code loads.
+    private func dropRoot() throws {
+        guard Privileges.isRoot else { return }
+        if let user {
+            try Privileges.switchTo(user: user)
+        } else if !allowRoot {
+            throw CommandFailure(
+                "refusing to run an application as root: pass --user NAME to switch to an unprivileged user "
+                    + "(or --allow-root)"
+            )
+        }
     }
 
     private func withDaemonConfig<R>(
@@ -118,6 +145,7 @@ struct Serve: ParsableCommand {
                             config.default_application_group = groupC
                             config.preload = preloadBuffer.baseAddress
                             config.host = StderrLog.host
+                            config.flags = allowRoot ? SWIFTGATE_DAEMON_ALLOW_ROOT : 0
                             return withUnsafePointer(to: &config) { body($0) }
                         }
                     }

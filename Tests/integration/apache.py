@@ -18,6 +18,8 @@ MODULE = os.environ.get("SWIFTGATE_MODULE", os.path.join(REPO, ".build/module/mo
 LIBS = os.environ.get("SWIFTGATE_LIBS", os.path.join(REPO, ".build/debug"))
 HEADER_DIR = os.path.join(REPO, "Sources/CSwiftGate/include")
 START_TIMEOUT = 20.0
+# `swiftgate serve` refuses root without it; CI runs the tests as root.
+SERVE_AS_ROOT = ["--allow-root"] if os.geteuid() == 0 else []
 STOP_TIMEOUT = 20.0
 
 

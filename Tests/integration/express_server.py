@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import time
 
-from apache import LIBS, MODULE, REPO, free_port
+from apache import LIBS, MODULE, REPO, SERVE_AS_ROOT, free_port
 
 CLI = os.path.join(REPO, ".build/debug/swiftgate")
 DAEMON_LIBRARY = os.path.join(LIBS, "libSwiftGateDaemon.so")
@@ -176,6 +176,6 @@ def start_express(library, *options, server_root=None, wait=True, path="/"):
 def start_dev_server(library, *options, wait=True):
     """`swiftgate serve --http` on a free port."""
     port = free_port()
-    args = [CLI, "serve", library, "--http", "127.0.0.1:%d" % port] + list(options)
+    args = [CLI, "serve", library, "--http", "127.0.0.1:%d" % port] + SERVE_AS_ROOT + list(options)
     process = Process(args, port)
     return process.wait_ready() if wait else process

@@ -4,6 +4,7 @@ recycling, graceful restarts, reloads."""
 import concurrent.futures
 import json
 import os
+import re
 import shutil
 import socket
 import stat
@@ -12,7 +13,7 @@ import time
 
 import pytest
 
-from apache import Apache
+from apache import Apache, wait_until
 
 IS_ROOT = os.geteuid() == 0
 
@@ -447,3 +448,35 @@ def test_the_parent_stays_swift_free_in_daemon_mode(apache):
     assert "libswiftCore" not in maps and "SwiftGateDaemon" not in maps
     with open("/proc/%d/maps" % apache.daemon_pids("site1")[0]) as f:
         assert "libSwiftGateDaemon" in f.read()
+
+
+@pytest.mark.skipif(not IS_ROOT or not shutil.which("setpriv"), reason="needs root and setpriv")
+def test_a_failing_setuid_ends_the_daemon_process(scratch_apache):
+    server = scratch_apache("SwiftGateDaemonProcess lowly threads=1 user=nobody\n"
+                            "SwiftGateScriptAlias /d {site}/libSwiftGateTestApp.so process-group=lowly\n")
+    assert server.configtest()[0] == 0
+    # Apache started by root that may change groups but not its user id.
+    subprocess.run(["setpriv", "--bounding-set=-setuid", "--inh-caps=-setuid",
+                    "/usr/sbin/apache2", "-f", server.conf, "-k", "start"], check=True, timeout=30)
+    assert server.wait_for_log("SG00403: daemon group 'lowly': cannot switch to user nobody", timeout=10)
+    # Each attempt ends with the failure status, reported as such, and the
+    # next waits (back-off) instead of running on as root.
+    assert wait_until(lambda: server.log().count("ended (status 70); starting another in") >= 2, 10)
+    assert "(status 17920)" not in server.log()
+    for line in server.log().splitlines():
+        if "SG00403" in line:
+            pid = int(re.search(r"\[pid (\d+)", line).group(1))
+            assert not os.path.exists("/proc/%d" % pid) or open("/proc/%d/stat" % pid).read().split()[2] == "Z"
+
+
+def test_a_response_head_past_the_limit_is_a_502_and_logged(apache):
+    assert get(apache, "/pair/big-header?bytes=70000")[0] == 502
+    assert apache.wait_for_log("SG00504: daemon group 'pair' sent a response head over 65536 bytes")
+    status, headers, _ = get(apache, "/pair/big-header?bytes=1000")
+    assert status == 200 and headers["x-big"] == "b" * 1000
+
+
+def test_an_oversized_request_header_never_reaches_the_daemon(apache):
+    assert get(apache, "/pair/info", headers={"X-Huge": "h" * 9000})[0] == 400
+    assert apache.wait_for_log("AH00561: Request header exceeds LimitRequestFieldSize: X-Huge")
+    assert get(apache, "/pair/info")[0] == 200

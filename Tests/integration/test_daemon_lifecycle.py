@@ -56,6 +56,9 @@ class Host:
         self.address = "unix:" + self.sock
         self.log_path = os.path.join(self.dir, "host.log")
         self.log_file = open(self.log_path, "wb")
+        # Tests run as root in CI: the host allows it unless told otherwise.
+        if not any(key == "flags" for key, _ in options):
+            options = [("flags", "1")] + options
         args = [binary, DAEMON_LIB, self.sock] + ["%s=%s" % kv for kv in options]
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=self.log_file,
                                      stderr=subprocess.STDOUT)
@@ -301,6 +304,14 @@ def test_preload_starts_applications_before_serving(host):
     log = h.log()
     assert log.index("started application %s callable 'second_application' group 'pre'" % TEST_APP) \
         < log.index("serving FastCGI")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to be refused as root")
+def test_a_daemon_running_as_root_refuses_to_serve(host):
+    h = host(("fixed_library", TEST_APP), ("flags", "0"), wait_ready=False)
+    assert h.wait(timeout=10) == 70
+    assert "refusing to run applications as root (uid 0, euid 0)" in h.log()
+    assert "serving FastCGI" not in h.log()
 
 
 def test_an_older_config_struct_is_refused(host):

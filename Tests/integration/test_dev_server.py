@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from apache import read_until_closed  # noqa: E402
+from apache import SERVE_AS_ROOT, read_until_closed  # noqa: E402
 from express_server import CLI, Scratch, start_dev_server, start_express  # noqa: E402
 
 # Variables both servers must give the application, with the same value.
@@ -162,6 +162,6 @@ def test_huge_headers_get_431(dev):
 
 def test_missing_library_is_named(tmp_path):
     missing = str(tmp_path / "libNothing.so")
-    done = subprocess.run([CLI, "serve", missing, "--http", "127.0.0.1:1"], capture_output=True, text=True,
+    done = subprocess.run([CLI, "serve", missing, "--http", "127.0.0.1:1", *SERVE_AS_ROOT], capture_output=True, text=True,
                           timeout=30)
     assert done.returncode != 0 and missing in done.stderr

@@ -348,3 +348,17 @@ def test_the_apache_parent_never_loads_swift(apache):
         with open("/proc/%s/maps" % pid) as f:
             child_maps += f.read()
     assert "libswiftCore" in child_maps
+
+
+def test_a_response_head_past_the_limit_is_a_500_and_logged(apache):
+    assert apache.request("GET", "/sub/app/big-header?bytes=70000")[0] == 500
+    assert apache.wait_for_log("SG00313: refused a response head of 70")
+    status, headers, _ = apache.request("GET", "/sub/app/big-header?bytes=1000")
+    assert status == 200 and headers["x-big"] == "b" * 1000
+
+
+def test_an_oversized_request_header_is_refused_before_the_application(apache):
+    status, _, _ = apache.request("GET", "/sub/app/headers", headers={"X-Huge": "h" * 9000})
+    assert status == 400
+    assert apache.wait_for_log("AH00561: Request header exceeds LimitRequestFieldSize: X-Huge")
+    assert apache.request("GET", "/sub/app/headers")[0] == 200

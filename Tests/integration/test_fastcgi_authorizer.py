@@ -14,7 +14,7 @@ import time
 import pytest
 
 import fcgi_client as fcgi
-from apache import LIBS, REPO, free_port, wait_until
+from apache import LIBS, REPO, SERVE_AS_ROOT, free_port, wait_until
 
 SWIFTGATE = os.path.join(LIBS, "swiftgate")
 HEADER_DIR = os.path.join(REPO, "Sources/CSwiftGate/include")
@@ -49,7 +49,7 @@ class Daemon:
             listen = self.address
         self.log_path = os.path.join(self.dir, "daemon.log")
         self.log_file = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([SWIFTGATE, "serve", "--fastcgi", listen, self.library, "--threads", "2"],
+        self.proc = subprocess.Popen([SWIFTGATE, "serve", "--fastcgi", listen, self.library, "--threads", "2", *SERVE_AS_ROOT],
                                      stdin=subprocess.DEVNULL, stdout=self.log_file, stderr=subprocess.STDOUT)
         if not wait_until(self.ready, START_TIMEOUT):
             self.stop()

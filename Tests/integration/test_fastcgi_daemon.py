@@ -5,6 +5,7 @@ real nginx."""
 import http.client
 import json
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -16,7 +17,7 @@ import time
 import pytest
 
 import fcgi_client as fcgi
-from apache import LIBS, free_port, wait_until
+from apache import LIBS, SERVE_AS_ROOT, free_port, wait_until
 
 SWIFTGATE = os.path.join(LIBS, "swiftgate")
 TEST_APP = os.path.join(LIBS, "libSwiftGateTestApp.so")
@@ -37,7 +38,7 @@ class Daemon:
         self.log_path = os.path.join(self.dir, "daemon.log")
         self.log_file = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [SWIFTGATE, "serve", "--fastcgi", self.address, library, *args],
+            [SWIFTGATE, "serve", "--fastcgi", self.address, library, *SERVE_AS_ROOT, *args],
             stdin=subprocess.DEVNULL, stdout=self.log_file, stderr=subprocess.STDOUT)
         if not wait_until(self.ready, START_TIMEOUT):
             self.stop()
@@ -372,7 +373,7 @@ def test_other_callable_and_application_group(start_daemon):
 
 
 def run_cli(*args):
-    return subprocess.run([SWIFTGATE, *args], stdin=subprocess.DEVNULL, capture_output=True,
+    return subprocess.run([SWIFTGATE, *args, *SERVE_AS_ROOT], stdin=subprocess.DEVNULL, capture_output=True,
                           text=True, timeout=30)
 
 
@@ -403,7 +404,7 @@ def test_cli_reports_a_bad_address(address):
 
 def test_tcp_listening():
     port = free_port()
-    proc = subprocess.Popen([SWIFTGATE, "serve", "--fastcgi", "127.0.0.1:%d" % port, TEST_APP],
+    proc = subprocess.Popen([SWIFTGATE, "serve", "--fastcgi", "127.0.0.1:%d" % port, TEST_APP, *SERVE_AS_ROOT],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         def up():
@@ -517,3 +518,45 @@ def test_behind_nginx(nginx):
         assert response.getheader("X-SwiftGate-Error") == "500"
     finally:
         conn.close()
+
+
+IS_ROOT = os.geteuid() == 0
+needs_root = pytest.mark.skipif(not IS_ROOT, reason="only root can be refused as root or switch users")
+
+
+@needs_root
+def test_cli_refuses_root_without_a_user():
+    result = subprocess.run([SWIFTGATE, "serve", "--fastcgi", "unix:/tmp/sg-never-root.sock", TEST_APP],
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    assert "refusing to run an application as root" in result.stderr
+    assert not os.path.exists("/tmp/sg-never-root.sock")
+
+
+@needs_root
+def test_cli_switches_to_the_user_before_loading_the_application():
+    d = Daemon("--user", "nobody")
+    try:
+        assert d.request("GET", "/info").response()[0] == 200
+        with open("/proc/%d/status" % d.proc.pid) as f:
+            ids = {line.split(":")[0]: line.split()[1:] for line in f if line.startswith(("Uid", "Gid"))}
+        nobody = pwd.getpwnam("nobody")
+        assert ids["Uid"] == [str(nobody.pw_uid)] * 4
+        assert ids["Gid"] == [str(nobody.pw_gid)] * 4
+    finally:
+        d.stop()
+
+
+@needs_root
+@pytest.mark.skipif(not shutil.which("setpriv"), reason="setpriv (util-linux) is not installed")
+def test_a_failing_setuid_ends_the_cli():
+    # Without CAP_SETUID root can still change groups, but not its user id.
+    result = subprocess.run(["setpriv", "--bounding-set=-setuid", "--inh-caps=-setuid",
+                             SWIFTGATE, "serve", "--fastcgi", "unix:/tmp/sg-never-setuid.sock", TEST_APP,
+                             "--user", "nobody"],
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+    nobody = pwd.getpwnam("nobody")
+    assert result.returncode != 0
+    assert ("cannot switch to user nobody (uid %d, gid %d): setuid: Operation not permitted"
+            % (nobody.pw_uid, nobody.pw_gid)) in result.stderr
+    assert "serving" not in result.stderr

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from apache import APACHE_MODULES, LIBS
+from apache import APACHE_MODULES, LIBS, SERVE_AS_ROOT
 
 SWIFTGATE = os.path.join(LIBS, "swiftgate")
 
@@ -21,7 +21,7 @@ def daemon():
     os.chmod(folder, 0o755)
     sock = os.path.join(folder, "app.sock")
     proc = subprocess.Popen([SWIFTGATE, "serve", "--fastcgi", "unix:" + sock,
-                             os.path.join(LIBS, "libSwiftGateTestApp.so"), "--threads", "4"],
+                             os.path.join(LIBS, "libSwiftGateTestApp.so"), "--threads", "4", *SERVE_AS_ROOT],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 20

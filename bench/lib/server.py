@@ -142,6 +142,8 @@ def swiftgate_serve(root, name, library, settings=None):
     sock = os.path.join(root.run, name + ".sock")
     argv = [root.swiftgate, "serve", "--fastcgi", "unix:" + sock, library,
             "--threads", str(S.DAEMON_THREADS)]
+    if os.geteuid() == 0:
+        argv.append("--allow-root")
     if settings:
         argv += ["--settings", settings]
     return Backend(root, "swiftgate serve " + name, argv, name + ".log", unix=sock)

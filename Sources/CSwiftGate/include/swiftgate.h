@@ -235,9 +235,14 @@ typedef struct swiftgate_daemon_config {
      * strings, NULL-terminated, or NULL. */
     const char *const *preload;
     uint32_t check_libraries; /* recycle when a loaded library changes */
-    uint32_t reserved;
+    uint32_t flags;           /* SWIFTGATE_DAEMON_* below */
     const swiftgate_host *host;
 } swiftgate_daemon_config;
+
+/* swiftgate_daemon_config.flags: serve even with user or effective user
+ * id 0. Without it a daemon running as root refuses to load applications
+ * (and exits FAILED); mod_swiftgate never sets it. */
+#define SWIFTGATE_DAEMON_ALLOW_ROOT 1u
 
 /* Runs the daemon until it is stopped or recycles; returns an exit status
  * above. Called once per process. */

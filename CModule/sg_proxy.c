@@ -1,0 +1,354 @@
+/*
+ * sg_proxy.c -- forwarding headers from trusted proxies.
+ *
+ * A header such as X-Forwarded-For is only as honest as whoever sent it.
+ * SwiftGateTrustedProxyHeaders names the headers an application may rely
+ * on; SwiftGateTrustedProxies names the peers allowed to send them. A
+ * listed header arriving from any other peer is removed before the
+ * application sees the request, so a client cannot pose as a proxy. From a
+ * trusted peer the headers rewrite the CGI variables: REMOTE_ADDR, the
+ * scheme, HTTP_HOST/SERVER_NAME and SERVER_PORT. Values that do not parse
+ * are ignored (and logged), never passed on as the truth.
+ */
+#include "sg_proxy.h"
+#include "sg_config.h"
+#include "sg_log.h"
+
+#include "apr_lib.h"
+#include "apr_network_io.h"
+#include "apr_strings.h"
+#include "http_core.h"
+#include "http_protocol.h"
+
+#include <arpa/inet.h>
+
+/* One forwarding header: its field name and its CGI variable. */
+typedef struct sg_fwd_info {
+    const char *field;
+    const char *cgi;
+} sg_fwd_info;
+
+static const sg_fwd_info fwd_info[SG_FWD_COUNT] = {
+    [SG_FWD_FOR] = {"X-Forwarded-For", "HTTP_X_FORWARDED_FOR"},
+    [SG_FWD_CLIENT_IP] = {"X-Client-IP", "HTTP_X_CLIENT_IP"},
+    [SG_FWD_REAL_IP] = {"X-Real-IP", "HTTP_X_REAL_IP"},
+    [SG_FWD_PROTO] = {"X-Forwarded-Proto", "HTTP_X_FORWARDED_PROTO"},
+    [SG_FWD_HOST] = {"X-Forwarded-Host", "HTTP_X_FORWARDED_HOST"},
+    [SG_FWD_PORT] = {"X-Forwarded-Port", "HTTP_X_FORWARDED_PORT"},
+};
+
+/* The longest forwarded host accepted (a DNS name and a port). */
+#define SG_MAX_HOST 262
+
+int sg_proxy_header_find(const char *name)
+{
+    int i;
+
+    for (i = 0; i < SG_FWD_COUNT; i++) {
+        if (!strcasecmp(name, fwd_info[i].field)) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+const char *sg_proxy_parse_network(apr_pool_t *p, const char *arg, void **out)
+{
+    char *ip = apr_pstrdup(p, arg);
+    char *mask = strchr(ip, '/');
+    apr_ipsubnet_t *subnet;
+    apr_status_t rv;
+
+    if (mask) {
+        *mask++ = '\0';
+    }
+    rv = apr_ipsubnet_create(&subnet, ip, mask, p);
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(p,
+                            "'%s' is not an IP address or network (such as "
+                            "10.0.0.1, 10.0.0.0/8 or fd00::/8)",
+                            arg);
+    }
+    *out = subnet;
+    return NULL;
+}
+
+static const sg_dir_conf *dir_conf(request_rec *r)
+{
+    return ap_get_module_config(r->per_dir_config, &swiftgate_module);
+}
+
+static int listed(const sg_dir_conf *d, sg_fwd_header h)
+{
+    return d && d->proxy_headers && (d->proxy_headers_mask & (1u << h));
+}
+
+static int trusted_addr(const sg_dir_conf *d, apr_sockaddr_t *sa)
+{
+    int i;
+
+    if (!d->trusted_proxies) {
+        return 0;
+    }
+    for (i = 0; i < d->trusted_proxies->nelts; i++) {
+        if (apr_ipsubnet_test(
+                APR_ARRAY_IDX(d->trusted_proxies, i, apr_ipsubnet_t *), sa)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int peer_trusted(request_rec *r, const sg_dir_conf *d)
+{
+    return trusted_addr(d, r->connection->client_addr);
+}
+
+/* A numeric IPv4 or IPv6 address (brackets allowed around IPv6), trimmed;
+ * NULL when the text is anything else. No name is ever looked up. */
+static const char *numeric_address(apr_pool_t *p, const char *start,
+                                   apr_size_t len, apr_sockaddr_t **sa)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    char *text;
+    int family;
+
+    while (len && apr_isspace(*start)) {
+        start++, len--;
+    }
+    while (len && apr_isspace(start[len - 1])) {
+        len--;
+    }
+    if (len > 2 && start[0] == '[' && start[len - 1] == ']') {
+        start++, len -= 2;
+    }
+    if (len == 0 || len > 45) {
+        return NULL;
+    }
+    text = apr_pstrmemdup(p, start, len);
+    if (inet_pton(AF_INET, text, buf) == 1) {
+        family = APR_INET;
+    }
+    else if (inet_pton(AF_INET6, text, buf) == 1) {
+        family = APR_INET6;
+    }
+    else {
+        return NULL;
+    }
+    if (sa && apr_sockaddr_info_get(sa, text, family, 0, 0, p) != APR_SUCCESS) {
+        return NULL;
+    }
+    return text;
+}
+
+/* The client address in X-Forwarded-For: the nearest hop, from the right,
+ * that is not itself a trusted proxy (the leftmost when all are). */
+static const char *forwarded_for(request_rec *r, const sg_dir_conf *d,
+                                 const char *value)
+{
+    const char *end = value + strlen(value);
+    const char *client = NULL;
+
+    while (end > value) {
+        const char *start = end;
+        apr_sockaddr_t *sa;
+        const char *ip;
+
+        while (start > value && start[-1] != ',') {
+            start--;
+        }
+        ip = numeric_address(r->pool, start, end - start, &sa);
+        if (!ip) {
+            return NULL;
+        }
+        client = ip;
+        if (!trusted_addr(d, sa)) {
+            break;
+        }
+        end = start > value ? start - 1 : start;
+    }
+    return client;
+}
+
+/* The first element of a comma-separated value, trimmed. */
+static const char *first_item(apr_pool_t *p, const char *value)
+{
+    const char *end = strchr(value, ',');
+    apr_size_t len = end ? (apr_size_t)(end - value) : strlen(value);
+
+    while (len && apr_isspace(*value)) {
+        value++, len--;
+    }
+    while (len && apr_isspace(value[len - 1])) {
+        len--;
+    }
+    return apr_pstrmemdup(p, value, len);
+}
+
+/* A host as in a Host field: a DNS name or IPv4 address, or a bracketed
+ * IPv6 address, then an optional port. Writes the host part to *name. */
+static int valid_host(apr_pool_t *p, const char *host, const char **name)
+{
+    apr_size_t len = strlen(host), i, end;
+    const char *colon;
+
+    if (len == 0 || len > SG_MAX_HOST) {
+        return 0;
+    }
+    if (host[0] == '[') {
+        const char *close = strchr(host, ']');
+        if (!close || !numeric_address(p, host, close - host + 1, NULL)) {
+            return 0;
+        }
+        end = close - host + 1;
+    }
+    else {
+        for (end = 0; end < len && host[end] != ':'; end++) {
+            if (!apr_isalnum(host[end]) && host[end] != '-'
+                && host[end] != '.') {
+                return 0;
+            }
+        }
+        if (end == 0) {
+            return 0;
+        }
+    }
+    colon = host + end;
+    if (*colon) {
+        if (*colon != ':' || !colon[1]) {
+            return 0;
+        }
+        for (i = 1; colon[i]; i++) {
+            if (!apr_isdigit(colon[i])) {
+                return 0;
+            }
+        }
+    }
+    *name = apr_pstrmemdup(p, host, end);
+    return 1;
+}
+
+static int valid_port(const char *port)
+{
+    apr_size_t i;
+
+    for (i = 0; port[i]; i++) {
+        if (!apr_isdigit(port[i]) || i >= 5) {
+            return 0;
+        }
+    }
+    return i > 0 && atoi(port) >= 1 && atoi(port) <= 65535;
+}
+
+static void ignored(request_rec *r, sg_fwd_header h, const char *value)
+{
+    sg_log_r(APLOG_WARNING, 0, r, SG_LOGNO(00701),
+             "%s from trusted proxy %s ignored: '%s' is not a valid value",
+             fwd_info[h].field, r->connection->client_ip, value);
+}
+
+/* REMOTE_ADDR from the first listed client-address header present. */
+static void apply_client_address(request_rec *r, const sg_dir_conf *d)
+{
+    int i;
+
+    for (i = 0; i < d->proxy_headers->nelts; i++) {
+        sg_fwd_header h = APR_ARRAY_IDX(d->proxy_headers, i, int);
+        const char *value, *ip;
+
+        if (h != SG_FWD_FOR && h != SG_FWD_CLIENT_IP && h != SG_FWD_REAL_IP) {
+            continue;
+        }
+        value = apr_table_getm(r->pool, r->headers_in, fwd_info[h].field);
+        if (!value) {
+            continue;
+        }
+        ip = h == SG_FWD_FOR
+                 ? forwarded_for(r, d, value)
+                 : numeric_address(r->pool, value, strlen(value), NULL);
+        if (!ip) {
+            ignored(r, h, value);
+            continue;
+        }
+        apr_table_setn(r->subprocess_env, "REMOTE_ADDR", ip);
+        return;
+    }
+}
+
+const char *sg_proxy_apply(request_rec *r)
+{
+    const sg_dir_conf *d = dir_conf(r);
+    apr_table_t *env = r->subprocess_env;
+    const char *scheme = ap_http_scheme(r);
+    const char *value;
+    int i;
+
+    if (!d || !d->proxy_headers) {
+        return scheme;
+    }
+    if (!peer_trusted(r, d)) {
+        for (i = 0; i < SG_FWD_COUNT; i++) {
+            if (listed(d, i) && apr_table_get(env, fwd_info[i].cgi)) {
+                sg_log_r(APLOG_DEBUG, 0, r, SG_LOGNO(00702),
+                         "%s from %s removed: not a trusted proxy",
+                         fwd_info[i].field, r->connection->client_ip);
+                apr_table_unset(env, fwd_info[i].cgi);
+            }
+        }
+        return scheme;
+    }
+    apply_client_address(r, d);
+    if (listed(d, SG_FWD_PROTO)
+        && (value =
+                apr_table_get(r->headers_in, fwd_info[SG_FWD_PROTO].field))) {
+        const char *proto = first_item(r->pool, value);
+        if (!strcasecmp(proto, "https") || !strcasecmp(proto, "http")) {
+            scheme = apr_tolower(proto[4]) == 's' ? "https" : "http";
+            apr_table_setn(env, "REQUEST_SCHEME", scheme);
+            if (scheme[4]) {
+                apr_table_setn(env, "HTTPS", "on");
+            }
+            else {
+                apr_table_unset(env, "HTTPS");
+            }
+        }
+        else {
+            ignored(r, SG_FWD_PROTO, value);
+        }
+    }
+    if (listed(d, SG_FWD_HOST)
+        && (value =
+                apr_table_get(r->headers_in, fwd_info[SG_FWD_HOST].field))) {
+        const char *host = first_item(r->pool, value), *name;
+        if (valid_host(r->pool, host, &name)) {
+            apr_table_setn(env, "HTTP_HOST", host);
+            apr_table_setn(env, "SERVER_NAME", name);
+        }
+        else {
+            ignored(r, SG_FWD_HOST, value);
+        }
+    }
+    if (listed(d, SG_FWD_PORT)
+        && (value =
+                apr_table_get(r->headers_in, fwd_info[SG_FWD_PORT].field))) {
+        const char *port = first_item(r->pool, value);
+        if (valid_port(port)) {
+            apr_table_setn(env, "SERVER_PORT", port);
+        }
+        else {
+            ignored(r, SG_FWD_PORT, value);
+        }
+    }
+    return scheme;
+}
+
+int sg_proxy_hides(request_rec *r, const char *name)
+{
+    const sg_dir_conf *d = dir_conf(r);
+    int h;
+
+    if (!d || !d->proxy_headers || (h = sg_proxy_header_find(name)) < 0) {
+        return 0;
+    }
+    return listed(d, h) && !peer_trusted(r, d);
+}
