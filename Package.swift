@@ -64,8 +64,10 @@ let package = Package(
         // must never link SwiftGate or SwiftGateRuntime itself.
         .target(
             name: "SwiftGateDaemon",
-            dependencies: ["CSwiftGate"]
+            dependencies: ["CSwiftGate", "CSwiftGatePoller"]
         ),
+        // epoll for the daemon's workers (not imported by Swift's Glibc).
+        .target(name: "CSwiftGatePoller"),
         .target(
             name: "SwiftGateUsers",
             dependencies: [

@@ -36,11 +36,30 @@
 #define SG_FCGI_READ_BUFFER (128 * 1024)
 _Static_assert(SG_FCGI_READ_BUFFER > SG_FCGI_MAX_RECORD,
                "a partial record always leaves room to read more");
+/* FCGI_KEEP_CONN: the daemon leaves the connection open after a request. */
+#define SG_FCGI_KEEP_CONN 1
+/* exchange(): a reused connection was closed before it took the request. */
+#define SG_FCGI_RETRY (-2)
+/* Daemon connections one thread keeps open between requests. */
+#define SG_FCGI_KEPT 8
+
+/* A connection kept open between requests, by socket path. A thread serves
+ * one request at a time, so its own connections need no lock; a process's
+ * threads end with it, and their connections with them. */
+typedef struct sg_kept {
+    int fd; /* -1 or 0 when empty (0 is never a socket here: stdin) */
+    char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+} sg_kept;
+
+static __thread sg_kept kept_conns[SG_FCGI_KEPT];
 
 typedef struct sg_fcgi {
     request_rec *r;
     sg_group *g;
     int fd;
+    int reused;     /* fd was kept from an earlier request */
+    int received;   /* any byte came back on fd */
+    int body_taken; /* client body bytes were read: no retry */
     apr_time_t started;
     /* To the daemon. */
     char *pending;
@@ -109,11 +128,12 @@ static void put_record(sg_fcgi *f, int type, const char *content,
 }
 
 /* BEGIN_REQUEST and the PARAMS stream, split into records. */
-static void put_params(sg_fcgi *f, const sg_pairs *env, int role)
+static void put_params(sg_fcgi *f, const sg_pairs *env, int role, int flags)
 {
     apr_size_t total = 0, i, off = 0;
     unsigned char *stream, *p;
-    unsigned char begin[8] = {0, (unsigned char)role, 0, 0, 0, 0, 0, 0};
+    unsigned char begin[8] = {
+        0, (unsigned char)role, (unsigned char)flags, 0, 0, 0, 0, 0};
 
     for (i = 0; i < env->count; i++) {
         total += SG_FCGI_PAIR_OVERHEAD + env->items[i].name_len
@@ -176,6 +196,53 @@ static int connect_daemon(sg_fcgi *f)
     return HTTP_SERVICE_UNAVAILABLE;
 }
 
+static int readable_now(int fd)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+
+    return poll(&p, 1, 0) > 0;
+}
+
+/* A connection this thread kept to the group's socket, or -1. One that is
+ * readable before a request was sent is closed: the daemon went away. */
+static int kept_take(const sg_group *g)
+{
+    int i, fd;
+
+    for (i = 0; i < SG_FCGI_KEPT; i++) {
+        if (kept_conns[i].fd > 0
+            && !strcmp(kept_conns[i].path, g->socket_path)) {
+            fd = kept_conns[i].fd;
+            kept_conns[i].fd = -1;
+            if (readable_now(fd)) {
+                close(fd);
+                return -1;
+            }
+            return fd;
+        }
+    }
+    return -1;
+}
+
+/* Keeps fd for the group's next request on this thread. */
+static void kept_put(const sg_group *g, int fd)
+{
+    int i, slot = 0;
+
+    for (i = 0; i < SG_FCGI_KEPT; i++) {
+        if (kept_conns[i].fd <= 0) {
+            slot = i;
+            break;
+        }
+    }
+    if (kept_conns[slot].fd > 0) {
+        close(kept_conns[slot].fd);
+    }
+    kept_conns[slot].fd = fd;
+    apr_cpystrn(kept_conns[slot].path, g->socket_path,
+                sizeof(kept_conns[slot].path));
+}
+
 /* ---- the exchange ---- */
 
 /* Reads the next piece of the client's body into a STDIN record. */
@@ -203,6 +270,7 @@ static int send_body_chunk(sg_fcgi *f)
         return SWIFTGATE_ERR_READ;
     }
     if (len > 0) {
+        f->body_taken = 1;
         put_record(f, SWIFTGATE_FCGI_STDIN, buf, len);
     }
     if (eos) {
@@ -336,13 +404,6 @@ static int take_records(sg_fcgi *f, int flush)
     return rc;
 }
 
-static int readable_now(int fd)
-{
-    struct pollfd p = {fd, POLLIN, 0};
-
-    return poll(&p, 1, 0) > 0;
-}
-
 /* Runs the exchange; OK when the daemon ended the request, else a status. */
 static int exchange(sg_fcgi *f)
 {
@@ -382,6 +443,11 @@ static int exchange(sg_fcgi *f)
             if (got < 0 && (errno == EAGAIN || errno == EINTR)) {
                 continue;
             }
+            if (got <= 0 && f->reused && !f->received && !f->body_taken) {
+                /* The daemon closed a kept connection as the request went
+                 * out (it recycled): nothing was lost, try a new one. */
+                return SG_FCGI_RETRY;
+            }
             if (got <= 0) {
                 if (f->head_done) {
                     /* The daemon had committed to this response: what it
@@ -399,6 +465,7 @@ static int exchange(sg_fcgi *f)
                            : HTTP_BAD_GATEWAY;
             }
             f->rlen += (apr_size_t)got;
+            f->received = 1;
             if ((rc = take_records(f, !readable_now(f->fd))) != OK) {
                 return rc;
             }
@@ -413,6 +480,10 @@ static int exchange(sg_fcgi *f)
             }
             n = (int)write(f->fd, f->pending + f->pending_off,
                            f->pending_len - f->pending_off);
+            if (n < 0 && errno != EAGAIN && errno != EINTR && f->reused
+                && !f->received && !f->body_taken) {
+                return SG_FCGI_RETRY;
+            }
             if (n < 0 && errno != EAGAIN && errno != EINTR) {
                 sg_log_r(APLOG_ERR, errno, f->r, SG_LOGNO(00509),
                          "daemon group '%s': writing the request failed",
@@ -438,6 +509,8 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
     sg_fcgi f;
     sg_runinfo info;
     sg_pairs env, extended;
+    char *request = NULL;
+    apr_size_t request_len = 0;
     int rc;
 
     sg_fcgi_init(&f, r, g);
@@ -460,13 +533,40 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
         p->value = apr_psprintf(r->pool, "%" APR_TIME_T_FMT, r->request_time);
         p->value_len = strlen(p->value);
     }
-    put_params(&f, &extended, SWIFTGATE_FCGI_RESPONDER);
+    put_params(&f, &extended, SWIFTGATE_FCGI_RESPONDER, SG_FCGI_KEEP_CONN);
 
-    if ((rc = connect_daemon(&f)) != OK) {
+    f.fd = kept_take(g);
+    f.reused = f.fd >= 0;
+    if (f.reused) {
+        /* Kept for a retry on a new connection, should this one fail. */
+        request = apr_pmemdup(r->pool, f.pending, f.pending_len);
+        request_len = f.pending_len;
+    }
+    else if ((rc = connect_daemon(&f)) != OK) {
         return rc;
     }
     rc = exchange(&f);
-    close(f.fd);
+    if (rc == SG_FCGI_RETRY) {
+        close(f.fd);
+        memcpy(f.pending, request, request_len);
+        f.pending_len = request_len;
+        f.pending_off = 0;
+        f.body_sent = 0;
+        f.reused = 0;
+        if ((rc = connect_daemon(&f)) != OK) {
+            return rc;
+        }
+        rc = exchange(&f);
+    }
+    /* A clean end with the whole body sent leaves the connection at a
+     * record boundary: keep it for this thread's next request. */
+    if (rc == OK && f.ended && f.body_sent && f.pending_off == f.pending_len
+        && f.rlen == 0) {
+        kept_put(g, f.fd);
+    }
+    else {
+        close(f.fd);
+    }
     if (f.error_status) {
         /* The daemon's own error answer: Apache's error document instead. */
         apr_table_clear(r->headers_out);
@@ -609,7 +709,7 @@ int sg_fcgi_check(request_rec *r, sg_group *g, const sg_script *script,
               kind == SWIFTGATE_CHECK_GROUPS   ? "groups"
               : kind == SWIFTGATE_CHECK_ACCESS ? "access"
                                                : "password");
-    put_params(&f, &env, SWIFTGATE_FCGI_AUTHORIZER);
+    put_params(&f, &env, SWIFTGATE_FCGI_AUTHORIZER, 0);
     put_record(&f, SWIFTGATE_FCGI_STDIN, NULL, 0);
     if (connect_daemon(&f) != OK) {
         return SWIFTGATE_AUTH_ERROR;

@@ -1,9 +1,21 @@
 import CSwiftGate
 
-/// Serves the FastCGI records of one connection on the worker thread that
-/// accepted it: management records, BEGIN_REQUEST by role, PARAMS, and then
-/// the request itself, one at a time (no multiplexing).
+/// Serves the FastCGI records of one connection: management records,
+/// BEGIN_REQUEST by role, PARAMS, and then the request itself, one at a time
+/// (no multiplexing).
+///
+/// A worker serves the connection while it has input; once it is idle
+/// between requests it goes back to the ``ConnectionPoller`` and the next
+/// request may be served by any worker.
 final class ConnectionServer {
+    /// How a turn of serving ended.
+    enum Outcome {
+        /// Between requests with nothing received: park the connection.
+        case idle
+        /// The connection is closed.
+        case closed
+    }
+
     /// A request whose PARAMS are still arriving.
     struct Pending {
         let requestID: UInt16
@@ -24,37 +36,46 @@ final class ConnectionServer {
 
     let connection: FastCGIConnection
     let daemon: Daemon
-    let slot: Int
+    /// The worker serving the connection now (its slot in ``DaemonState``).
+    private(set) var slot = 0
+    /// Whether the ``ConnectionPoller`` has watched the connection before.
+    var isPolled = false
     var log: DaemonLog { daemon.log }
 
-    init(connection: FastCGIConnection, daemon: Daemon, slot: Int) {
+    init(connection: FastCGIConnection, daemon: Daemon) {
         self.connection = connection
         self.daemon = daemon
-        self.slot = slot
     }
 
-    /// Serves records until the connection ends, then closes it.
-    func run() {
+    /// Serves what the connection has to offer on worker `slot`: at least
+    /// one record, then more while a request is under way or bytes wait.
+    ///
+    /// A connection that was just accepted gets its first request served
+    /// even when a stop began meanwhile; a kept-alive one is closed by a
+    /// stop between requests.
+    ///
+    /// - Returns: Whether the connection is idle (to be parked) or closed.
+    func serveAvailable(slot: Int) -> Outcome {
+        self.slot = slot
         do {
-            try serveRecords()
-            connection.close()
+            if try serveRecords() == .idle { return .idle }
         } catch {
             noteFailure(error, during: "serving a connection")
-            connection.close()
         }
+        connection.close()
+        return .closed
     }
 
-    private func serveRecords() throws(FastCGIConnection.Failure) {
+    private func serveRecords() throws(FastCGIConnection.Failure) -> Outcome {
         var pending: Pending?
-        // A connection this worker accepted gets its first request served
-        // even when a stop began meanwhile; only a kept-alive connection
-        // waiting for another request is closed by a stop.
-        var served = false
+        var progressed = false
         while true {
+            if progressed, pending == nil, !connection.hasBufferedInput { return .idle }
+            progressed = true
             let header: FastCGIRecordHeader
             let content: [UInt8]
-            switch try connection.nextRecord(idle: served && pending == nil) {
-            case .closed, .woken: return
+            switch try connection.nextRecord() {
+            case .closed: return .closed
             case .record(let h, let c): (header, content) = (h, c)
             }
             if header.isManagement {
@@ -78,21 +99,20 @@ final class ConnectionServer {
                     )
                 } else {
                     try endRequest(header.requestID, protocolStatus: UInt8(SWIFTGATE_FCGI_UNKNOWN_ROLE))
-                    if !begin.keepConnection { return }
+                    if !begin.keepConnection { return .closed }
                 }
             case .beginRequest where !forPending:
                 try endRequest(header.requestID, protocolStatus: UInt8(SWIFTGATE_FCGI_CANT_MPX_CONN))
             case .params where forPending && content.isEmpty:
                 let request = pending!
                 pending = nil
-                served = true
                 let keep = try serve(request)
-                if !keep || daemon.state.isStopping { return }
+                if !keep || daemon.state.isStopping { return .closed }
             case .params where forPending:
                 try malformedIfThrows { () throws(FastCGIError) in try pending!.params.append(content) }
             case .abortRequest where forPending:
                 try endRequest(header.requestID, protocolStatus: UInt8(SWIFTGATE_FCGI_REQUEST_COMPLETE))
-                if !pending!.keepConnection { return }
+                if !pending!.keepConnection { return .closed }
                 pending = nil
             case _ where forPending:
                 // A second BEGIN_REQUEST for the same id, or STDIN before
@@ -153,8 +173,8 @@ final class ConnectionServer {
     /// else arrives meanwhile.
     func nextBodyRecord(for requestID: UInt16) throws(FastCGIConnection.Failure) -> BodyRecord {
         while true {
-            switch try connection.nextRecord(idle: false) {
-            case .closed, .woken:
+            switch try connection.nextRecord() {
+            case .closed:
                 throw .closedMidRecord
             case .record(let header, let content):
                 if header.isManagement {
@@ -198,7 +218,6 @@ final class ConnectionServer {
             guard now < deadline else { return }
             guard
                 case .record(let header, let content) = try? connection.nextRecord(
-                    idle: false,
                     waitMilliseconds: Int32(deadline - now)
                 )
             else { return }

@@ -14,6 +14,7 @@ final class Daemon: @unchecked Sendable {
     /// When the daemon started (monotonic milliseconds), for restart-interval.
     let started = DaemonClock.monotonicMilliseconds()
     private var workers: [pthread_t] = []
+    private var poller: ConnectionPoller?
 
     /// Sets a daemon up; nothing runs until ``run()``.
     ///
@@ -30,6 +31,12 @@ final class Daemon: @unchecked Sendable {
         let listenFlags = fcntl(configuration.listenFD, F_GETFL)
         guard listenFlags >= 0, fcntl(configuration.listenFD, F_SETFL, listenFlags | O_NONBLOCK) == 0 else {
             log.error("cannot use listening socket \(configuration.listenFD): \(PosixError.current)")
+            return SWIFTGATE_DAEMON_EXIT_FAILED
+        }
+        do {
+            poller = try ConnectionPoller(listenFD: configuration.listenFD, wakeFD: state.wakeRead)
+        } catch {
+            log.error("cannot watch listening socket \(configuration.listenFD): \(error)")
             return SWIFTGATE_DAEMON_EXIT_FAILED
         }
         guard preload() else { return SWIFTGATE_DAEMON_EXIT_STARTUP }
@@ -95,48 +102,65 @@ final class Daemon: @unchecked Sendable {
         return ok
     }
 
-    /// A worker: accepts connections and serves each to its end.
+    /// A worker: takes whatever the poller has ready (a connection to
+    /// accept, a parked connection with a request) and serves it until the
+    /// connection is idle, then parks it; until the daemon stops.
     private func worker(slot: Int) {
         defer { state.workerExited() }
-        let listenFD = configuration.listenFD
-        while !state.isStopping {
-            var fds = [
-                pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: state.wakeRead, events: Int16(POLLIN), revents: 0),
-            ]
-            let ready = poll(&fds, 2, -1)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                log.error("poll on the listening socket failed: \(PosixError.current)")
-                usleep(100_000)
+        guard let poller else { return }
+        while true {
+            switch poller.next() {
+            case .stop:
+                // Idle keep-alive connections close at once, so a front-end
+                // reusing one connects afresh (to a process still serving).
+                poller.closeParked()
+                return
+            case .again:
                 continue
-            }
-            if fds[1].revents != 0 { return }
-            let fd = Acceptor.accept(listenFD)
-            if fd < 0 {
-                switch errno {
-                case EAGAIN, EWOULDBLOCK, EINTR, ECONNABORTED, EPROTO:
-                    // Another thread or process took it, or it went away.
-                    continue
-                case EBADF, EINVAL, ENOTSOCK, EOPNOTSUPP:
-                    stop(
-                        "stopping: the listening socket cannot accept (\(PosixError.current))",
-                        wait: configuration.shutdownTimeoutMilliseconds
-                    )
-                    return
-                default:
-                    log.error("accept failed: \(PosixError.current)")
-                    usleep(100_000)
+            case .accept:
+                let fd = Acceptor.accept(configuration.listenFD)
+                let failure = errno
+                poller.rearmListener()
+                if fd < 0 {
+                    if acceptFailed(failure) { return }
                     continue
                 }
+                state.noteAccepted()
+                let connection = FastCGIConnection(
+                    fd: fd,
+                    timeoutMilliseconds: configuration.socketTimeoutMilliseconds
+                )
+                serve(ConnectionServer(connection: connection, daemon: self), slot: slot, poller: poller)
+            case .connection(let server):
+                serve(server, slot: slot, poller: poller)
             }
-            state.noteAccepted()
-            let connection = FastCGIConnection(
-                fd: fd,
-                timeoutMilliseconds: configuration.socketTimeoutMilliseconds,
-                wakeFD: state.wakeRead
+        }
+    }
+
+    private func serve(_ server: ConnectionServer, slot: Int, poller: ConnectionPoller) {
+        if server.serveAvailable(slot: slot) == .idle {
+            poller.park(server)
+        }
+    }
+
+    /// Handles a failed accept(2).
+    ///
+    /// - Returns: Whether the worker is to end (the socket is unusable).
+    private func acceptFailed(_ failure: Int32) -> Bool {
+        switch failure {
+        case EAGAIN, EWOULDBLOCK, EINTR, ECONNABORTED, EPROTO:
+            // Another thread or process took it, or it went away.
+            return false
+        case EBADF, EINVAL, ENOTSOCK, EOPNOTSUPP:
+            stop(
+                "stopping: the listening socket cannot accept (\(PosixError(code: failure)))",
+                wait: configuration.shutdownTimeoutMilliseconds
             )
-            ConnectionServer(connection: connection, daemon: self, slot: slot).run()
+            return true
+        default:
+            log.error("accept failed: \(PosixError(code: failure))")
+            usleep(100_000)
+            return false
         }
     }
 

@@ -3,17 +3,14 @@ import Glibc
 /// One accepted FastCGI connection: reads whole records and writes bytes,
 /// every wait bounded by poll() and the socket timeout.
 ///
-/// Used by the one worker thread that accepted the connection. Between
-/// requests the connection also watches the daemon's wake pipe, so an idle
-/// keep-alive connection never holds up a stop or a recycle.
+/// Used by one worker thread at a time. Between requests a kept-alive
+/// connection waits in the ``ConnectionPoller``, not in a worker.
 final class FastCGIConnection {
     /// What reading the next record gave.
     enum Read {
         case record(FastCGIRecordHeader, [UInt8])
         /// The peer closed the connection between records.
         case closed
-        /// The daemon is stopping and the connection was idle.
-        case woken
     }
 
     /// Why the connection cannot go on.
@@ -35,7 +32,6 @@ final class FastCGIConnection {
 
     let fd: Int32
     private var timeout: Int32
-    private let wakeFD: Int32
     /// Received bytes not yet handed out, from `start` to `end`.
     private var buffer: [UInt8]
     private var start = 0
@@ -46,32 +42,29 @@ final class FastCGIConnection {
     /// - Parameters:
     ///   - fd: The socket; closed by ``close()``.
     ///   - timeoutMilliseconds: The longest one read or write waits.
-    ///   - wakeFD: Readable once the daemon stops accepting.
-    init(fd: Int32, timeoutMilliseconds: UInt64, wakeFD: Int32) {
+    init(fd: Int32, timeoutMilliseconds: UInt64) {
         self.fd = fd
         self.timeout = Int32(clamping: timeoutMilliseconds)
-        self.wakeFD = wakeFD
         // One whole record (header, 65535 content, 255 padding) always fits.
         self.buffer = [UInt8](repeating: 0, count: 128 * 1024)
     }
 
+    /// Whether received bytes wait to be read as records.
+    var hasBufferedInput: Bool { end > start }
+
     /// Reads the next whole record.
     ///
-    /// - Parameters:
-    ///   - idle: Whether the connection only waits for another request:
-    ///     then a wake of the daemon ends the wait.
-    ///   - waitMilliseconds: The longest one wait lasts, if not the socket
-    ///     timeout.
+    /// - Parameter waitMilliseconds: The longest one wait lasts, if not the
+    ///   socket timeout.
     /// - Throws: A ``Failure`` when the connection cannot go on.
-    func nextRecord(idle: Bool, waitMilliseconds: Int32? = nil) throws(Failure) -> Read {
+    func nextRecord(waitMilliseconds: Int32? = nil) throws(Failure) -> Read {
         let socketTimeout = timeout
         if let waitMilliseconds { timeout = waitMilliseconds }
         defer { timeout = socketTimeout }
         while end - start < FastCGIRecordHeader.size {
             let atBoundary = end == start
-            switch try fill(watchWake: idle && atBoundary) {
+            switch try fill() {
             case .data: continue
-            case .woken: return .woken
             case .endOfFile: if atBoundary { return .closed } else { throw .closedMidRecord }
             }
         }
@@ -83,8 +76,8 @@ final class FastCGIConnection {
         }
         let total = FastCGIRecordHeader.size + header.bodyLength
         while end - start < total {
-            switch try fill(watchWake: false) {
-            case .data, .woken: continue
+            switch try fill() {
+            case .data: continue
             case .endOfFile: throw .closedMidRecord
             }
         }
@@ -100,12 +93,11 @@ final class FastCGIConnection {
 
     private enum Fill {
         case data
-        case woken
         case endOfFile
     }
 
     /// Waits for and reads more bytes.
-    private func fill(watchWake: Bool) throws(Failure) -> Fill {
+    private func fill() throws(Failure) -> Fill {
         if end == buffer.count {
             // Move the partial record to the front to make room.
             buffer.withUnsafeMutableBytes { raw in
@@ -114,17 +106,6 @@ final class FastCGIConnection {
             end -= start
             start = 0
         }
-        var fds = [
-            pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: watchWake ? wakeFD : -1, events: Int16(POLLIN), revents: 0),
-        ]
-        let ready = poll(&fds, 2, timeout)
-        if ready < 0 {
-            if errno == EINTR { return .data }
-            throw .system(.current)
-        }
-        if ready == 0 { throw .timeout }
-        if fds[0].revents == 0 { return .woken }
         let count = buffer.withUnsafeMutableBytes { raw in
             recv(fd, raw.baseAddress! + end, raw.count - end, 0)
         }
@@ -133,8 +114,16 @@ final class FastCGIConnection {
             return .data
         }
         if count == 0 { return .endOfFile }
-        if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return .data }
-        throw .system(.current)
+        guard errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR else { throw .system(.current) }
+        // Nothing yet: wait for it, then read.
+        var watch = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&watch, 1, timeout)
+        if ready < 0 {
+            if errno == EINTR { return .data }
+            throw .system(.current)
+        }
+        if ready == 0 { throw .timeout }
+        return .data
     }
 
     /// Writes all of `bytes`.
