@@ -9,6 +9,7 @@
 #include "apr_lib.h"
 #include "apr_strings.h"
 #include "ap_mpm.h"
+#include "http_core.h"
 #include "http_protocol.h"
 #include "util_script.h"
 
@@ -32,6 +33,55 @@ void sg_mpm_shape(int *multithread, int *multiprocess)
     *multiprocess = daemons > 1;
 }
 
+/* The request-target as the client sent it: the second word of the
+ * request line (r->uri is decoded and may have been rewritten). */
+static const char *request_target(request_rec *r)
+{
+    const char *start = r->the_request, *end;
+
+    if (!start) {
+        return r->uri;
+    }
+    while (*start && !apr_isspace(*start)) {
+        start++;
+    }
+    while (apr_isspace(*start)) {
+        start++;
+    }
+    for (end = start; *end && !apr_isspace(*end); end++) {
+    }
+    return apr_pstrmemdup(r->pool, start, end - start);
+}
+
+/* CGI/1.1's request variables, as ap_add_cgi_vars sets them, but with
+ * PATH_TRANSLATED as DOCUMENT_ROOT joined with PATH_INFO: httpd computes it
+ * with a subrequest (a second URL mapping and access check per request),
+ * which costs more than the whole application call and which nothing here
+ * needs. */
+static void add_cgi_vars(request_rec *r)
+{
+    apr_table_t *env = r->subprocess_env;
+
+    apr_table_setn(env, "GATEWAY_INTERFACE", "CGI/1.1");
+    apr_table_setn(env, "SERVER_PROTOCOL", r->protocol);
+    apr_table_setn(env, "REQUEST_METHOD", r->method);
+    apr_table_setn(env, "QUERY_STRING", r->args ? r->args : "");
+    apr_table_setn(env, "REQUEST_URI", request_target(r));
+    if (r->path_info && *r->path_info) {
+        int split = ap_find_path_info(r->uri, r->path_info);
+
+        apr_table_setn(env, "SCRIPT_NAME",
+                       apr_pstrndup(r->pool, r->uri, split));
+        apr_table_setn(env, "PATH_INFO", r->path_info);
+        apr_table_setn(
+            env, "PATH_TRANSLATED",
+            apr_pstrcat(r->pool, ap_document_root(r), r->path_info, NULL));
+    }
+    else {
+        apr_table_setn(env, "SCRIPT_NAME", r->uri);
+    }
+}
+
 sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info, int pass_auth)
 {
     const apr_array_header_t *arr;
@@ -41,7 +91,7 @@ sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info, int pass_auth)
     int i;
 
     ap_add_common_vars(r);
-    ap_add_cgi_vars(r);
+    add_cgi_vars(r);
     scheme = sg_proxy_apply(r);
     if (pass_auth) {
         const char *auth = apr_table_get(r->headers_in, "Authorization");

@@ -38,6 +38,9 @@ def test_environ_at_the_site_root(apache):
     assert env["SERVER_PORT"] == str(apache.port)
     assert env["REMOTE_ADDR"] == "127.0.0.1"
     assert env["GATEWAY_INTERFACE"] == "CGI/1.1"
+    assert env["SERVER_PROTOCOL"] == "HTTP/1.1"
+    # Without a subrequest: the document root joined with PATH_INFO.
+    assert env["PATH_TRANSLATED"] == env["DOCUMENT_ROOT"] + "/env"
     assert env["swiftgate.url_scheme"] == "http"
     assert env["swiftgate.version"] == "1.0"
     assert env["swiftgate.process_group"] == ""
