@@ -404,6 +404,25 @@ static int take_records(sg_fcgi *f, int flush)
     return rc;
 }
 
+/* Writes what the socket takes of the pending bytes, without waiting: OK,
+ * SG_FCGI_RETRY or a status. */
+static int write_pending(sg_fcgi *f)
+{
+    ssize_t n = write(f->fd, f->pending + f->pending_off,
+                      f->pending_len - f->pending_off);
+
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        if (f->reused && !f->received && !f->body_taken) {
+            return SG_FCGI_RETRY;
+        }
+        sg_log_r(APLOG_ERR, errno, f->r, SG_LOGNO(00509),
+                 "daemon group '%s': writing the request failed", f->g->name);
+        return HTTP_BAD_GATEWAY;
+    }
+    f->pending_off += n > 0 ? (apr_size_t)n : 0;
+    return OK;
+}
+
 /* Runs the exchange; OK when the daemon ended the request, else a status. */
 static int exchange(sg_fcgi *f)
 {
@@ -414,8 +433,13 @@ static int exchange(sg_fcgi *f)
     while (!f->ended) {
         struct pollfd p;
         apr_interval_time_t wait = socket_timeout;
-        int want_write = f->pending_off < f->pending_len || !f->body_sent;
-        int n;
+        int want_write, n;
+
+        /* The socket usually has room: write before asking poll. */
+        if (f->pending_off < f->pending_len && (rc = write_pending(f)) != OK) {
+            return rc;
+        }
+        want_write = f->pending_off < f->pending_len || !f->body_sent;
 
         if (!f->head_done && f->g->request_timeout) {
             wait = f->started + f->g->request_timeout - apr_time_now();
@@ -478,19 +502,9 @@ static int exchange(sg_fcgi *f)
                 }
                 continue;
             }
-            n = (int)write(f->fd, f->pending + f->pending_off,
-                           f->pending_len - f->pending_off);
-            if (n < 0 && errno != EAGAIN && errno != EINTR && f->reused
-                && !f->received && !f->body_taken) {
-                return SG_FCGI_RETRY;
+            if ((rc = write_pending(f)) != OK) {
+                return rc;
             }
-            if (n < 0 && errno != EAGAIN && errno != EINTR) {
-                sg_log_r(APLOG_ERR, errno, f->r, SG_LOGNO(00509),
-                         "daemon group '%s': writing the request failed",
-                         f->g->name);
-                return HTTP_BAD_GATEWAY;
-            }
-            f->pending_off += n > 0 ? (apr_size_t)n : 0;
         }
     }
     if (!f->head_done) {
@@ -511,7 +525,7 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
     sg_pairs env, extended;
     char *request = NULL;
     apr_size_t request_len = 0;
-    int rc;
+    int rc, body_sent;
 
     sg_fcgi_init(&f, r, g);
 
@@ -534,6 +548,12 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
         p->value_len = strlen(p->value);
     }
     put_params(&f, &extended, SWIFTGATE_FCGI_RESPONDER, SG_FCGI_KEEP_CONN);
+    if (!ap_request_has_body(r)) {
+        /* No body to read: the empty STDIN goes out with the PARAMS. */
+        put_record(&f, SWIFTGATE_FCGI_STDIN, NULL, 0);
+        f.body_sent = 1;
+    }
+    body_sent = f.body_sent;
 
     f.fd = kept_take(g);
     f.reused = f.fd >= 0;
@@ -551,7 +571,7 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
         memcpy(f.pending, request, request_len);
         f.pending_len = request_len;
         f.pending_off = 0;
-        f.body_sent = 0;
+        f.body_sent = body_sent;
         f.reused = 0;
         if ((rc = connect_daemon(&f)) != OK) {
             return rc;

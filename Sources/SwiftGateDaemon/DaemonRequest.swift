@@ -184,8 +184,15 @@ final class DaemonRequest: HostedRequest {
             return false
         }
         if rc == SWIFTGATE_OK && !lengthExceeded {
-            guard sendStdout() else { return false }
-            var out = FastCGIRecordEncoder.records(type: .stdout, requestID: requestID)
+            // What is buffered, the end of STDOUT and END_REQUEST: one write,
+            // so the front-end reads the whole end of the response at once.
+            var out: [UInt8] = []
+            out.reserveCapacity(pending.count + 64)
+            if !pending.isEmpty {
+                FastCGIRecordEncoder.append(type: .stdout, requestID: requestID, content: pending, into: &out)
+                pending.removeAll(keepingCapacity: true)
+            }
+            FastCGIRecordEncoder.append(type: .stdout, requestID: requestID, content: [], into: &out)
             FastCGIRecordEncoder.append(
                 type: .endRequest,
                 requestID: requestID,
