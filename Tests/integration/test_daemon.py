@@ -480,3 +480,59 @@ def test_an_oversized_request_header_never_reaches_the_daemon(apache):
     assert get(apache, "/pair/info", headers={"X-Huge": "h" * 9000})[0] == 400
     assert apache.wait_for_log("AH00561: Request header exceeds LimitRequestFieldSize: X-Huge")
     assert get(apache, "/pair/info")[0] == 200
+
+
+def daemon_connections(pid):
+    """Connected sockets a daemon process holds (its listening socket
+    aside)."""
+    sockets = 0
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("socket:"):
+                sockets += 1
+        except OSError:
+            pass
+    return sockets - 1
+
+
+def test_apache_keeps_its_daemon_connection_between_requests(scratch_apache):
+    # One Apache worker thread: every request goes through one connection.
+    server = scratch_apache("""
+StartServers 1
+MinSpareServers 1
+MaxSpareServers 1
+MaxRequestWorkers 1
+SwiftGateDaemonProcess kept threads=2
+SwiftGateScriptAlias /k {site}/libSwiftGateTestApp.so process-group=kept
+<Directory {site}>
+    Require all granted
+</Directory>
+""", mpm="prefork").start()
+    conn = server.connection()
+    try:
+        for _ in range(20):
+            assert server.request("GET", "/k/info", conn=conn)[0] == 200
+        [pid] = server.wait_for(lambda: server.daemon_pids("kept"))
+        assert daemon_connections(pid) == 1
+    finally:
+        conn.close()
+
+
+def test_idle_kept_connections_do_not_hold_daemon_threads(scratch_apache):
+    # Many Apache threads each keep a connection to a one-thread daemon:
+    # the next request on any of them is still served at once.
+    server = scratch_apache("""
+SwiftGateDaemonProcess single threads=1 socket-timeout=30
+SwiftGateScriptAlias /s {site}/libSwiftGateTestApp.so process-group=single
+<Directory {site}>
+    Require all granted
+</Directory>
+""").start()
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        for _ in range(5):
+            started = time.monotonic()
+            statuses = list(pool.map(lambda _: server.request("GET", "/s/info")[0], range(16)))
+            assert statuses == [200] * 16
+            assert time.monotonic() - started < 10
+    [pid] = server.wait_for(lambda: server.daemon_pids("single"))
+    assert daemon_connections(pid) > 1
