@@ -13,6 +13,9 @@ MODULE_DIR := .build/module
 MODULE := $(MODULE_DIR)/mod_swiftgate.so
 MODULE_SOURCES := $(wildcard CModule/*.c)
 MODULE_HEADERS := $(wildcard CModule/*.h) Sources/CSwiftGate/include/swiftgate.h
+# Every C file clang-format checks.
+C_SOURCES = CModule/*.c CModule/*.h Sources/CSwiftGate/include/*.h \
+	Sources/CSwiftGatePoller/*.c Sources/CSwiftGatePoller/include/*.h
 MODULE_CFLAGS := -Wc,-Wall -Wc,-Wextra -Wc,-Werror -Wc,-Wno-unused-parameter \
 	-Wc,-Wno-missing-field-initializers -Wc,-std=gnu11
 
@@ -20,7 +23,7 @@ DEBIAN_PACKAGES := apache2 apache2-dev libapr1-dev libaprutil1-dev libsqlite3-de
 test: EXTRA_PACKAGES := clang-format nginx
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all module swift deps test lint format run bench install clean
+.PHONY: all module swift deps test faults lint format run bench install clean
 
 all: module swift
 
@@ -66,6 +69,20 @@ test: deps lint module
 	SWIFTGATE_MODULE=$(CURDIR)/$(MODULE) SWIFTGATE_LIBS=$(CURDIR)/.build/debug \
 		$(PYTHON) -m pytest -q Tests/integration
 
+# Faults under load (issue #7), each against a real Apache with a daemon
+# group: kill -9 (and a POST in flight), graceful restarts,
+# maximum-requests, a hanging request, an application crashing at start, an
+# unreachable socket, an abandoned upload. Prints what each case measured;
+# about 80 s. ss (iproute2) pairs daemon connections with Apache's ends.
+faults: EXTRA_PACKAGES := iproute2
+faults: deps module
+	@$(PYTHON) -c "import pytest" 2>/dev/null || $(PYTHON) -m pip install -q pytest
+	$(SWIFT) build --product ExampleSite
+	$(SWIFT) build --product SwiftGateTestApp
+	$(SWIFT) build --product SwiftGateDaemon
+	SWIFTGATE_MODULE=$(CURDIR)/$(MODULE) SWIFTGATE_LIBS=$(CURDIR)/.build/debug \
+		$(PYTHON) -m pytest -s -q -rx Tests/faults
+
 # Benchmarks against the peers, one Apache, one run (not part of make test).
 # BENCH_QUICK=1 runs in under two minutes.
 bench: EXTRA_PACKAGES := wrk apache2-utils libapache2-mod-wsgi-py3
@@ -76,12 +93,12 @@ bench: deps all
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Package.swift
 	@if command -v clang-format >/dev/null; then \
-		clang-format --dry-run -Werror CModule/*.c CModule/*.h Sources/CSwiftGate/include/*.h; \
+		clang-format --dry-run -Werror $(C_SOURCES); \
 	else echo "clang-format not installed: C formatting not checked"; fi
 
 format:
 	$(SWIFT) format -i -r Sources Tests Package.swift
-	clang-format -i CModule/*.c CModule/*.h Sources/CSwiftGate/include/*.h
+	clang-format -i $(C_SOURCES)
 
 install: all
 	$(APXS) -i -n swiftgate $(MODULE)

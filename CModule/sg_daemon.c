@@ -13,7 +13,9 @@
 #include "sg_log.h"
 
 #include "ap_listen.h"
+#include "apr_atomic.h"
 #include "apr_lib.h"
+#include "apr_shm.h"
 #include "apr_strings.h"
 #include "apr_thread_proc.h"
 #include "http_core.h"
@@ -43,6 +45,8 @@
 #define SG_DEFAULT_FAST_DEATH apr_time_from_sec(10)
 /* The longest wait before starting a failing daemon again. */
 #define SG_DEFAULT_MAX_BACKOFF apr_time_from_sec(32)
+/* How often a request waiting for a group's first serving process looks. */
+#define SG_SERVING_POLL apr_time_from_msec(10)
 /* Daemons of earlier configurations still finishing their requests; past
  * this many, the oldest are no longer tracked (they still exit on their
  * own when their graceful-timeout ends). */
@@ -342,6 +346,14 @@ static apr_uint64_t ms(apr_interval_time_t t)
     return (apr_uint64_t)apr_time_as_msec(t);
 }
 
+/* A daemon's report that it accepts requests (or no longer does). */
+static void daemon_serving(void *ctx, int32_t serving)
+{
+    sg_daemon *d = ctx;
+
+    apr_atomic_set32(&d->group->serving[d->slot], serving ? 1 : 0);
+}
+
 /* Runs in the forked process; never returns. */
 static void daemon_main(sg_daemon *d, apr_interval_time_t delay)
 {
@@ -464,6 +476,8 @@ static void daemon_main(sg_daemon *d, apr_interval_time_t delay)
     config.preload = preload;
     config.check_libraries = (uint32_t)g->reload_on_change;
     config.host = &host;
+    config.serving = daemon_serving;
+    config.serving_ctx = d;
     _exit(serve(&config));
 }
 
@@ -485,6 +499,8 @@ static void daemon_event(int reason, void *data, int status)
     if (getpid() != parent_pid) {
         return;
     }
+    /* However it ended, it serves no more. */
+    apr_atomic_set32(&g->serving[d->slot], 0);
     /* The MPM's reaper reports exit codes, APR's other-child refresh the
      * raw wait status: read both as the exit code (or signal number). */
     if (status > 255 && WIFEXITED(status)) {
@@ -496,8 +512,10 @@ static void daemon_event(int reason, void *data, int status)
                  && status != SWIFTGATE_DAEMON_EXIT_TIMEOUT);
     fast = apr_time_now() - d->started < SG_DEFAULT_FAST_DEATH;
     d->failures = failed && fast ? d->failures + 1 : 0;
-    if (d->failures > 0) {
-        delay = apr_time_from_sec(1) << (d->failures - 1);
+    /* The first early death is replaced at once; the next ones wait 1, 2,
+     * 4 ... seconds. */
+    if (d->failures > 1) {
+        delay = apr_time_from_sec(1) << (d->failures - 2);
         if (delay > SG_DEFAULT_MAX_BACKOFF || d->failures > 16) {
             delay = SG_DEFAULT_MAX_BACKOFF;
         }
@@ -738,6 +756,50 @@ static apr_status_t end_generation(void *data)
     return APR_SUCCESS;
 }
 
+int sg_group_wait_serving(const sg_group *g, apr_time_t deadline)
+{
+    int i;
+
+    for (;;) {
+        for (i = 0; i < g->processes; i++) {
+            if (apr_atomic_read32(&g->serving[i])) {
+                return 1;
+            }
+        }
+        if (apr_time_now() >= deadline) {
+            return 0;
+        }
+        apr_sleep(SG_SERVING_POLL);
+    }
+}
+
+/* The groups' serving flags, in anonymous shared memory made before the
+ * MPM forks: the children read them, the daemons set them. */
+static apr_status_t make_serving_flags(apr_pool_t *pconf)
+{
+    sg_group *g = (sg_group *)groups->elts;
+    volatile apr_uint32_t *flags;
+    apr_size_t total = 0;
+    apr_shm_t *shm;
+    apr_status_t rv;
+    int i;
+
+    for (i = 0; i < groups->nelts; i++) {
+        total += g[i].processes;
+    }
+    rv = apr_shm_create(&shm, total * sizeof(apr_uint32_t), NULL, pconf);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    flags = apr_shm_baseaddr_get(shm);
+    memset((void *)flags, 0, total * sizeof(apr_uint32_t));
+    for (i = 0; i < groups->nelts; i++) {
+        g[i].serving = flags;
+        flags += g[i].processes;
+    }
+    return APR_SUCCESS;
+}
+
 int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s)
 {
     sg_group *g = (sg_group *)groups->elts;
@@ -777,6 +839,11 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s)
                      g[i].socket_path);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+    }
+    if ((rv = make_serving_flags(pconf)) != APR_SUCCESS) {
+        sg_log_s(APLOG_CRIT, rv, s, SG_LOGNO(00411),
+                 "cannot make shared memory for the daemon groups");
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     apr_pool_cleanup_register(pconf, NULL, end_generation,
                               apr_pool_cleanup_null);

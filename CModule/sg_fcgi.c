@@ -166,6 +166,17 @@ static int connect_daemon(sg_fcgi *f)
     apr_time_t deadline = apr_time_now() + f->g->connect_timeout;
     int fd, err;
 
+    /* The group's socket takes connections even while no process accepts
+     * them (starting, or waiting to restart after failures): rather than
+     * queue a request there, wait for a serving process, then give up. */
+    if (!sg_group_wait_serving(f->g, deadline)) {
+        sg_log_r(APLOG_ERR, 0, f->r, SG_LOGNO(00513),
+                 "no process of daemon group '%s' was serving within "
+                 "connect-timeout (%ld s): starting, or restarting after "
+                 "failures (see the group's log lines)",
+                 f->g->name, (long)apr_time_sec(f->g->connect_timeout));
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
     memset(&sa, 0, sizeof(sa));
     sa.sun_family = AF_UNIX;
     apr_cpystrn(sa.sun_path, f->g->socket_path, sizeof(sa.sun_path));
@@ -201,6 +212,12 @@ static int readable_now(int fd)
     struct pollfd p = {fd, POLLIN, 0};
 
     return poll(&p, 1, 0) > 0;
+}
+
+/* GET, HEAD and OPTIONS: methods without side effects (RFC 9110 9.2.1). */
+static int safe_method(const request_rec *r)
+{
+    return r->method_number == M_GET || r->method_number == M_OPTIONS;
 }
 
 /* A connection this thread kept to the group's socket, or -1. One that is
@@ -453,12 +470,14 @@ static int exchange(sg_fcgi *f)
             continue;
         }
         if (n == 0) {
+            int by_request = !f->head_done && f->g->request_timeout;
+
             sg_log_r(APLOG_ERR, 0, f->r, SG_LOGNO(00507),
                      "daemon group '%s' did not answer within %s (%ld s)",
                      f->g->name,
-                     !f->head_done && f->g->request_timeout ? "request-timeout"
-                                                            : "socket-timeout",
-                     (long)apr_time_sec(wait));
+                     by_request ? "request-timeout" : "socket-timeout",
+                     (long)apr_time_sec(by_request ? f->g->request_timeout
+                                                   : socket_timeout));
             return HTTP_GATEWAY_TIME_OUT;
         }
         if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -555,7 +574,11 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
     }
     body_sent = f.body_sent;
 
-    f.fd = kept_take(g);
+    /* Only a request that may safely run twice goes over a kept connection:
+     * if the daemon closes it without a word, the request is sent again on
+     * a new one, and a daemon that died while running it cannot be told
+     * from one that closed an idle connection. */
+    f.fd = safe_method(r) ? kept_take(g) : -1;
     f.reused = f.fd >= 0;
     if (f.reused) {
         /* Kept for a retry on a new connection, should this one fail. */

@@ -43,6 +43,9 @@ typedef struct sg_group {
     const char *socket_path;
     int listen_fd;
     struct sg_daemon *daemons; /* processes of them */
+    /* One flag per process, in memory shared by the parent, the children
+     * and the daemons: set while that process accepts requests. */
+    volatile apr_uint32_t *serving;
 } sg_group;
 
 /* The groups defined in the configuration being read or running. */
@@ -57,6 +60,10 @@ void sg_groups_reset(apr_pool_t *pconf);
 /* Post-config, real pass: create sockets and start every group's daemons.
  * Returns OK or an HTTP status (startup fails). */
 int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s);
+
+/* Waits until a process of g accepts requests, at most until deadline:
+ * whether one does. */
+int sg_group_wait_serving(const sg_group *g, apr_time_t deadline);
 
 /* Startup checks: users, groups, the daemon library. */
 int sg_daemon_check(apr_pool_t *p, server_rec *s);

@@ -52,6 +52,7 @@ final class Daemon: @unchecked Sendable {
             }
         }
         log.info("serving FastCGI with \(workers.count) threads (pid \(getpid()))")
+        configuration.serving?(configuration.servingContext, 1)
         var monitor = DaemonMonitor(daemon: self)
         monitor.run()
         let reason = state.reason ?? "stopped"
@@ -220,6 +221,7 @@ final class Daemon: @unchecked Sendable {
     /// running requests `wait` milliseconds.
     func stop(_ reason: String, wait: UInt64) {
         if state.stop(reason: reason, waitMilliseconds: wait) {
+            configuration.serving?(configuration.servingContext, 0)
             log.info(reason + "; no longer accepting")
         }
     }

@@ -33,6 +33,9 @@ struct DaemonConfiguration: @unchecked Sendable {
     var checkLibraries: Bool
     /// Whether the host allows serving as root (`SWIFTGATE_DAEMON_ALLOW_ROOT`).
     var allowsRoot: Bool
+    /// The host's callback told when the daemon starts and stops accepting.
+    var serving: (@convention(c) (UnsafeMutableRawPointer?, Int32) -> Void)?
+    var servingContext: UnsafeMutableRawPointer?
     /// Whether to stop when the parent process exits (hosted by Apache).
     var watchesParent: Bool
     /// The host's services, or nil for stderr.
@@ -68,6 +71,8 @@ struct DaemonConfiguration: @unchecked Sendable {
         defaultApplicationGroup = c.default_application_group.map { String(cString: $0) } ?? ""
         checkLibraries = c.check_libraries != 0
         allowsRoot = c.flags & SWIFTGATE_DAEMON_ALLOW_ROOT != 0
+        serving = c.serving
+        servingContext = c.serving_ctx
         watchesParent = c.control_fd >= 0
         host = c.host
         preload = []

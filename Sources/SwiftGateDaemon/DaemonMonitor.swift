@@ -16,6 +16,9 @@ struct DaemonMonitor {
     let daemon: Daemon
     private var controlOpen: Bool
     private var drainingSince: UInt64?
+    /// Whether a request ran past request-timeout: then the daemon no
+    /// longer accepts and exits once no other request is within the limit.
+    private var timedOut = false
 
     init(daemon: Daemon) {
         self.daemon = daemon
@@ -73,15 +76,26 @@ struct DaemonMonitor {
         }
     }
 
-    /// Exits the process when a request has run past request-timeout.
-    private func checkRequestTimeout(_ snapshot: DaemonState.Snapshot, now: UInt64) {
+    /// Exits the process when a request has run past request-timeout, as
+    /// soon as the requests running beside it have ended or passed the
+    /// limit too: the process stops accepting at once, so a stuck request
+    /// costs its process, not the responses of its neighbours.
+    private mutating func checkRequestTimeout(_ snapshot: DaemonState.Snapshot, now: UInt64) {
         let limit = configuration.requestTimeoutMilliseconds
-        guard limit > 0, let oldest = snapshot.oldest, now - oldest.started > limit else { return }
-        daemon.log.error(
-            "request \(oldest.method) \(oldest.uri) ran longer than request-timeout of \(limit) ms; "
-                + "exiting with status \(SWIFTGATE_DAEMON_EXIT_TIMEOUT)"
-        )
-        _exit(SWIFTGATE_DAEMON_EXIT_TIMEOUT)
+        guard limit > 0, let oldest = snapshot.oldest, let newest = snapshot.newest, now - oldest.started > limit
+        else { return }
+        if !timedOut {
+            timedOut = true
+            daemon.log.error(
+                "request \(oldest.method) \(oldest.uri) ran longer than request-timeout of \(limit) ms; "
+                    + "exiting with status \(SWIFTGATE_DAEMON_EXIT_TIMEOUT) once the other "
+                    + "\(snapshot.running - 1) running requests end"
+            )
+            stop("stopping: request-timeout of \(limit) ms passed", wait: limit)
+        }
+        if now - newest.started > limit {
+            _exit(SWIFTGATE_DAEMON_EXIT_TIMEOUT)
+        }
     }
 
     private mutating func checkLimits(_ snapshot: DaemonState.Snapshot, now: UInt64, checkLibraries: Bool) {

@@ -110,6 +110,8 @@ final class DaemonState: @unchecked Sendable {
         var lastAccept: UInt64
         /// The request that has run longest, if any.
         var oldest: Running?
+        /// The request that started last, if any.
+        var newest: Running?
     }
 
     /// A consistent view for the monitor.
@@ -120,7 +122,8 @@ final class DaemonState: @unchecked Sendable {
                 running: running.count,
                 lastActivity: lastActivity,
                 lastAccept: lastAccept,
-                oldest: running.min { $0.started < $1.started }
+                oldest: running.min { $0.started < $1.started },
+                newest: running.max { $0.started < $1.started }
             )
         }
     }

@@ -237,6 +237,13 @@ typedef struct swiftgate_daemon_config {
     uint32_t check_libraries; /* recycle when a loaded library changes */
     uint32_t flags;           /* SWIFTGATE_DAEMON_* below */
     const swiftgate_host *host;
+    /* Called with 1 once the daemon accepts requests (its applications
+     * preloaded), with 0 once it stops accepting; NULL: not wanted.
+     * mod_swiftgate answers 503 at once while no process of a group is
+     * serving, instead of queueing requests for a daemon that may never
+     * come. */
+    void (*serving)(void *ctx, int32_t serving);
+    void *serving_ctx;
 } swiftgate_daemon_config;
 
 /* swiftgate_daemon_config.flags: serve even with user or effective user
@@ -286,7 +293,7 @@ _Static_assert(sizeof(swiftgate_app_info) == 48, "swiftgate_app_info layout");
 _Static_assert(sizeof(swiftgate_request) == 80, "swiftgate_request layout");
 _Static_assert(sizeof(swiftgate_check_request) == 80,
                "swiftgate_check_request layout");
-_Static_assert(sizeof(swiftgate_daemon_config) == 152,
+_Static_assert(sizeof(swiftgate_daemon_config) == 168,
                "swiftgate_daemon_config layout");
 #endif
 
