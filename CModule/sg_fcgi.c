@@ -220,8 +220,9 @@ static int safe_method(const request_rec *r)
     return r->method_number == M_GET || r->method_number == M_OPTIONS;
 }
 
-/* A connection this thread kept to the group's socket, or -1. One that is
- * readable before a request was sent is closed: the daemon went away. */
+/* A connection this thread kept to the group's socket, or -1. One the
+ * daemon has closed meanwhile is found out by the exchange, which then
+ * sends the request again on a new one. */
 static int kept_take(const sg_group *g)
 {
     int i, fd;
@@ -231,10 +232,6 @@ static int kept_take(const sg_group *g)
             && !strcmp(kept_conns[i].path, g->socket_path)) {
             fd = kept_conns[i].fd;
             kept_conns[i].fd = -1;
-            if (readable_now(fd)) {
-                close(fd);
-                return -1;
-            }
             return fd;
         }
     }
@@ -372,6 +369,23 @@ static int take_stdout(sg_fcgi *f, const char *data, apr_size_t len, int flush)
 }
 
 /* Parses the complete records in rbuf. */
+/* Whether the received bytes already hold the request's END_REQUEST: then
+ * nothing need be flushed early, the end of the response follows. */
+static int end_received(const sg_fcgi *f)
+{
+    apr_size_t off = 0;
+    sg_fcgi_record rec;
+
+    while (
+        sg_fcgi_next_record((const unsigned char *)f->rbuf, f->rlen, &off, &rec)
+        == SG_FCGI_RECORD) {
+        if (rec.type == SWIFTGATE_FCGI_END_REQUEST) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int take_records(sg_fcgi *f, int flush)
 {
     apr_size_t off = 0;
@@ -509,7 +523,9 @@ static int exchange(sg_fcgi *f)
             }
             f->rlen += (apr_size_t)got;
             f->received = 1;
-            if ((rc = take_records(f, !readable_now(f->fd))) != OK) {
+            /* Flush what came when no more is on its way at once. */
+            if ((rc = take_records(f, !end_received(f) && !readable_now(f->fd)))
+                != OK) {
                 return rc;
             }
             continue;
