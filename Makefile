@@ -23,7 +23,7 @@ DEBIAN_PACKAGES := apache2 apache2-dev libapr1-dev libaprutil1-dev libsqlite3-de
 test: EXTRA_PACKAGES := clang-format nginx
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all module swift deps test faults lint format run bench install clean
+.PHONY: all module swift deps test faults fuzz lint format run bench install clean
 
 all: module swift
 
@@ -82,6 +82,15 @@ faults: deps module
 	$(SWIFT) build --product SwiftGateDaemon
 	SWIFTGATE_MODULE=$(CURDIR)/$(MODULE) SWIFTGATE_LIBS=$(CURDIR)/.build/debug \
 		$(PYTHON) -m pytest -s -q -rx Tests/faults
+
+# libFuzzer targets (Tests/fuzz): the C module's FastCGI and field parsing,
+# the daemon's FastCGI parser, stored password hashes. Each runs FUZZ_SECONDS
+# (60), or FUZZ_RUNS inputs when set, on a scratch copy of its seed corpus;
+# any crash fails. Not part of make test.
+FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?=
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) scripts/fuzz
 
 # Benchmarks against the peers, one Apache, one run (not part of make test).
 # BENCH_QUICK=1 runs in under two minutes.

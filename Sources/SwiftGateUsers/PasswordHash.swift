@@ -1,5 +1,4 @@
 import Crypto
-import Foundation
 import _CryptoExtras
 
 /// A password hash in Django's `pbkdf2_sha256` format:
@@ -12,18 +11,18 @@ import _CryptoExtras
 /// this one algorithm with a sane iteration count and a 32-byte key.
 public struct PasswordHash: Sendable, Equatable {
     /// The algorithm name that starts every hash.
-    public static let algorithm = "pbkdf2_sha256"
+    public static let algorithm = PasswordHashText.algorithm
     /// The iteration count of new hashes: Django 5.1's.
     public static let defaultIterations = 870_000
     /// The largest iteration count accepted, in a stored hash or for new
     /// ones: more would let a bad row stall a worker for minutes.
-    public static let maximumIterations = 10_000_000
+    public static let maximumIterations = PasswordHashText.maximumIterations
     /// The length of the derived key in bytes (SHA-256's digest).
-    public static let keyLength = 32
+    public static let keyLength = PasswordHashText.keyLength
     /// The length of a new random salt, in characters from `[a-zA-Z0-9]`.
     public static let saltLength = 22
     /// The longest salt accepted in a stored hash, in bytes.
-    static let maximumSaltLength = 256
+    static let maximumSaltLength = PasswordHashText.maximumSaltLength
 
     private static let saltAlphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
@@ -38,25 +37,14 @@ public struct PasswordHash: Sendable, Equatable {
     ///
     /// Returns nil for another algorithm, a missing part, an iteration
     /// count that is not 1 to ``maximumIterations`` in plain digits, an
-    /// empty or overlong salt, or a key that is not valid base64 of
-    /// ``keyLength`` bytes.
+    /// empty or overlong salt, or a key that is not the canonical base64
+    /// of ``keyLength`` bytes. The parts are split at `$` bytes, as Django
+    /// splits them.
     ///
     /// - Parameter text: The stored hash.
     public init?(parsing text: String) {
-        let parts = text.split(separator: "$", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0] == Self.algorithm else { return nil }
-        let digits = parts[1].utf8
-        guard (1...8).contains(digits.count),
-            digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-            let iterations = Int(parts[1]),
-            (1...Self.maximumIterations).contains(iterations)
-        else { return nil }
-        let salt = String(parts[2])
-        guard !salt.isEmpty, salt.utf8.count <= Self.maximumSaltLength else { return nil }
-        guard let key = Data(base64Encoded: String(parts[3])), key.count == Self.keyLength else { return nil }
-        self.iterations = iterations
-        self.salt = salt
-        self.key = Array(key)
+        guard let text = PasswordHashText(parsing: text) else { return nil }
+        self.init(iterations: text.iterations, salt: text.salt, key: text.key)
     }
 
     /// Hashes a password with a new random salt.
@@ -82,7 +70,10 @@ public struct PasswordHash: Sendable, Equatable {
     ///   fails.
     public init(password: String, salt: String, iterations: Int) throws(UserStoreError) {
         precondition((1...Self.maximumIterations).contains(iterations), "iteration count out of range")
-        precondition(!salt.isEmpty && !salt.contains("$"), "a salt must be non-empty and free of '$'")
+        precondition(
+            !salt.isEmpty && !salt.utf8.contains(UInt8(ascii: "$")),
+            "a salt must be non-empty and free of '$'"
+        )
         guard let key = Self.derive(password: password, salt: salt, iterations: iterations) else {
             throw .hashingFailed
         }
@@ -100,7 +91,7 @@ public struct PasswordHash: Sendable, Equatable {
 
     /// The hash as stored: `pbkdf2_sha256$iterations$salt$key`.
     public var encoded: String {
-        "\(Self.algorithm)$\(iterations)$\(salt)$\(Data(key).base64EncodedString())"
+        PasswordHashText(iterations: iterations, salt: salt, key: key).encoded
     }
 
     /// Whether `password` is the one this hash was made from.
