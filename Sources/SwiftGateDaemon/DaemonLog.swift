@@ -9,13 +9,13 @@ struct DaemonLog: @unchecked Sendable {
     /// `daemon group 'NAME': `, or `daemon: ` without a group.
     let prefix: String
 
-    /// Makes a log over `host`, or over stderr when there is none.
+    /// Makes a log over `host`, or over ``StderrLog`` when there is none.
     ///
     /// - Parameters:
     ///   - host: The host's services, or nil.
     ///   - processGroup: The group named in every line.
     init(host: UnsafePointer<swiftgate_host>?, processGroup: String) {
-        self.host = host ?? StderrHost.shared
+        self.host = host ?? StderrLog.host
         self.prefix = processGroup.isEmpty ? "daemon: " : "daemon group '\(processGroup)': "
     }
 
@@ -39,26 +39,4 @@ struct DaemonLog: @unchecked Sendable {
             }
         }
     }
-}
-
-/// A host whose log writes lines to stderr, for a daemon started without
-/// one.
-enum StderrHost {
-    nonisolated(unsafe) static let shared: UnsafePointer<swiftgate_host> = {
-        let host = UnsafeMutablePointer<swiftgate_host>.allocate(capacity: 1)
-        host.initialize(
-            to: swiftgate_host(
-                abi_version: SWIFTGATE_ABI_VERSION,
-                struct_size: UInt32(MemoryLayout<swiftgate_host>.size),
-                ctx: nil,
-                log: { _, _, message, length in
-                    guard let message else { return }
-                    var line = [UInt8](UnsafeRawBufferPointer(start: message, count: Int(length)))
-                    line.append(UInt8(ascii: "\n"))
-                    _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
-                }
-            )
-        )
-        return UnsafePointer(host)
-    }()
 }

@@ -82,30 +82,13 @@ final class DaemonRequest: HostedRequest {
 
     func sendHead(status: Int32, fields: UnsafeBufferPointer<swiftgate_pair>) -> Int32 {
         guard !headSent else { return SWIFTGATE_ERR_STATE }
-        var copied: [(name: [UInt8], value: [UInt8])] = []
-        copied.reserveCapacity(fields.count)
-        for field in fields {
-            copied.append((Self.bytes(field.name, field.name_len), Self.bytes(field.value, field.value_len)))
-        }
-        let head: ResponseHead
-        do {
-            head = try ResponseHead(status: status, fields: copied)
-        } catch {
-            log(SWIFTGATE_LOG_ERR, "response head refused: \(error)")
+        guard let head = ResponseHead.sent(status: status, fields: fields, log: log) else {
             return SWIFTGATE_ERR_HEADER
-        }
-        for name in head.dropped {
-            log(SWIFTGATE_LOG_WARNING, "dropped response field '\(name)' set by the application")
         }
         headSent = true
         declaredLength = head.contentLength
         pending.append(contentsOf: head.bytes)
         return SWIFTGATE_OK
-    }
-
-    private static func bytes(_ pointer: UnsafePointer<CChar>?, _ length: UInt64) -> [UInt8] {
-        guard let pointer, length > 0 else { return [] }
-        return Array(UnsafeRawBufferPointer(start: pointer, count: Int(length)))
     }
 
     // MARK: write_body

@@ -74,19 +74,8 @@ final class HTTPDevRequest: HostedRequest {
 
     func sendHead(status: Int32, fields: UnsafeBufferPointer<swiftgate_pair>) -> Int32 {
         guard !headSent else { return SWIFTGATE_ERR_STATE }
-        var copied: [(name: [UInt8], value: [UInt8])] = []
-        for field in fields {
-            copied.append((Self.bytes(field.name, field.name_len), Self.bytes(field.value, field.value_len)))
-        }
-        let checked: ResponseHead
-        do {
-            checked = try ResponseHead(status: status, fields: copied)
-        } catch {
-            logLine(SWIFTGATE_LOG_ERR, "response head refused: \(error)")
+        guard let checked = ResponseHead.sent(status: status, fields: fields, log: logLine) else {
             return SWIFTGATE_ERR_HEADER
-        }
-        for name in checked.dropped {
-            logLine(SWIFTGATE_LOG_WARNING, "dropped response field '\(name)' set by the application")
         }
         // The checked head is `Status: …` CRLF, the fields, CRLF: keep the fields.
         let statusLineLength = ResponseHead.statusLine(Int(status)).count
@@ -95,11 +84,6 @@ final class HTTPDevRequest: HostedRequest {
         declaredLength = checked.contentLength
         headSent = true
         return SWIFTGATE_OK
-    }
-
-    private static func bytes(_ pointer: UnsafePointer<CChar>?, _ length: UInt64) -> [UInt8] {
-        guard let pointer, length > 0 else { return [] }
-        return Array(UnsafeRawBufferPointer(start: pointer, count: Int(length)))
     }
 
     // MARK: write_body

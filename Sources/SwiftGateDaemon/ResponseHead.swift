@@ -72,6 +72,48 @@ struct ResponseHead {
         bytes.append(contentsOf: "\r\n".utf8)
     }
 
+    /// Checks and renders the head an application passed to `send_head`,
+    /// reporting a refusal and every dropped field.
+    ///
+    /// Both hosts answer `send_head` this way: the daemon and the
+    /// development server differ only in where the head's bytes go.
+    ///
+    /// - Parameters:
+    ///   - status: The HTTP status the application sent.
+    ///   - fields: The application's fields, as the ABI passes them.
+    ///   - log: Takes a `SWIFTGATE_LOG_*` level and a message: an error for
+    ///     a refused head, a warning for each dropped field.
+    /// - Returns: The head, or `nil` if it was refused; the callback then
+    ///   returns `SWIFTGATE_ERR_HEADER`.
+    static func sent(
+        status: Int32,
+        fields: UnsafeBufferPointer<swiftgate_pair>,
+        log: (Int32, String) -> Void
+    ) -> ResponseHead? {
+        var copied: [(name: [UInt8], value: [UInt8])] = []
+        copied.reserveCapacity(fields.count)
+        for field in fields {
+            copied.append((bytes(field.name, field.name_len), bytes(field.value, field.value_len)))
+        }
+        let head: ResponseHead
+        do {
+            head = try ResponseHead(status: status, fields: copied)
+        } catch {
+            log(SWIFTGATE_LOG_ERR, "response head refused: \(error)")
+            return nil
+        }
+        for name in head.dropped {
+            log(SWIFTGATE_LOG_WARNING, "dropped response field '\(name)' set by the application")
+        }
+        return head
+    }
+
+    /// A copy of `length` bytes at `pointer`; empty for a null pointer.
+    private static func bytes(_ pointer: UnsafePointer<CChar>?, _ length: UInt64) -> [UInt8] {
+        guard let pointer, length > 0 else { return [] }
+        return Array(UnsafeRawBufferPointer(start: pointer, count: Int(length)))
+    }
+
     /// `Status: NNN Reason\r\n` (just the number for an uncommon status).
     static func statusLine(_ status: Int) -> [UInt8] {
         let text = reason(status).map { "Status: \(status) \($0)\r\n" } ?? "Status: \(status)\r\n"

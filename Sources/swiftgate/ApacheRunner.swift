@@ -1,5 +1,6 @@
 import CSwiftGate
 import Glibc
+import SwiftGateDaemon
 
 /// Runs a generated Apache in the foreground until SIGINT or SIGTERM, then
 /// stops it and everything it started.

@@ -33,6 +33,38 @@ def wait_until(condition, timeout, step=0.05):
     return condition()
 
 
+def children(parent):
+    """Pids whose parent is `parent`, from /proc."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == parent:
+            found.append(int(entry))
+    return sorted(found)
+
+
+def http_request(port, method, path, body=None, headers=None, timeout=30, conn=None):
+    """One request to 127.0.0.1:port, on conn if given (left open) or on a
+    connection of its own; returns (status, headers dict lower-cased, body
+    bytes)."""
+    own = conn is None
+    conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        data = response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, data
+    finally:
+        if own:
+            conn.close()
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -148,31 +180,21 @@ class Apache:
             return ""
 
     def wait_for_log(self, text, timeout=5.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if text in self.log():
-                return True
-            time.sleep(0.05)
-        return False
+        return wait_until(lambda: text in self.log(), timeout)
 
     def daemon_pids(self, group):
         """Daemon processes of a group: children of the Apache parent that
         show the group's display name."""
-        parent = self.pid()
         found = []
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
+        for pid in children(self.pid()):
             try:
-                with open("/proc/%s/stat" % entry) as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-                with open("/proc/%s/cmdline" % entry, "rb") as f:
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
                     cmdline = f.read()
-            except (OSError, ValueError, IndexError):
+            except OSError:
                 continue
-            if ppid == parent and cmdline.startswith(b"(swiftgate:%s)" % group.encode()):
-                found.append(int(entry))
-        return sorted(found)
+            if cmdline.startswith(b"(swiftgate:%s)" % group.encode()):
+                found.append(pid)
+        return found
 
     def wait_for(self, predicate, timeout=10.0, interval=0.1):
         deadline = time.monotonic() + timeout
@@ -191,16 +213,7 @@ class Apache:
 
     def request(self, method, path, body=None, headers=None, conn=None):
         """One request; returns (status, headers dict lower-cased, body bytes)."""
-        own = conn is None
-        conn = conn or self.connection()
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            response = conn.getresponse()
-            data = response.read()
-            return response.status, {k.lower(): v for k, v in response.getheaders()}, data
-        finally:
-            if own:
-                conn.close()
+        return http_request(self.port, method, path, body=body, headers=headers, conn=conn)
 
     def raw(self, data, timeout=10.0):
         """Sends raw bytes and reads until the server closes (or timeout)."""

@@ -1,7 +1,6 @@
 """`swiftgate express start-server` and `swiftgate serve --http` run as a
 user would run them, on free loopback ports, with every wait bounded."""
 
-import http.client
 import os
 import shutil
 import signal
@@ -9,7 +8,7 @@ import subprocess
 import tempfile
 import time
 
-from apache import LIBS, MODULE, REPO, SERVE_AS_ROOT, free_port
+from apache import LIBS, MODULE, REPO, SERVE_AS_ROOT, free_port, http_request, wait_until
 
 CLI = os.path.join(REPO, ".build/debug/swiftgate")
 DAEMON_LIBRARY = os.path.join(LIBS, "libSwiftGateDaemon.so")
@@ -113,24 +112,10 @@ class Process:
         raise AssertionError("no answer within %ss:\n%s" % (START_TIMEOUT, self.output()))
 
     def request(self, method, path, body=None, headers=None, timeout=30, conn=None):
-        own = conn is None
-        conn = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            response = conn.getresponse()
-            data = response.read()
-            return response.status, {k.lower(): v for k, v in response.getheaders()}, data
-        finally:
-            if own:
-                conn.close()
+        return http_request(self.port, method, path, body=body, headers=headers, timeout=timeout, conn=conn)
 
     def wait_for_output(self, text, timeout=15.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if text in self.output():
-                return True
-            time.sleep(0.1)
-        return False
+        return wait_until(lambda: text in self.output(), timeout, step=0.1)
 
     def stop(self, sig=signal.SIGINT):
         """Signals the command and waits; returns its exit status."""

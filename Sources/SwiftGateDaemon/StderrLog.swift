@@ -1,11 +1,12 @@
 import CSwiftGate
 import Glibc
 
-/// The command line's log: one line per message on stderr, with the local
-/// time and the level.
-enum StderrLog {
-    /// The host services handed to the daemon and the application.
-    nonisolated(unsafe) static let host: UnsafePointer<swiftgate_host> = {
+/// A log of one line per message on stderr, with the local time and the
+/// level: the command line's log, and the daemon's when its host gives none.
+public enum StderrLog {
+    /// Host services whose log is this one, for a daemon or an application
+    /// hosted without Apache.
+    nonisolated(unsafe) public static let host: UnsafePointer<swiftgate_host> = {
         let host = UnsafeMutablePointer<swiftgate_host>.allocate(capacity: 1)
         host.initialize(
             to: swiftgate_host(
@@ -22,7 +23,11 @@ enum StderrLog {
     }()
 
     /// Writes one line.
-    static func write(_ level: Int32, _ message: String) {
+    ///
+    /// - Parameters:
+    ///   - level: A `SWIFTGATE_LOG_*` level.
+    ///   - message: The line, without its newline.
+    public static func write(_ level: Int32, _ message: String) {
         var message = message
         message.withUTF8 { write(level, UnsafeRawBufferPointer($0)) }
     }
