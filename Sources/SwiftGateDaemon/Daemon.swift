@@ -140,6 +140,7 @@ final class Daemon: @unchecked Sendable {
 
     private func serve(_ server: ConnectionServer, slot: Int, poller: ConnectionPoller) {
         if server.serveAvailable(slot: slot) == .idle {
+            server.connection.releaseBuffer()
             poller.park(server)
         }
     }

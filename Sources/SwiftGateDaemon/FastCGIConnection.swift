@@ -33,7 +33,9 @@ final class FastCGIConnection {
     let fd: Int32
     private var timeout: Int32
     /// Received bytes not yet handed out, from `start` to `end`.
-    private var buffer: [UInt8]
+    /// Empty while the connection is parked between requests: a front-end
+    /// keeps many connections open, and only those being served need one.
+    private var buffer: [UInt8] = []
     private var start = 0
     private var end = 0
 
@@ -46,11 +48,23 @@ final class FastCGIConnection {
         self.fd = fd
         self.timeout = Int32(clamping: timeoutMilliseconds)
         // One whole record (header, 65535 content, 255 padding) always fits.
-        self.buffer = [UInt8](repeating: 0, count: 128 * 1024)
     }
+
+    /// Room for one whole record (header, 65535 content, 255 padding) and
+    /// more; below glibc's mmap threshold, so taking it is cheap.
+    static let bufferSize = 80 * 1024
 
     /// Whether received bytes wait to be read as records.
     var hasBufferedInput: Bool { end > start }
+
+    /// Gives the read buffer back when nothing waits in it (before the
+    /// connection is parked); the next read takes a new one.
+    func releaseBuffer() {
+        guard end == start else { return }
+        buffer = []
+        start = 0
+        end = 0
+    }
 
     /// Reads the next whole record.
     ///
@@ -98,6 +112,10 @@ final class FastCGIConnection {
 
     /// Waits for and reads more bytes.
     private func fill() throws(Failure) -> Fill {
+        if buffer.isEmpty {
+            // Bytes are read in before they are looked at: no need to zero.
+            buffer = [UInt8](unsafeUninitializedCapacity: Self.bufferSize) { _, count in count = Self.bufferSize }
+        }
         if end == buffer.count {
             // Move the partial record to the front to make room.
             buffer.withUnsafeMutableBytes { raw in
