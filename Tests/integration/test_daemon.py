@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import stat
 import subprocess
@@ -537,3 +538,28 @@ SwiftGateScriptAlias /s {site}/libSwiftGateTestApp.so process-group=single
             assert time.monotonic() - started < 10
     [pid] = server.wait_for(lambda: server.daemon_pids("single"))
     assert daemon_connections(pid) > 1
+
+
+def test_daemons_end_when_the_apache_parent_dies(scratch_apache):
+    server = scratch_apache("""
+SwiftGateDaemonProcess orphan processes=2 threads=2
+SwiftGateScriptAlias /o {site}/libSwiftGateTestApp.so process-group=orphan
+<Directory {site}>
+    Require all granted
+</Directory>
+""").start()
+    assert server.request("GET", "/o/info")[0] == 200
+    daemons = server.wait_for(lambda: len(server.daemon_pids("orphan")) == 2 and server.daemon_pids("orphan"))
+    os.kill(server.pid(), signal.SIGKILL)
+    try:
+        # SIGTERM on the parent's death (and the monitor's own check): the
+        # daemons stop instead of serving on for nobody.
+        assert wait_until(lambda: not any(os.path.exists("/proc/%d" % p) and
+                                          open("/proc/%d/stat" % p).read().split()[2] != "Z"
+                                          for p in daemons), 10)
+    finally:
+        for p in daemons:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
