@@ -42,17 +42,27 @@ enum PasswordInput {
     ///
     /// Echo goes off before the prompt shows, so nothing typed in answer
     /// to it is echoed or discarded by the switch.
+    ///
+    /// Ctrl-C or a SIGTERM at the prompt also gives echo back before the
+    /// signal ends the command.
     private static func prompt(_ text: String) throws -> String {
         var saved = termios()
         let haveTerminal = tcgetattr(STDIN_FILENO, &saved) == 0
         if haveTerminal {
+            savedTerminal = saved
+            signal(SIGINT, restoreAndDie)
+            signal(SIGTERM, restoreAndDie)
             var quiet = saved
             quiet.c_lflag &= ~tcflag_t(ECHO)
             quiet.c_lflag |= tcflag_t(ECHONL)
             tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet)
         }
         defer {
-            if haveTerminal { tcsetattr(STDIN_FILENO, TCSANOW, &saved) }
+            if haveTerminal {
+                tcsetattr(STDIN_FILENO, TCSANOW, &saved)
+                signal(SIGINT, SIG_DFL)
+                signal(SIGTERM, SIG_DFL)
+            }
         }
         writeError(text)
         guard let line = readLine(strippingNewline: true) else {
@@ -60,6 +70,17 @@ enum PasswordInput {
             throw CommandFailure("no password given")
         }
         return line
+    }
+
+    /// The terminal's settings before a prompt, for ``restoreAndDie``.
+    nonisolated(unsafe) private static var savedTerminal = termios()
+
+    /// A signal during a prompt: the terminal's settings come back, then the
+    /// signal does what it would have done (only async-signal-safe calls).
+    private static let restoreAndDie: @convention(c) (Int32) -> Void = { signalNumber in
+        tcsetattr(STDIN_FILENO, TCSANOW, &PasswordInput.savedTerminal)
+        signal(signalNumber, SIG_DFL)
+        raise(signalNumber)
     }
 
     private static func writeError(_ text: String) {

@@ -5,6 +5,8 @@ import base64
 import hashlib
 import os
 import pty
+import signal
+import termios
 import select
 import sqlite3
 import subprocess
@@ -236,4 +238,28 @@ def test_terminal_passwords_that_differ_are_refused(db):
     assert rc != 0
     assert "the two passwords differ" in shown
     assert "secret" not in shown.replace("other secret", "")  # neither entry was echoed
+    assert listing(db) == {}
+
+
+def test_ctrl_c_at_the_prompt_gives_the_terminal_its_echo_back(db):
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([SWIFTGATE, "users", "add", "ann", "--db", db, *FAST], stdin=slave,
+                            stdout=subprocess.DEVNULL, stderr=slave, close_fds=True)
+    os.close(slave)
+    shown = b""
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while b"New password for ann: " not in shown and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.2)[0]:
+                shown += os.read(master, 4096)
+        assert b"New password for ann: " in shown
+        assert not termios.tcgetattr(master)[3] & termios.ECHO  # asking: echo off
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == -signal.SIGINT
+        assert termios.tcgetattr(master)[3] & termios.ECHO
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        os.close(master)
     assert listing(db) == {}
