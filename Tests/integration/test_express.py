@@ -1,9 +1,12 @@
 """`swiftgate express`: a private, tuned Apache in one command."""
 
+import base64
+import http.client
 import json
 import os
 import shutil
 import socket
+import ssl
 import stat
 import subprocess
 import sys
@@ -164,3 +167,57 @@ def test_module_config_prints_load_module():
     assert done.returncode == 0, done.stderr
     assert 'LoadModule swiftgate_module "%s"' % os.path.realpath(MODULE) in done.stdout
     assert "SwiftGateDaemonLibrary" in done.stdout
+
+
+def add_user(db, name, password, *options):
+    done = subprocess.run([CLI, "users", "add", name, "--db", db, "--iterations", "1000", *options],
+                          input=password + "\n", capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def basic(name, password):
+    return {"Authorization": "Basic " + base64.b64encode(("%s:%s" % (name, password)).encode()).decode()}
+
+
+def test_auth_group_lets_in_only_that_groups_users(scratch, servers):
+    db = os.path.join(scratch.data, "users.sqlite")
+    add_user(db, "ann", "ann-password", "--group", "editors")
+    add_user(db, "bob", "bob-password")
+    os.chmod(db, 0o666)
+    settings = scratch.write("auth.json", json.dumps({
+        "site": {"title": "Express Site"},
+        "database": {"path": os.path.join(scratch.data, "notes.sqlite")},
+        "users": {"path": db}}))
+    server = start_express(scratch.path("libExampleSite.so"), "--settings", settings, "--auth-group", "editors")
+    servers.append(server)
+    assert server.request("GET", "/")[0] == 401
+    assert server.request("GET", "/", headers=basic("ann", "wrong-password"))[0] == 401
+    assert server.request("GET", "/", headers=basic("bob", "bob-password"))[0] == 401
+    status, _, body = server.request("GET", "/env", headers=basic("ann", "ann-password"))
+    assert status == 200
+    assert json.loads(body)["REMOTE_USER"] == "ann"
+
+
+def test_https_port_serves_the_site_over_tls(scratch, servers):
+    # openssl (make test installs it) makes a certificate for 127.0.0.1.
+    cert, key = scratch.path("cert.pem"), scratch.path("key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1", "-keyout", key, "-out", cert], check=True, capture_output=True, timeout=60)
+    os.chmod(key, 0o644)
+    https_port = free_port()
+    server = start_express(scratch.path("libExampleSite.so"), "--settings", scratch.settings,
+                           "--https-port", str(https_port), "--ssl-certificate-file", cert,
+                           "--ssl-certificate-key-file", key)
+    servers.append(server)
+    context = ssl.create_default_context(cafile=cert)
+    conn = http.client.HTTPSConnection("127.0.0.1", https_port, timeout=30, context=context)
+    try:
+        conn.request("GET", "/env")
+        response = conn.getresponse()
+        environ = json.loads(response.read())
+    finally:
+        conn.close()
+    assert response.status == 200
+    assert environ["HTTPS"] == "on"
+    assert environ["swiftgate.url_scheme"] == "https"
+    assert "https://127.0.0.1:%d/" % https_port in server.output()
