@@ -26,7 +26,14 @@ public struct Request: Sendable {
     /// The authenticated user name, if the server authenticated the request.
     public var remoteUser: String?
     /// Every variable the host computed for the request.
-    public var environ: [String: String]
+    ///
+    /// Built from the host's bytes on first use; reading a few keys through
+    /// the fields above and ``environValue(_:)`` does not build it.
+    public var environ: [String: String] {
+        get { environStorage.all }
+        set { environStorage = EnvironStorage(newValue) }
+    }
+    private var environStorage: EnvironStorage
     /// The request body, read on demand.
     public var body: RequestBody
     /// The logger and finish hooks shared by every copy of this request.
@@ -46,20 +53,30 @@ public struct Request: Sendable {
         body: RequestBody = .empty,
         context: RequestContext = RequestContext()
     ) throws {
-        guard let name = environ["REQUEST_METHOD"], let method = HTTPRequest.Method(name) else {
-            throw RequestError.invalidMethod(environ["REQUEST_METHOD"] ?? "")
+        try self.init(environ: EnvironStorage(environ), headerFields: headerFields, body: body, context: context)
+    }
+
+    /// Creates a request from a host's environ as it passed it.
+    package init(
+        environ storage: EnvironStorage,
+        headerFields: HTTPFields,
+        body: RequestBody,
+        context: RequestContext
+    ) throws {
+        guard let name = storage.value("REQUEST_METHOD"), let method = HTTPRequest.Method(name) else {
+            throw RequestError.invalidMethod(storage.value("REQUEST_METHOD") ?? "")
         }
         self.method = method
-        self.environ = environ
+        environStorage = storage
         self.headerFields = headerFields
         self.body = body
         self.context = context
-        scriptName = environ["SCRIPT_NAME"] ?? ""
-        pathInfo = environ["PATH_INFO"] ?? ""
-        query = environ["QUERY_STRING"] ?? ""
-        remoteAddress = environ["REMOTE_ADDR"] ?? ""
-        remoteUser = environ["REMOTE_USER"].flatMap { $0.isEmpty ? nil : $0 }
-        if let uri = environ["REQUEST_URI"] {
+        scriptName = storage.value("SCRIPT_NAME") ?? ""
+        pathInfo = storage.value("PATH_INFO") ?? ""
+        query = storage.value("QUERY_STRING") ?? ""
+        remoteAddress = storage.value("REMOTE_ADDR") ?? ""
+        remoteUser = storage.value("REMOTE_USER").flatMap { $0.isEmpty ? nil : $0 }
+        if let uri = storage.value("REQUEST_URI") {
             target = uri
         } else {
             target = scriptName + pathInfo + (query.isEmpty ? "" : "?" + query)
@@ -70,14 +87,22 @@ public struct Request: Sendable {
     public var routePath: String { pathInfo.isEmpty ? "/" : pathInfo }
 
     /// The URL scheme, `http` or `https`.
-    public var scheme: String { environ[EnvironKey.urlScheme] ?? "http" }
+    public var scheme: String { environValue(EnvironKey.urlScheme) ?? "http" }
+
+    /// One environ variable, without building the whole ``environ``.
+    ///
+    /// - Parameter key: The variable's name.
+    /// - Returns: Its value, or `nil`.
+    public func environValue(_ key: String) -> String? {
+        environStorage.value(key)
+    }
 
     /// The request as a swift-http-types `HTTPRequest`.
     public var head: HTTPRequest {
         HTTPRequest(
             method: method,
             scheme: scheme,
-            authority: environ["HTTP_HOST"] ?? environ["SERVER_NAME"],
+            authority: environValue("HTTP_HOST") ?? environValue("SERVER_NAME"),
             path: target,
             headerFields: headerFields
         )

@@ -32,13 +32,14 @@ final class EmbeddedBridge: RequestBodySource, ResponseSink, @unchecked Sendable
     var isHeadOnly: Bool { request.pointee.flags & SWIFTGATE_REQ_HEAD_ONLY != 0 }
 
     /// The environ and header fields the host passed.
-    func describe() -> (environ: [String: String], headers: HTTPFields) {
+    func describe() -> (environ: EnvironStorage, headers: HTTPFields) {
         let r = request.pointee
-        var environ: [String: String] = [:]
-        environ.reserveCapacity(Int(r.environ_count) + 2)
-        for i in 0..<Int(r.environ_count) {
+        let environ = EnvironStorage(count: Int(r.environ_count)) { i in
             let pair = r.environ[i]
-            environ[Self.string(pair.name, pair.name_len)] = Self.string(pair.value, pair.value_len)
+            return (
+                UnsafeRawBufferPointer(start: pair.name, count: pair.name == nil ? 0 : Int(pair.name_len)),
+                UnsafeRawBufferPointer(start: pair.value, count: pair.value == nil ? 0 : Int(pair.value_len))
+            )
         }
         var headers = HTTPFields()
         headers.reserveCapacity(Int(r.header_count))

@@ -1,8 +1,9 @@
 import HTTPTypes
-import SwiftGate
 import SwiftGateTesting
 import Synchronization
 import Testing
+
+import SwiftGate
 
 @Suite struct ServeTests {
     @Test func bytesBodyGetsItsContentLength() async throws {
@@ -124,4 +125,47 @@ final class MutexSlot: Sendable {
     private let m = Mutex<(any ResponseBodyWriter)?>(nil)
     func set(_ w: any ResponseBodyWriter) { m.withLock { $0 = w } }
     func get() -> (any ResponseBodyWriter)? { m.withLock { $0 } }
+}
+
+@Suite struct EnvironStorageTests {
+    private static func storage(_ pairs: [(String, String)]) -> EnvironStorage {
+        let bytes = pairs.map { (Array($0.0.utf8), Array($0.1.utf8)) }
+        return EnvironStorage(count: bytes.count) { i in
+            bytes[i].0.withUnsafeBytes { name in
+                bytes[i].1.withUnsafeBytes { value in
+                    // Valid for the call only, as a host's pairs are.
+                    (
+                        UnsafeRawBufferPointer(start: name.baseAddress, count: name.count),
+                        UnsafeRawBufferPointer(start: value.baseAddress, count: value.count)
+                    )
+                }
+            }
+        }
+    }
+
+    @Test func aHostsEnvironReadsLikeTheDictionaryItBecomes() throws {
+        let pairs = [
+            ("REQUEST_METHOD", "POST"), ("PATH_INFO", "/a/ü"), ("X_TWICE", "1"), ("X_TWICE", "2"),
+            ("HTTP_HOST", "example.org"), ("EMPTY", ""), ("swiftgate.url_scheme", "https"),
+        ]
+        let request = try Request(
+            environ: Self.storage(pairs),
+            headerFields: [:],
+            body: .empty,
+            context: RequestContext()
+        )
+        #expect(request.method == .post)
+        #expect(request.pathInfo == "/a/ü")
+        #expect(request.scheme == "https")
+        #expect(request.head.authority == "example.org")
+        #expect(request.environValue("X_TWICE") == "2")
+        #expect(request.environValue("EMPTY") == "")
+        #expect(request.environValue("MISSING") == nil)
+        #expect(request.environ.count == 6)
+        #expect(request.environ["X_TWICE"] == "2")
+        var changed = request
+        changed.environ["X_TWICE"] = "3"
+        #expect(changed.environValue("X_TWICE") == "3")
+        #expect(request.environValue("X_TWICE") == "2")
+    }
 }
