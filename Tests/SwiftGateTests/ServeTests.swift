@@ -1,9 +1,8 @@
 import HTTPTypes
+import SwiftGate
 import SwiftGateTesting
 import Synchronization
 import Testing
-
-import SwiftGate
 
 @Suite struct ServeTests {
     @Test func bytesBodyGetsItsContentLength() async throws {
