@@ -14,6 +14,8 @@
 #define _GNU_SOURCE /* memmem */
 #include "sg_proto.h"
 
+#include "fuzz_check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,15 +23,6 @@
 /* mod_swiftgate's read buffer and response head limit (sg_fcgi.c). */
 #define READ_BUFFER (128 * 1024)
 #define MAX_HEAD    (64 * 1024)
-
-#define CHECK(cond)                                                            \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__,   \
-                    #cond);                                                    \
-            abort();                                                           \
-        }                                                                      \
-    } while (0)
 
 typedef struct found {
     sg_fcgi_record *records;
