@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
 /// A request's environ as the host passed it: one buffer of names and
 /// values, read by key without decoding the rest, and turned into a
 /// dictionary only when an application asks for the whole of it.
@@ -61,13 +67,15 @@ package final class EnvironStorage: Sendable {
         }
         var key = key
         return key.withUTF8 { wanted in
-            for index in names.indices.reversed() where names[index].count == wanted.count {
-                let matches = bytes.withUnsafeBufferPointer { all in
-                    UnsafeBufferPointer(rebasing: all[names[index]]).elementsEqual(wanted)
+            bytes.withUnsafeBufferPointer { all in
+                for index in names.indices.reversed() where names[index].count == wanted.count {
+                    let start = names[index].lowerBound
+                    if wanted.isEmpty || memcmp(all.baseAddress! + start, wanted.baseAddress!, wanted.count) == 0 {
+                        return String(decoding: UnsafeBufferPointer(rebasing: all[values[index]]), as: UTF8.self)
+                    }
                 }
-                if matches { return string(values[index]) }
+                return nil
             }
-            return nil
         }
     }
 

@@ -54,12 +54,13 @@ extension Application {
 
     private func produce(_ request: Request, to sink: some ResponseSink) async -> ServeOutcome {
         let logger = request.logger
-        let what = "\(request.method.rawValue) \(request.target)"
+        // For log lines only: built when one is written.
+        func what() -> String { "\(request.method.rawValue) \(request.target)" }
         let response: Response
         do {
             response = try await respond(to: request)
         } catch {
-            logger.error("application error in \(what): \(error)")
+            logger.error("application error in \(what()): \(error)")
             return .failedBeforeHead(status: 500)
         }
         var fields = response.headerFields
@@ -67,7 +68,7 @@ extension Application {
             if let declared = fields[.contentLength] {
                 guard declared == String(length) else {
                     logger.error(
-                        "response to \(what) declares Content-Length \(declared) but its body has \(length) bytes"
+                        "response to \(what()) declares Content-Length \(declared) but its body has \(length) bytes"
                     )
                     return .failedBeforeHead(status: 500)
                 }
@@ -78,7 +79,7 @@ extension Application {
         do {
             try await sink.sendHead(status: response.status, headerFields: fields)
         } catch {
-            logger.error("response head for \(what) refused: \(error)")
+            logger.error("response head for \(what()) refused: \(error)")
             return .failedBeforeHead(status: 500)
         }
         let writer = SinkWriter(sink: sink)
@@ -86,7 +87,7 @@ extension Application {
         do {
             try await response.body.write(to: writer)
         } catch {
-            logger.error("response body for \(what) failed: \(error)")
+            logger.error("response body for \(what()) failed: \(error)")
             return .failedAfterHead
         }
         return .complete

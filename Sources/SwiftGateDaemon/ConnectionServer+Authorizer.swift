@@ -37,7 +37,7 @@ extension ConnectionServer {
 
     /// Runs the check and renders the response.
     private func decide(_ check: AccessCheck, _ description: inout RequestDescription, label: String) -> [UInt8] {
-        guard case .success(let application) = daemon.application(for: &description) else {
+        guard case .success(let application) = daemon.application(for: &description, last: &lastChoice) else {
             return AccessCheck.response(status: 500)
         }
         guard let function = application.check else {

@@ -40,6 +40,8 @@ final class ConnectionServer {
     private(set) var slot = 0
     /// Whether the ``ConnectionPoller`` has watched the connection before.
     var isPolled = false
+    /// The application the previous request on this connection ran.
+    var lastChoice: Daemon.ApplicationChoice?
     var log: DaemonLog { daemon.log }
 
     init(connection: FastCGIConnection, daemon: Daemon) {
@@ -259,7 +261,8 @@ final class ConnectionServer {
             requestID: pending.requestID,
             keepConnection: pending.keepConnection,
             headOnly: description.isHeadOnly,
-            label: "\(method) \(uri)"
+            method: method,
+            uri: uri
         )
         if let waited = daemon.queueTimeExceeded(description) {
             log.warning(
@@ -271,7 +274,7 @@ final class ConnectionServer {
         // From here request-timeout applies, to starting the application too.
         daemon.requestStarts(slot: slot, method: method, uri: uri)
         let application: StartedApplication
-        switch daemon.application(for: &description) {
+        switch daemon.application(for: &description, last: &lastChoice) {
         case .success(let started):
             application = started
         case .failure:

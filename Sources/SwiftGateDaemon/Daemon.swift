@@ -178,9 +178,45 @@ final class Daemon: @unchecked Sendable {
         return waited > limit ? waited : nil
     }
 
+    /// The application a request chose, and the PARAMS values that chose
+    /// it: a front-end sends the same ones on every request for one mount,
+    /// so a connection keeps its last choice and reuses it while they stay
+    /// the same (no strings decoded, no key hashed, no lock taken).
+    struct ApplicationChoice {
+        /// `SCRIPT_FILENAME`, callable and application group as sent
+        /// (`nil`: not sent; the library is `nil` for a fixed one).
+        let chosenBy: [[UInt8]?]
+        let key: ApplicationKey
+        let application: StartedApplication
+    }
+
+    /// The PARAMS that choose an application, in ``ApplicationChoice``'s order.
+    private var choosingNames: [String] {
+        [
+            configuration.fixedLibrary == nil ? "SCRIPT_FILENAME" : "", RequestDescription.Key.callable,
+            RequestDescription.Key.applicationGroup,
+        ]
+    }
+
     /// Chooses the application a request names, adds the `swiftgate.*`
     /// keys, and returns the started instance (500 on failure, logged).
-    func application(for description: inout RequestDescription) -> Result<StartedApplication, CacheFailure> {
+    ///
+    /// - Parameters:
+    ///   - description: The request.
+    ///   - last: The connection's previous choice, reused when the request
+    ///     names the same application, and replaced when it does not.
+    func application(
+        for description: inout RequestDescription,
+        last: inout ApplicationChoice?
+    ) -> Result<StartedApplication, CacheFailure> {
+        let names = choosingNames
+        if let previous = last,
+            zip(names, previous.chosenBy).allSatisfy({ $0.isEmpty || description.lastValue($0, equals: $1) })
+        {
+            addGatewayKeys(to: &description, key: previous.key)
+            return .success(previous.application)
+        }
+        let chosenBy = names.map { $0.isEmpty ? nil : description.bytes($0) }
         let library: String
         if let fixed = configuration.fixedLibrary {
             library = fixed
@@ -200,13 +236,21 @@ final class Daemon: @unchecked Sendable {
             callable: callable ?? configuration.defaultCallable,
             group: group ?? configuration.defaultApplicationGroup
         )
+        addGatewayKeys(to: &description, key: key)
+        let started = registry.application(for: key)
+        if case .success(let application) = started {
+            last = ApplicationChoice(chosenBy: chosenBy, key: key, application: application)
+        }
+        return started
+    }
+
+    private func addGatewayKeys(to description: inout RequestDescription, key: ApplicationKey) {
         description.addGatewayKeys(
             processGroup: configuration.processGroup,
             callable: key.callable,
             applicationGroup: key.group,
             threads: configuration.threads
         )
-        return registry.application(for: key)
     }
 
     /// Counts a request in, and recycles once maximum-requests started.

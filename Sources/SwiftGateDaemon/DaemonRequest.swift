@@ -15,8 +15,10 @@ final class DaemonRequest: HostedRequest {
     let requestID: UInt16
     let keepConnection: Bool
     let headOnly: Bool
+    let method: String
+    let uri: String
     /// `METHOD URI`, for log lines.
-    let label: String
+    var label: String { "\(method) \(uri)" }
 
     // The request body.
     private var leftover: [UInt8] = []
@@ -33,12 +35,14 @@ final class DaemonRequest: HostedRequest {
     private var lengthExceeded = false
     private(set) var connectionFailed = false
 
-    init(server: ConnectionServer, requestID: UInt16, keepConnection: Bool, headOnly: Bool, label: String) {
+    init(server: ConnectionServer, requestID: UInt16, keepConnection: Bool, headOnly: Bool, method: String, uri: String)
+    {
         self.server = server
         self.requestID = requestID
         self.keepConnection = keepConnection
         self.headOnly = headOnly
-        self.label = label
+        self.method = method
+        self.uri = uri
     }
 
     private func log(_ level: Int32, _ message: String) {

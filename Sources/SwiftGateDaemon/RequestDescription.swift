@@ -1,4 +1,5 @@
 import CSwiftGate
+import Glibc
 
 /// The environ and header fields of one request, built from its PARAMS,
 /// in one buffer that the `swiftgate_pair`s handed to the application point
@@ -38,16 +39,23 @@ struct RequestDescription {
         storage.reserveCapacity(params.count + 2 * spans.count + 256)
         environ = []
         environ.reserveCapacity(spans.count + 8)
-        for span in spans {
-            let name = params[span.name]
-            let pair = append(name: name, value: params[span.value])
-            environ.append(pair)
-            if name.count > 5, name.starts(with: "HTTP_".utf8) {
-                appendHeader(fieldName(cgiName: name.dropFirst(5)), value: pair.value)
-            } else if name.elementsEqual("CONTENT_TYPE".utf8), !span.value.isEmpty {
-                appendHeader(Array("Content-Type".utf8), value: pair.value)
-            } else if name.elementsEqual("CONTENT_LENGTH".utf8), !span.value.isEmpty {
-                appendHeader(Array("Content-Length".utf8), value: pair.value)
+        params.withUnsafeBufferPointer { params in
+            for span in spans {
+                let name = UnsafeBufferPointer(rebasing: params[span.name])
+                let pair = append(name: name, value: UnsafeBufferPointer(rebasing: params[span.value]))
+                environ.append(pair)
+                if name.count > 5, name.starts(with: "HTTP_".utf8) {
+                    appendHeader(
+                        cgiName: UnsafeBufferPointer(rebasing: name[(name.startIndex + 5)...]),
+                        value: pair.value
+                    )
+                } else if span.value.isEmpty {
+                    continue
+                } else if name.elementsEqual("CONTENT_TYPE".utf8) {
+                    appendHeader(name: "Content-Type", value: pair.value)
+                } else if name.elementsEqual("CONTENT_LENGTH".utf8) {
+                    appendHeader(name: "Content-Length", value: pair.value)
+                }
             }
         }
     }
@@ -65,83 +73,126 @@ struct RequestDescription {
         return FastCGIPairSpan(name: nameStart..<nameEnd, value: valueStart..<valueEnd)
     }
 
-    /// `X_FOO_BAR` → `X-Foo-Bar`.
-    private func fieldName(cgiName: ArraySlice<UInt8>) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(cgiName.count)
+    /// Adds a header field named after its CGI variable: `X_FOO_BAR` →
+    /// `X-Foo-Bar`.
+    private mutating func appendHeader(cgiName: UnsafeBufferPointer<UInt8>, value: Range<Int>) {
+        let start = storage.count
         var startOfWord = true
         for byte in cgiName {
             if byte == UInt8(ascii: "_") {
-                out.append(UInt8(ascii: "-"))
+                storage.append(UInt8(ascii: "-"))
                 startOfWord = true
                 continue
             }
             let isUpper = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")
             let isLower = byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")
             if startOfWord, isLower {
-                out.append(byte - 32)
+                storage.append(byte - 32)
             } else if !startOfWord, isUpper {
-                out.append(byte + 32)
+                storage.append(byte + 32)
             } else {
-                out.append(byte)
+                storage.append(byte)
             }
             startOfWord = false
         }
-        return out
-    }
-
-    private mutating func appendHeader(_ name: [UInt8], value: Range<Int>) {
-        let start = storage.count
-        storage.append(contentsOf: name)
         headers.append(FastCGIPairSpan(name: start..<storage.count, value: value))
         storage.append(0)
     }
 
+    private mutating func appendHeader(name: StaticString, value: Range<Int>) {
+        let start = storage.count
+        storage.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        headers.append(FastCGIPairSpan(name: start..<storage.count, value: value))
+        storage.append(0)
+    }
+
+    /// The index in ``environ`` of the last variable called `name`.
+    private func lastIndex(of name: String) -> Int? {
+        var name = name
+        return name.withUTF8 { wanted in
+            storage.withUnsafeBufferPointer { all in
+                for index in environ.indices.reversed() {
+                    let span = environ[index].name
+                    if span.count == wanted.count,
+                        wanted.isEmpty
+                            || memcmp(all.baseAddress! + span.lowerBound, wanted.baseAddress!, wanted.count) == 0
+                    {
+                        return index
+                    }
+                }
+                return nil
+            }
+        }
+    }
+
+    /// Whether the bytes at `span` are `bytes`.
+    private func equal(_ span: Range<Int>, _ bytes: [UInt8]) -> Bool {
+        guard span.count == bytes.count else { return false }
+        return bytes.isEmpty
+            || storage.withUnsafeBufferPointer { all in
+                memcmp(all.baseAddress! + span.lowerBound, bytes, bytes.count) == 0
+            }
+    }
+
     /// The value of the last environ variable called `name`.
     func value(_ name: String) -> String? {
-        let utf8 = name.utf8
-        for span in environ.reversed() where storage[span.name].elementsEqual(utf8) {
-            return String(decoding: storage[span.value], as: UTF8.self)
+        guard let index = lastIndex(of: name) else { return nil }
+        return storage.withUnsafeBufferPointer {
+            String(decoding: UnsafeBufferPointer(rebasing: $0[environ[index].value]), as: UTF8.self)
         }
-        return nil
     }
 
     /// The bytes of the last environ variable called `name`.
     func bytes(_ name: String) -> [UInt8]? {
-        let utf8 = name.utf8
-        for span in environ.reversed() where storage[span.name].elementsEqual(utf8) {
-            return Array(storage[span.value])
+        lastIndex(of: name).map { Array(storage[environ[$0].value]) }
+    }
+
+    /// Whether the last environ variable called `name` is `value`, or
+    /// there is none and `value` is `nil`.
+    func lastValue(_ name: String, equals value: [UInt8]?) -> Bool {
+        switch (lastIndex(of: name), value) {
+        case (nil, nil): true
+        case (let index?, let value?): equal(environ[index].value, value)
+        default: false
         }
-        return nil
     }
 
     /// Removes every environ variable called `name`, and the header field
     /// rebuilt from it.
     mutating func remove(_ name: String) {
-        let utf8 = Array(name.utf8)
-        let removed = environ.filter { storage[$0.name].elementsEqual(utf8) }.map(\.value)
-        environ.removeAll { storage[$0.name].elementsEqual(utf8) }
-        headers.removeAll { header in removed.contains(header.value) }
+        while let index = lastIndex(of: name) {
+            let value = environ.remove(at: index).value
+            headers.removeAll { $0.value == value }
+        }
     }
 
     /// Sets an environ variable, replacing any the front-end sent.
     mutating func set(_ name: String, _ value: String) {
-        let utf8 = Array(name.utf8)
-        environ.removeAll { storage[$0.name].elementsEqual(utf8) }
-        environ.append(append(name: utf8, value: Array(value.utf8)))
+        let bytes = Array(value.utf8)
+        if let index = lastIndex(of: name) {
+            // The front-end usually sent the same value: keep it.
+            if equal(environ[index].value, bytes) {
+                let first = environ.firstIndex { equal($0.name, Array(name.utf8)) }
+                if first == index { return }
+            }
+            remove(name)
+        }
+        environ.append(append(name: name.utf8, value: bytes))
     }
 
     /// Sets an environ variable unless the front-end sent it.
     mutating func setIfAbsent(_ name: String, _ value: @autoclosure () -> String) {
-        if self.value(name) == nil { set(name, value()) }
+        if lastIndex(of: name) == nil { set(name, value()) }
     }
 
     /// Adds the `swiftgate.*` keys: the scheme, threading and version when
     /// the front-end (nginx, mod_proxy_fcgi) did not send them, and always
     /// the process group, callable and application group actually used.
     mutating func addGatewayKeys(processGroup: String, callable: String, applicationGroup: String, threads: UInt32) {
-        let https = value("HTTPS")?.lowercased() == "on" || value("REQUEST_SCHEME")?.lowercased() == "https"
-        setIfAbsent(Key.urlScheme, https ? "https" : "http")
+        if lastIndex(of: Key.urlScheme) == nil {
+            let scheme = isHTTPS ? "https" : "http"
+            set(Key.urlScheme, scheme)
+        }
         setIfAbsent(Key.multithread, threads > 1 ? "1" : "0")
         setIfAbsent(Key.multiprocess, "1")
         setIfAbsent(Key.version, "1.0")
@@ -151,7 +202,14 @@ struct RequestDescription {
     }
 
     /// Whether the request is HEAD, whose response body is dropped.
-    var isHeadOnly: Bool { value("REQUEST_METHOD") == "HEAD" }
+    var isHeadOnly: Bool { lastValue("REQUEST_METHOD", equals: Self.head) }
+
+    private static let head = Array("HEAD".utf8)
+
+    /// Whether the front-end says the request came over TLS.
+    private var isHTTPS: Bool {
+        value("HTTPS")?.lowercased() == "on" || value("REQUEST_SCHEME")?.lowercased() == "https"
+    }
 
     /// The header fields as strings, for tests and logs.
     var headerFields: [(name: String, value: String)] {

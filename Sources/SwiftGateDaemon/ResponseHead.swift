@@ -34,9 +34,10 @@ struct ResponseHead {
 
     /// Fields the application may not set: hop-by-hop ones are the
     /// front-end's business, and `Status` would be read as the status.
-    static let droppedFields: Set<String> = [
+    /// Lower case; names are compared without regard to case.
+    static let droppedFields: [[UInt8]] = [
         "connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "status",
-    ]
+    ].map { Array($0.utf8) }
 
     /// Checks and renders a head.
     ///
@@ -45,31 +46,69 @@ struct ResponseHead {
     ///   - fields: Name and value bytes of each field.
     /// - Throws: A ``Refusal`` naming the first bad part.
     init(status: Int32, fields: [(name: [UInt8], value: [UInt8])]) throws(Refusal) {
-        guard (200...599).contains(status) else { throw .status(status) }
-        bytes = Self.statusLine(Int(status))
-        contentLength = nil
-        dropped = []
-        for (name, value) in fields {
-            let nameText = String(decoding: name, as: UTF8.self)
-            guard Self.isToken(name) else { throw .name(nameText) }
-            guard Self.isValidValue(value) else { throw .value(name: nameText) }
-            let lowered = nameText.lowercased()
-            if Self.droppedFields.contains(lowered) {
-                dropped.append(nameText)
-                continue
-            }
-            if lowered == "content-length" {
-                guard let length = Self.parseLength(value) else {
-                    throw .contentLength(String(decoding: value, as: UTF8.self))
+        try self.init(status: status, count: fields.count) { i, body throws(Refusal) in
+            var failure: Refusal?
+            fields[i].name.withUnsafeBytes { name in
+                fields[i].value.withUnsafeBytes { value in
+                    do throws(Refusal) { try body(name, value) } catch { failure = error }
                 }
-                contentLength = length
             }
-            bytes.append(contentsOf: name)
-            bytes.append(contentsOf: ": ".utf8)
-            bytes.append(contentsOf: value)
-            bytes.append(contentsOf: "\r\n".utf8)
+            if let failure { throw failure }
         }
-        bytes.append(contentsOf: "\r\n".utf8)
+    }
+
+    /// Checks and renders a head whose `count` fields `field(i, body)`
+    /// hands to `body` as name and value bytes, copying nothing but the
+    /// head's own bytes.
+    private init(
+        status: Int32,
+        count: Int,
+        field: (Int, (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(Refusal) -> Void) throws(Refusal) -> Void
+    ) throws(Refusal) {
+        guard (200...599).contains(status) else { throw .status(status) }
+        var bytes = Self.statusLine(Int(status))
+        bytes.reserveCapacity(bytes.count + 64 * count)
+        var contentLength: UInt64?
+        var dropped: [String] = []
+        for i in 0..<count {
+            try field(i) { name, value throws(Refusal) in
+                guard Self.isToken(name) else { throw .name(String(decoding: name, as: UTF8.self)) }
+                guard Self.isValidValue(value) else { throw .value(name: String(decoding: name, as: UTF8.self)) }
+                if Self.droppedFields.contains(where: { Self.equalIgnoringCase(name, $0) }) {
+                    dropped.append(String(decoding: name, as: UTF8.self))
+                    return
+                }
+                if Self.equalIgnoringCase(name, Self.contentLengthName) {
+                    guard let length = Self.parseLength(value) else {
+                        throw .contentLength(String(decoding: value, as: UTF8.self))
+                    }
+                    contentLength = length
+                }
+                bytes.append(contentsOf: name)
+                bytes.append(UInt8(ascii: ":"))
+                bytes.append(UInt8(ascii: " "))
+                bytes.append(contentsOf: value)
+                bytes.append(UInt8(ascii: "\r"))
+                bytes.append(UInt8(ascii: "\n"))
+            }
+        }
+        bytes.append(UInt8(ascii: "\r"))
+        bytes.append(UInt8(ascii: "\n"))
+        self.bytes = bytes
+        self.contentLength = contentLength
+        self.dropped = dropped
+    }
+
+    private static let contentLengthName = Array("content-length".utf8)
+
+    /// Whether `name` is `lower` (lower case ASCII) in any case.
+    private static func equalIgnoringCase(_ name: UnsafeRawBufferPointer, _ lower: [UInt8]) -> Bool {
+        guard name.count == lower.count else { return false }
+        for (byte, wanted) in zip(name, lower) {
+            let isUpper = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")
+            guard (isUpper ? byte + 32 : byte) == wanted else { return false }
+        }
+        return true
     }
 
     /// Checks and renders the head an application passed to `send_head`,
@@ -90,14 +129,15 @@ struct ResponseHead {
         fields: UnsafeBufferPointer<swiftgate_pair>,
         log: (Int32, String) -> Void
     ) -> ResponseHead? {
-        var copied: [(name: [UInt8], value: [UInt8])] = []
-        copied.reserveCapacity(fields.count)
-        for field in fields {
-            copied.append((bytes(field.name, field.name_len), bytes(field.value, field.value_len)))
-        }
         let head: ResponseHead
         do {
-            head = try ResponseHead(status: status, fields: copied)
+            head = try ResponseHead(status: status, count: fields.count) { i, body throws(Refusal) in
+                let pair = fields[i]
+                try body(
+                    UnsafeRawBufferPointer(start: pair.name, count: pair.name == nil ? 0 : Int(pair.name_len)),
+                    UnsafeRawBufferPointer(start: pair.value, count: pair.value == nil ? 0 : Int(pair.value_len))
+                )
+            }
         } catch {
             log(SWIFTGATE_LOG_ERR, "response head refused: \(error)")
             return nil
@@ -106,12 +146,6 @@ struct ResponseHead {
             log(SWIFTGATE_LOG_WARNING, "dropped response field '\(name)' set by the application")
         }
         return head
-    }
-
-    /// A copy of `length` bytes at `pointer`; empty for a null pointer.
-    private static func bytes(_ pointer: UnsafePointer<CChar>?, _ length: UInt64) -> [UInt8] {
-        guard let pointer, length > 0 else { return [] }
-        return Array(UnsafeRawBufferPointer(start: pointer, count: Int(length)))
     }
 
     /// `Status: NNN Reason\r\n` (just the number for an uncommon status).
@@ -156,7 +190,7 @@ struct ResponseHead {
     }
 
     /// Digits only, fitting in 63 bits.
-    static func parseLength(_ value: [UInt8]) -> UInt64? {
+    static func parseLength(_ value: some Collection<UInt8>) -> UInt64? {
         guard !value.isEmpty, value.count <= 18 else { return nil }
         var length: UInt64 = 0
         for byte in value {

@@ -7,6 +7,11 @@
   bench/run strace PATH [WORKLOAD]  system calls per request (strace -c) of
                                     Apache's children and of the path's
                                     daemon processes, apart
+  bench/run cpu PATH [WORKLOAD]     CPU time per request (user and system,
+                                    from /proc) of Apache's children and of
+                                    the path's backend processes, apart:
+                                    steadier than requests/s for comparing
+                                    two builds on a busy machine
 
 PATH is a key of settings.PATHS (ceiling, sg-embedded, sg-daemon, ...)."""
 
@@ -19,7 +24,7 @@ import time
 import load
 import settings as S
 
-TOOLS = ("perf", "strace")
+TOOLS = ("perf", "strace", "cpu")
 
 
 def _path(key):
@@ -83,6 +88,8 @@ def run(apache, tool, args, logs):
     stem = os.path.join(logs, "%s-%s-%s" % (tool, path.key, workload))
     if tool == "perf":
         _perf(apache, url_path, workload, stem)
+    elif tool == "cpu":
+        _cpu(apache, path, url_path, workload)
     else:
         _strace(apache, path, url_path, workload, stem)
 
@@ -164,3 +171,33 @@ def _strace(apache, path, url_path, workload, stem):
                         m.group(6), int(m.group(4)) / requests, m.group(1)))
                 elif m:
                     print("  %-20s %8.2f per request" % ("total", int(m.group(4)) / requests))
+
+
+def _cpu_ticks(pids):
+    """utime + stime of the processes, in clock ticks (all their threads)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total
+
+
+def _cpu(apache, path, url_path, workload):
+    groups = {"apache-children": apache.workers()}
+    daemons = backend_pids(apache, path.key)
+    if daemons:
+        groups["backend"] = daemons
+    tick = os.sysconf("SC_CLK_TCK")
+    before = {name: _cpu_ticks(pids) for name, pids in groups.items()}
+    result, out = load.wrk("http://127.0.0.1:%d%s" % (apache.port, url_path), workload, S.DURATION)
+    after = {name: _cpu_ticks(pids) for name, pids in groups.items()}
+    print(out)
+    requests = max(result.requests, 1)
+    print("%s %s: %d requests, %.0f requests/s" % (path.key, workload, requests, result.rps))
+    for name in groups:
+        micros = (after[name] - before[name]) * 1e6 / tick / requests
+        print("  %-16s %7.1f us CPU per request" % (name, micros))
