@@ -1,18 +1,18 @@
 /*
  * sg_daemon.c -- daemon process groups: the registry, each group's
- * listening socket, forking daemons from the Apache parent, dropping
- * privileges in them, supervising them, and draining or stopping them.
+ * listening socket, forking daemons from the Apache parent, supervising
+ * them, and draining or stopping them. What a forked daemon does is in
+ * sg_daemon_process.c.
  *
  * The parent never loads Swift: a forked daemon drops privileges first and
  * only then opens libSwiftGateDaemon.so, which serves FastCGI on the group's
  * socket and loads the application libraries.
  */
-#include "sg_group.h"
+#include "sg_daemon_private.h"
 #include "sg_config.h"
 #include "sg_library.h"
 #include "sg_log.h"
 
-#include "ap_listen.h"
 #include "apr_atomic.h"
 #include "apr_lib.h"
 #include "apr_shm.h"
@@ -25,13 +25,10 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -52,14 +49,6 @@
  * own when their graceful-timeout ends). */
 #define SG_MAX_DRAINING 256
 
-typedef struct sg_daemon {
-    sg_group *group;
-    int slot;
-    apr_proc_t proc; /* pid 0 when none runs */
-    apr_time_t started;
-    int failures;
-} sg_daemon;
-
 /* What must outlive a configuration cycle, and the module itself (httpd
  * unloads and reloads modules on restart): plain data in the process pool.
  * Daemons of an old generation keep serving the old Apache children until
@@ -77,10 +66,10 @@ typedef struct sg_persist {
 
 static apr_array_header_t *groups;
 static sg_persist *persist;
-static pid_t parent_pid;
-static apr_pool_t *cycle_pool;
-static server_rec *main_server;
-static const char *daemon_library;
+pid_t sg_daemon_parent_pid;
+apr_pool_t *sg_daemon_cycle_pool;
+server_rec *sg_daemon_main_server;
+const char *sg_daemon_library;
 
 /* ---- the registry ---- */
 
@@ -182,9 +171,9 @@ int sg_daemon_check(apr_pool_t *p, server_rec *s)
     if (!groups->nelts) {
         return OK;
     }
-    daemon_library = sg_global.daemon_library ? sg_global.daemon_library
-                                              : default_daemon_library(p);
-    if ((err = sg_library_check_file(p, daemon_library))) {
+    sg_daemon_library = sg_global.daemon_library ? sg_global.daemon_library
+                                                 : default_daemon_library(p);
+    if ((err = sg_library_check_file(p, sg_daemon_library))) {
         sg_log_s(APLOG_CRIT, 0, s, SG_LOGNO(00401),
                  "daemon mode needs libSwiftGateDaemon.so: %s (install it "
                  "beside mod_swiftgate.so or name it with "
@@ -195,8 +184,8 @@ int sg_daemon_check(apr_pool_t *p, server_rec *s)
     for (i = 0; i < groups->nelts; i++) {
         if ((err = resolve_identity(p, &g[i]))
             || (geteuid() == 0
-                && (err = sg_library_check_access(p, daemon_library, g[i].uid,
-                                                  g[i].gid)))) {
+                && (err = sg_library_check_access(p, sg_daemon_library,
+                                                  g[i].uid, g[i].gid)))) {
             sg_log_s(APLOG_CRIT, 0, s, SG_LOGNO(00402),
                      "SwiftGateDaemonProcess %s (%s:%d): %s", g[i].name,
                      g[i].config_file, g[i].config_line, err);
@@ -204,281 +193,6 @@ int sg_daemon_check(apr_pool_t *p, server_rec *s)
         }
     }
     return OK;
-}
-
-/* ---- in a daemon process ---- */
-
-static int control_write_fd = -1;
-
-static void on_stop(int sig)
-{
-    char c = SWIFTGATE_DAEMON_STOP;
-
-    if (write(control_write_fd, &c, 1) < 0) {
-        /* Nothing to do in a signal handler. */
-    }
-}
-
-static void on_drain(int sig)
-{
-    char c = SWIFTGATE_DAEMON_DRAIN;
-
-    if (write(control_write_fd, &c, 1) < 0) {
-        /* Nothing to do in a signal handler. */
-    }
-}
-
-static void set_signals(void)
-{
-    static const int stop[] = {SIGTERM, SIGINT, SIGHUP, 0};
-    static const int dflt[] = {SIGWINCH, SIGCHLD, SIGUSR2, SIGALRM, 0};
-    struct sigaction sa;
-    sigset_t none;
-    int i;
-
-    memset(&sa, 0, sizeof(sa));
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sa.sa_handler = on_stop;
-    for (i = 0; stop[i]; i++) {
-        sigaction(stop[i], &sa, NULL);
-    }
-    sa.sa_handler = on_drain;
-    sigaction(SIGUSR1, &sa, NULL);
-    sa.sa_handler = SIG_DFL;
-    for (i = 0; dflt[i]; i++) {
-        sigaction(dflt[i], &sa, NULL);
-    }
-    sa.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &sa, NULL);
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
-/* Shows name in ps: over the original argument area (argv[0] points at its
- * start; its size is what /proc/self/cmdline holds, since httpd rebuilds
- * the rest of its argv elsewhere), and as the thread name. */
-static void set_display_name(process_rec *process, const char *name)
-{
-    char *start = (char *)process->argv[0];
-    char buf[4096];
-    apr_size_t size = 0, len;
-    ssize_t n;
-    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-
-    if (fd >= 0) {
-        while ((n = read(fd, buf, sizeof(buf))) > 0) {
-            size += (apr_size_t)n;
-        }
-        close(fd);
-    }
-    if (size < strlen(start) + 1) {
-        size = strlen(start) + 1;
-    }
-    len = strlen(name) < size - 1 ? strlen(name) : size - 1;
-    memcpy(start, name, len);
-    memset(start + len, 0, size - len);
-    prctl(PR_SET_NAME, name, 0, 0, 0);
-}
-
-/* The host log of a daemon process: every line, the daemon's and the
- * applications', names the group (Apache adds the pid). */
-static sg_group *daemon_group;
-
-static void daemon_log(void *ctx, int32_t level, const char *msg, uint64_t len)
-{
-    static const char own[] = "daemon group '";
-
-    if (level < APLOG_EMERG || level > APLOG_DEBUG) {
-        level = APLOG_ERR;
-    }
-    if (len >= sizeof(own) - 1 && !memcmp(msg, own, sizeof(own) - 1)) {
-        sg_log_s(level, 0, (server_rec *)ctx, "", "%.*s", (int)len, msg);
-        return;
-    }
-    sg_log_s(level, 0, (server_rec *)ctx, "", "daemon group '%s': %.*s",
-             daemon_group->name, (int)len, msg);
-}
-
-/* The libraries requests may name, and the applications to start first. */
-static void daemon_apps(apr_pool_t *p, sg_group *g, const char ***libraries,
-                        const char ***preload)
-{
-    apr_array_header_t *libs = apr_array_make(p, 4, sizeof(char *));
-    apr_array_header_t *pre = apr_array_make(p, 4, sizeof(char *));
-    server_rec *s;
-    int i, j;
-
-    for (s = main_server; s; s = s->next) {
-        sg_server_conf *conf =
-            ap_get_module_config(s->module_config, &swiftgate_module);
-        const sg_alias *a = (const sg_alias *)conf->aliases->elts;
-
-        for (i = 0; i < conf->aliases->nelts; i++) {
-            const char **known = (const char **)libs->elts;
-            int seen = 0;
-
-            for (j = 0; j < libs->nelts && !seen; j++) {
-                seen = !strcmp(known[j], a[i].library);
-            }
-            if (!seen) {
-                *(const char **)apr_array_push(libs) = a[i].library;
-            }
-            if (a[i].process_group && !strcmp(a[i].process_group, g->name)) {
-                *(const char **)apr_array_push(pre) = apr_pstrcat(
-                    p, a[i].library, "\n", sg_effective_callable(&a[i], NULL),
-                    "\n", sg_effective_app_group(&a[i], NULL), NULL);
-            }
-        }
-    }
-    for (i = 0; i < sg_global.check_libraries->nelts; i++) {
-        *(const char **)apr_array_push(libs) =
-            ((const char **)sg_global.check_libraries->elts)[i];
-    }
-    *(const char **)apr_array_push(libs) = NULL;
-    *(const char **)apr_array_push(pre) = NULL;
-    *libraries = (const char **)libs->elts;
-    *preload = (const char **)pre->elts;
-}
-
-static apr_uint64_t ms(apr_interval_time_t t)
-{
-    return (apr_uint64_t)apr_time_as_msec(t);
-}
-
-/* A daemon's report that it accepts requests (or no longer does). */
-static void daemon_serving(void *ctx, int32_t serving)
-{
-    sg_daemon *d = ctx;
-
-    apr_atomic_set32(&d->group->serving[d->slot], serving ? 1 : 0);
-}
-
-/* Runs in the forked process; never returns. */
-static void daemon_main(sg_daemon *d, apr_interval_time_t delay)
-{
-    sg_group *g = d->group;
-    server_rec *s = main_server;
-    sg_group *all = (sg_group *)groups->elts;
-    swiftgate_daemon_config config;
-    swiftgate_host host;
-    swiftgate_daemon_main_fn serve;
-    const char **libraries, **preload;
-    struct pollfd pfd;
-    void *handle;
-    int control[2], i;
-
-    set_signals();
-    if (pipe(control) != 0) {
-        _exit(SWIFTGATE_DAEMON_EXIT_FAILED);
-    }
-    control_write_fd = control[1];
-    fcntl(control[0], F_SETFD, FD_CLOEXEC);
-    fcntl(control[1], F_SETFD, FD_CLOEXEC);
-
-    /* Apache's listeners and the other groups' sockets are not ours. */
-    ap_close_listeners();
-    for (i = 0; i < groups->nelts; i++) {
-        if (&all[i] != g && all[i].listen_fd >= 0) {
-            close(all[i].listen_fd);
-        }
-    }
-
-    unsetenv("SWIFTGATE_SETTINGS");
-    if (g->settings) {
-        setenv("SWIFTGATE_SETTINGS", g->settings, 1);
-    }
-    for (i = 0; i < g->env->nelts; i++) {
-        const char *kv = ((const char **)g->env->elts)[i];
-        const char *eq = strchr(kv, '=');
-
-        setenv(apr_pstrmemdup(cycle_pool, kv, eq - kv), eq + 1, 1);
-    }
-    setenv("HOME", g->home, 1);
-    setenv("USER", g->user_name, 1);
-    setenv("LOGNAME", g->user_name, 1);
-
-    /* Privileges go before any application code loads; any failure ends
-     * the process rather than let it go on as Apache's user. */
-    if (geteuid() == 0) {
-        if (setgid(g->gid) != 0 || initgroups(g->user_name, g->gid) != 0
-            || setuid(g->uid) != 0 || getuid() != g->uid || geteuid() != g->uid
-            || getegid() != g->gid) {
-            sg_log_s(APLOG_ALERT, errno, s, SG_LOGNO(00403),
-                     "daemon group '%s': cannot switch to user %s (uid %ld, "
-                     "gid %ld); this process ends",
-                     g->name, g->user_name, (long)g->uid, (long)g->gid);
-            _exit(SWIFTGATE_DAEMON_EXIT_FAILED);
-        }
-    }
-    prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
-    if (getppid() != parent_pid) {
-        _exit(SWIFTGATE_DAEMON_EXIT_OK);
-    }
-    if (g->umask >= 0) {
-        umask((mode_t)g->umask);
-    }
-    if (chdir(g->home) != 0) {
-        sg_log_s(APLOG_WARNING, errno, s, SG_LOGNO(00404),
-                 "daemon group '%s': cannot enter home directory %s", g->name,
-                 g->home);
-        if (chdir("/") != 0) {
-            _exit(SWIFTGATE_DAEMON_EXIT_FAILED);
-        }
-    }
-    set_display_name(s->process, g->display_name);
-
-    if (delay > 0) {
-        /* Back-off after failures; a stop request ends the wait. */
-        pfd.fd = control[0];
-        pfd.events = POLLIN;
-        if (poll(&pfd, 1, (int)apr_time_as_msec(delay)) > 0) {
-            _exit(SWIFTGATE_DAEMON_EXIT_OK);
-        }
-    }
-
-    handle = dlopen(daemon_library, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-    serve = handle ? (swiftgate_daemon_main_fn)dlsym(handle,
-                                                     SWIFTGATE_SYM_DAEMON_MAIN)
-                   : NULL;
-    if (!serve) {
-        sg_log_s(APLOG_CRIT, 0, s, SG_LOGNO(00405),
-                 "daemon group '%s': cannot load %s: %s", g->name,
-                 daemon_library, dlerror());
-        _exit(SWIFTGATE_DAEMON_EXIT_FAILED);
-    }
-
-    daemon_apps(cycle_pool, g, &libraries, &preload);
-    daemon_group = g;
-    memset(&host, 0, sizeof(host));
-    host.abi_version = SWIFTGATE_ABI_VERSION;
-    host.struct_size = sizeof(host);
-    host.ctx = s;
-    host.log = daemon_log;
-
-    memset(&config, 0, sizeof(config));
-    config.struct_size = sizeof(config);
-    config.listen_fd = g->listen_fd;
-    config.control_fd = control[0];
-    config.threads = (uint32_t)g->threads;
-    config.maximum_requests = (uint64_t)g->maximum_requests;
-    config.restart_interval_ms = ms(g->restart_interval);
-    config.inactivity_timeout_ms = ms(g->inactivity_timeout);
-    config.request_timeout_ms = ms(g->request_timeout);
-    config.queue_timeout_ms = ms(g->queue_timeout);
-    config.socket_timeout_ms =
-        ms(g->socket_timeout ? g->socket_timeout : s->timeout);
-    config.startup_timeout_ms = ms(g->startup_timeout);
-    config.graceful_timeout_ms = ms(g->graceful_timeout);
-    config.shutdown_timeout_ms = ms(g->shutdown_timeout);
-    config.process_group = g->name;
-    config.libraries = libraries;
-    config.preload = preload;
-    config.check_libraries = (uint32_t)g->reload_on_change;
-    config.host = &host;
-    config.serving = daemon_serving;
-    config.serving_ctx = d;
-    _exit(serve(&config));
 }
 
 /* ---- in the parent ---- */
@@ -496,7 +210,7 @@ static void daemon_event(int reason, void *data, int status)
         return;
     }
     apr_proc_other_child_unregister(d);
-    if (getpid() != parent_pid) {
+    if (getpid() != sg_daemon_parent_pid) {
         return;
     }
     /* However it ended, it serves no more. */
@@ -520,13 +234,14 @@ static void daemon_event(int reason, void *data, int status)
             delay = SG_DEFAULT_MAX_BACKOFF;
         }
     }
-    sg_log_s(failed ? APLOG_ERR : APLOG_INFO, 0, main_server, SG_LOGNO(00406),
+    sg_log_s(failed ? APLOG_ERR : APLOG_INFO, 0, sg_daemon_main_server,
+             SG_LOGNO(00406),
              "daemon group '%s': process %" APR_PID_T_FMT " ended "
              "(status %d); starting another%s%s",
              g->name, d->proc.pid, status, delay ? " in " : "",
-             delay
-                 ? apr_psprintf(cycle_pool, "%ld s", (long)apr_time_sec(delay))
-                 : "");
+             delay ? apr_psprintf(sg_daemon_cycle_pool, "%ld s",
+                                  (long)apr_time_sec(delay))
+                   : "");
     d->proc.pid = 0;
     spawn(d, delay);
 }
@@ -536,17 +251,18 @@ static void spawn(sg_daemon *d, apr_interval_time_t delay)
     apr_status_t rv;
 
     d->started = apr_time_now() + delay;
-    rv = apr_proc_fork(&d->proc, cycle_pool);
+    rv = apr_proc_fork(&d->proc, sg_daemon_cycle_pool);
     if (rv == APR_INCHILD) {
-        daemon_main(d, delay);
+        sg_daemon_main(d, delay);
     }
     if (rv != APR_INPARENT) {
-        sg_log_s(APLOG_CRIT, rv, main_server, SG_LOGNO(00407),
+        sg_log_s(APLOG_CRIT, rv, sg_daemon_main_server, SG_LOGNO(00407),
                  "daemon group '%s': cannot fork", d->group->name);
         d->proc.pid = 0;
         return;
     }
-    apr_proc_other_child_register(&d->proc, daemon_event, d, NULL, cycle_pool);
+    apr_proc_other_child_register(&d->proc, daemon_event, d, NULL,
+                                  sg_daemon_cycle_pool);
 }
 
 static apr_status_t make_socket(apr_pool_t *p, sg_group *g)
@@ -706,7 +422,8 @@ static void stop_all(void)
     for (i = 0; i < groups->nelts; i++) {
         for (j = 0; j < g[i].processes; j++) {
             if (g[i].daemons[j].proc.pid > 0) {
-                sg_log_s(APLOG_WARNING, 0, main_server, SG_LOGNO(00408),
+                sg_log_s(APLOG_WARNING, 0, sg_daemon_main_server,
+                         SG_LOGNO(00408),
                          "daemon group '%s': process %" APR_PID_T_FMT
                          " did not stop within shutdown-timeout; killed",
                          g[i].name, g[i].daemons[j].proc.pid);
@@ -733,7 +450,7 @@ static apr_status_t end_generation(void *data)
     sg_group *g = (sg_group *)groups->elts;
     int i, j;
 
-    if (getpid() != parent_pid) {
+    if (getpid() != sg_daemon_parent_pid) {
         return APR_SUCCESS;
     }
     if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_DESTROY_CONFIG) {
@@ -819,9 +536,9 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s)
     }
     persist = data;
     persist->generation++;
-    parent_pid = getpid();
-    cycle_pool = pconf;
-    main_server = s;
+    sg_daemon_parent_pid = getpid();
+    sg_daemon_cycle_pool = pconf;
+    sg_daemon_main_server = s;
     adopt_draining(pconf);
     if (!groups->nelts) {
         return OK;

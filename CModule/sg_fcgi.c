@@ -3,9 +3,11 @@
  * the group's socket as FastCGI PARAMS, the client's body as STDIN while the
  * daemon's STDOUT streams back (both at once, so a daemon echoing a large
  * body never waits on us), and the CGI-style response head is read with
- * httpd's own script header scanner.
+ * httpd's own script header scanner. The authorizer role, which shares the
+ * encoding and the connecting here, is in sg_fcgi_auth.c.
  */
 #include "sg_fcgi.h"
+#include "sg_fcgi_conn.h"
 #include "sg_cgi.h"
 #include "sg_log.h"
 #include "sg_proto.h"
@@ -24,18 +26,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* The largest response head accepted from a daemon: as much as httpd lets a
- * client send in request fields by default, so nothing legitimate is cut. */
-#define SG_DEFAULT_MAX_HEAD SG_MAX_RESPONSE_HEAD
 /* How long to wait between attempts to reach a daemon that is not
  * listening yet (starting or restarting): short, against connect-timeout. */
 #define SG_DEFAULT_CONNECT_RETRY apr_time_from_msec(25)
 /* Client body bytes read per STDIN record: FastCGI's largest record. */
 #define SG_FCGI_CHUNK SWIFTGATE_FCGI_MAX_CONTENT
-/* Room for one whole record (header, content, padding) and then some. */
-#define SG_FCGI_READ_BUFFER (128 * 1024)
-_Static_assert(SG_FCGI_READ_BUFFER > SG_FCGI_MAX_RECORD,
-               "a partial record always leaves room to read more");
 /* FCGI_KEEP_CONN: the daemon leaves the connection open after a request. */
 #define SG_FCGI_KEEP_CONN 1
 /* exchange(): a reused connection was closed before it took the request. */
@@ -53,35 +48,9 @@ typedef struct sg_kept {
 
 static __thread sg_kept kept_conns[SG_FCGI_KEPT];
 
-typedef struct sg_fcgi {
-    request_rec *r;
-    sg_group *g;
-    int fd;
-    int reused;     /* fd was kept from an earlier request */
-    int received;   /* any byte came back on fd */
-    int body_taken; /* client body bytes were read: no retry */
-    apr_time_t started;
-    /* To the daemon. */
-    char *pending;
-    apr_size_t pending_len, pending_off, pending_cap;
-    apr_bucket_brigade *in;
-    int body_sent;
-    int read_status;
-    /* From the daemon. */
-    char *rbuf;
-    apr_size_t rlen;
-    char *head;
-    apr_size_t head_len;
-    int head_done;
-    int ended;
-    int app_status;
-    int error_status; /* the daemon answered with its own error */
-    sg_out out;
-} sg_fcgi;
-
 /* ---- encoding ---- */
 
-static void sg_fcgi_init(sg_fcgi *f, request_rec *r, sg_group *g)
+void sg_fcgi_init(sg_fcgi *f, request_rec *r, sg_group *g)
 {
     memset(f, 0, sizeof(*f));
     f->r = r;
@@ -113,8 +82,8 @@ static void need(sg_fcgi *f, apr_size_t more)
     }
 }
 
-static void put_record(sg_fcgi *f, int type, const char *content,
-                       apr_size_t len)
+void sg_fcgi_put_record(sg_fcgi *f, int type, const char *content,
+                        apr_size_t len)
 {
     unsigned char *h;
 
@@ -128,7 +97,7 @@ static void put_record(sg_fcgi *f, int type, const char *content,
 }
 
 /* BEGIN_REQUEST and the PARAMS stream, split into records. */
-static void put_params(sg_fcgi *f, const sg_pairs *env, int role, int flags)
+void sg_fcgi_put_params(sg_fcgi *f, const sg_pairs *env, int role, int flags)
 {
     apr_size_t total = 0, i, off = 0;
     unsigned char *stream, *p;
@@ -147,20 +116,21 @@ static void put_params(sg_fcgi *f, const sg_pairs *env, int role, int flags)
         p += sg_fcgi_put_pair(p, e->name, e->name_len, e->value, e->value_len);
     }
     total = (apr_size_t)(p - stream);
-    put_record(f, SWIFTGATE_FCGI_BEGIN_REQUEST, (char *)begin, sizeof(begin));
+    sg_fcgi_put_record(f, SWIFTGATE_FCGI_BEGIN_REQUEST, (char *)begin,
+                       sizeof(begin));
     while (off < total) {
         apr_size_t n = total - off;
 
         n = n > SWIFTGATE_FCGI_MAX_CONTENT ? SWIFTGATE_FCGI_MAX_CONTENT : n;
-        put_record(f, SWIFTGATE_FCGI_PARAMS, (char *)stream + off, n);
+        sg_fcgi_put_record(f, SWIFTGATE_FCGI_PARAMS, (char *)stream + off, n);
         off += n;
     }
-    put_record(f, SWIFTGATE_FCGI_PARAMS, NULL, 0);
+    sg_fcgi_put_record(f, SWIFTGATE_FCGI_PARAMS, NULL, 0);
 }
 
 /* ---- connecting ---- */
 
-static int connect_daemon(sg_fcgi *f)
+int sg_fcgi_connect_daemon(sg_fcgi *f)
 {
     struct sockaddr_un sa;
     apr_time_t deadline = apr_time_now() + f->g->connect_timeout;
@@ -285,10 +255,10 @@ static int send_body_chunk(sg_fcgi *f)
     }
     if (len > 0) {
         f->body_taken = 1;
-        put_record(f, SWIFTGATE_FCGI_STDIN, buf, len);
+        sg_fcgi_put_record(f, SWIFTGATE_FCGI_STDIN, buf, len);
     }
     if (eos) {
-        put_record(f, SWIFTGATE_FCGI_STDIN, NULL, 0);
+        sg_fcgi_put_record(f, SWIFTGATE_FCGI_STDIN, NULL, 0);
         f->body_sent = 1;
     }
     return SWIFTGATE_OK;
@@ -582,10 +552,11 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
         p->value = apr_psprintf(r->pool, "%" APR_TIME_T_FMT, r->request_time);
         p->value_len = strlen(p->value);
     }
-    put_params(&f, &extended, SWIFTGATE_FCGI_RESPONDER, SG_FCGI_KEEP_CONN);
+    sg_fcgi_put_params(&f, &extended, SWIFTGATE_FCGI_RESPONDER,
+                       SG_FCGI_KEEP_CONN);
     if (!ap_request_has_body(r)) {
         /* No body to read: the empty STDIN goes out with the PARAMS. */
-        put_record(&f, SWIFTGATE_FCGI_STDIN, NULL, 0);
+        sg_fcgi_put_record(&f, SWIFTGATE_FCGI_STDIN, NULL, 0);
         f.body_sent = 1;
     }
     body_sent = f.body_sent;
@@ -601,7 +572,7 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
         request = apr_pmemdup(r->pool, f.pending, f.pending_len);
         request_len = f.pending_len;
     }
-    else if ((rc = connect_daemon(&f)) != OK) {
+    else if ((rc = sg_fcgi_connect_daemon(&f)) != OK) {
         return rc;
     }
     rc = exchange(&f);
@@ -612,7 +583,7 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
         f.pending_off = 0;
         f.body_sent = body_sent;
         f.reused = 0;
-        if ((rc = connect_daemon(&f)) != OK) {
+        if ((rc = sg_fcgi_connect_daemon(&f)) != OK) {
             return rc;
         }
         rc = exchange(&f);
@@ -640,189 +611,4 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
         ap_discard_request_body(r);
     }
     return rc;
-}
-
-/* ---- the authorizer role (access checks in daemon mode) ---- */
-
-static void add_param(sg_pairs *env, const char *name, const char *value)
-{
-    apr_size_t i;
-    swiftgate_pair *p = NULL;
-
-    for (i = 0; i < env->count && !p; i++) {
-        if (!strcmp(env->items[i].name, name)) {
-            p = &env->items[i];
-        }
-    }
-    if (!p) {
-        p = &env->items[env->count++];
-    }
-    p->name = name;
-    p->name_len = strlen(name);
-    p->value = value;
-    p->value_len = strlen(value);
-}
-
-/* Reads the authorizer's answer: its head lines, until END_REQUEST. */
-static int authorizer_exchange(sg_fcgi *f)
-{
-    apr_interval_time_t timeout = f->g->request_timeout ? f->g->request_timeout
-                                  : f->g->socket_timeout
-                                      ? f->g->socket_timeout
-                                      : f->r->server->timeout;
-    apr_time_t deadline = f->started + timeout;
-
-    while (!f->ended) {
-        struct pollfd p;
-        apr_interval_time_t wait = deadline - apr_time_now();
-        int writing = f->pending_off < f->pending_len, n;
-
-        if (wait <= 0) {
-            return HTTP_GATEWAY_TIME_OUT;
-        }
-        p.fd = f->fd;
-        p.events = writing ? POLLOUT : POLLIN;
-        p.revents = 0;
-        n = poll(&p, 1, (int)apr_time_as_msec(wait) + 1);
-        if (n <= 0) {
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            return HTTP_GATEWAY_TIME_OUT;
-        }
-        if (writing) {
-            ssize_t w = write(f->fd, f->pending + f->pending_off,
-                              f->pending_len - f->pending_off);
-            if (w < 0 && errno != EAGAIN && errno != EINTR) {
-                return HTTP_BAD_GATEWAY;
-            }
-            f->pending_off += w > 0 ? (apr_size_t)w : 0;
-            continue;
-        }
-        {
-            ssize_t got =
-                read(f->fd, f->rbuf + f->rlen, SG_FCGI_READ_BUFFER - f->rlen);
-            apr_size_t off = 0;
-            sg_fcgi_record rec;
-            int found;
-
-            if (got < 0 && (errno == EAGAIN || errno == EINTR)) {
-                continue;
-            }
-            if (got <= 0) {
-                return HTTP_BAD_GATEWAY;
-            }
-            f->rlen += (apr_size_t)got;
-            while ((found = sg_fcgi_next_record((const unsigned char *)f->rbuf,
-                                                f->rlen, &off, &rec))
-                   != SG_FCGI_PARTIAL) {
-                if (found == SG_FCGI_BAD_VERSION) {
-                    return HTTP_BAD_GATEWAY;
-                }
-                if (rec.type == SWIFTGATE_FCGI_STDOUT) {
-                    if (f->head_len + rec.content_len >= SG_DEFAULT_MAX_HEAD) {
-                        return HTTP_BAD_GATEWAY;
-                    }
-                    memcpy(f->head + f->head_len, rec.content, rec.content_len);
-                    f->head_len += rec.content_len;
-                }
-                else if (rec.type == SWIFTGATE_FCGI_END_REQUEST) {
-                    f->ended = 1;
-                }
-            }
-            memmove(f->rbuf, f->rbuf + off, f->rlen - off);
-            f->rlen -= off;
-        }
-    }
-    f->head[f->head_len] = '\0';
-    return OK;
-}
-
-int sg_fcgi_check(request_rec *r, sg_group *g, const sg_script *script,
-                  const sg_pairs *environ, int kind, const char *user,
-                  const char *password, const char **canonical,
-                  apr_array_header_t *groups)
-{
-    sg_fcgi f;
-    sg_pairs env;
-    char *line, *state;
-    int status = 0, rc;
-
-    sg_fcgi_init(&f, r, g);
-    env.items =
-        apr_palloc(r->pool, sizeof(swiftgate_pair) * (environ->count + 6));
-    memcpy(env.items, environ->items, sizeof(swiftgate_pair) * environ->count);
-    env.count = environ->count;
-    add_param(&env, "SCRIPT_FILENAME", script->library);
-    add_param(&env, "FCGI_ROLE", "AUTHORIZER");
-    add_param(&env, "FCGI_APACHE_ROLE",
-              kind == SWIFTGATE_CHECK_PASSWORD ? "AUTHENTICATOR"
-                                               : "AUTHORIZER");
-    if (user) {
-        add_param(&env, "REMOTE_USER", user);
-    }
-    if (password) {
-        add_param(&env, "REMOTE_PASSWD", password);
-    }
-    add_param(&env, SWIFTGATE_PARAM_CHECK,
-              kind == SWIFTGATE_CHECK_GROUPS   ? "groups"
-              : kind == SWIFTGATE_CHECK_ACCESS ? "access"
-                                               : "password");
-    put_params(&f, &env, SWIFTGATE_FCGI_AUTHORIZER, 0);
-    put_record(&f, SWIFTGATE_FCGI_STDIN, NULL, 0);
-    if (connect_daemon(&f) != OK) {
-        return SWIFTGATE_AUTH_ERROR;
-    }
-    rc = authorizer_exchange(&f);
-    close(f.fd);
-    if (rc != OK) {
-        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00511),
-                 "daemon group '%s' did not answer an access check (%d)",
-                 g->name, rc);
-        return SWIFTGATE_AUTH_ERROR;
-    }
-    for (line = apr_strtok(f.head, "\r\n", &state); line;
-         line = apr_strtok(NULL, "\r\n", &state)) {
-        char *colon = strchr(line, ':');
-        const char *value;
-
-        if (!colon) {
-            continue;
-        }
-        *colon = '\0';
-        value = colon + 1;
-        while (*value == ' ' || *value == '\t') {
-            value++;
-        }
-        if (!strcasecmp(line, "Status")) {
-            status = atoi(value);
-        }
-        else if (!strcasecmp(line, "Variable-REMOTE_USER") && canonical) {
-            *canonical = apr_pstrdup(r->pool, value);
-        }
-        else if (!strcasecmp(line, "Variable-" SWIFTGATE_GROUPS_VARIABLE)
-                 && groups) {
-            char *copy = apr_pstrdup(r->pool, value), *g_state, *name;
-
-            for (name = apr_strtok(copy, ",", &g_state); name;
-                 name = apr_strtok(NULL, ",", &g_state)) {
-                *(const char **)apr_array_push(groups) = name;
-            }
-        }
-    }
-    switch (status) {
-        case 200:
-            return SWIFTGATE_AUTH_GRANTED;
-        case 401:
-        case 403:
-            return SWIFTGATE_AUTH_DENIED;
-        case 404:
-            return SWIFTGATE_AUTH_USER_NOT_FOUND;
-        default:
-            sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00512),
-                     "daemon group '%s' answered an access check with "
-                     "status %d",
-                     g->name, status);
-            return SWIFTGATE_AUTH_ERROR;
-    }
 }

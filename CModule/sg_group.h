@@ -1,6 +1,7 @@
 /*
  * sg_group.h -- a daemon process group as SwiftGateDaemonProcess defines
- * it, and the process management that runs it (sg_daemon.c).
+ * it, and the process management that runs it (sg_daemon.c; the daemon
+ * process itself in sg_daemon_process.c).
  */
 #ifndef SG_GROUP_H
 #define SG_GROUP_H
