@@ -13,6 +13,9 @@ final class Daemon: @unchecked Sendable {
     let parentPID = getppid()
     /// When the daemon started (monotonic milliseconds), for restart-interval.
     let started = DaemonClock.monotonicMilliseconds()
+    /// The PARAMS that choose an application, in ``ApplicationChoice``'s
+    /// order (`""` for `SCRIPT_FILENAME` when the library is fixed).
+    private let choosingParams: [String]
     private var workers: [pthread_t] = []
     private var poller: ConnectionPoller?
 
@@ -24,6 +27,10 @@ final class Daemon: @unchecked Sendable {
         log = DaemonLog(host: configuration.host, processGroup: configuration.processGroup)
         state = try DaemonState(threads: Int(configuration.threads))
         registry = ApplicationRegistry(log: log, processGroup: configuration.processGroup)
+        choosingParams = [
+            configuration.fixedLibrary == nil ? "SCRIPT_FILENAME" : "", RequestDescription.Key.callable,
+            RequestDescription.Key.applicationGroup,
+        ]
     }
 
     /// Preloads, serves until stopped, and returns the exit status.
@@ -190,14 +197,6 @@ final class Daemon: @unchecked Sendable {
         let application: StartedApplication
     }
 
-    /// The PARAMS that choose an application, in ``ApplicationChoice``'s order.
-    private var choosingNames: [String] {
-        [
-            configuration.fixedLibrary == nil ? "SCRIPT_FILENAME" : "", RequestDescription.Key.callable,
-            RequestDescription.Key.applicationGroup,
-        ]
-    }
-
     /// Chooses the application a request names, adds the `swiftgate.*`
     /// keys, and returns the started instance (500 on failure, logged).
     ///
@@ -209,7 +208,7 @@ final class Daemon: @unchecked Sendable {
         for description: inout RequestDescription,
         last: inout ApplicationChoice?
     ) -> Result<StartedApplication, CacheFailure> {
-        let names = choosingNames
+        let names = choosingParams
         if let previous = last,
             zip(names, previous.chosenBy).allSatisfy({ $0.isEmpty || description.lastValue($0, equals: $1) })
         {

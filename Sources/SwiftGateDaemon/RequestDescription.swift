@@ -170,10 +170,10 @@ struct RequestDescription {
     mutating func set(_ name: String, _ value: String) {
         let bytes = Array(value.utf8)
         if let index = lastIndex(of: name) {
-            // The front-end usually sent the same value: keep it.
-            if equal(environ[index].value, bytes) {
-                let first = environ.firstIndex { equal($0.name, Array(name.utf8)) }
-                if first == index { return }
+            // The front-end usually sent the same value, once: keep it.
+            let nameBytes = Array(name.utf8)
+            if equal(environ[index].value, bytes), environ.firstIndex(where: { equal($0.name, nameBytes) }) == index {
+                return
             }
             remove(name)
         }

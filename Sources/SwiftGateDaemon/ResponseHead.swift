@@ -46,63 +46,45 @@ struct ResponseHead {
     ///   - fields: Name and value bytes of each field.
     /// - Throws: A ``Refusal`` naming the first bad part.
     init(status: Int32, fields: [(name: [UInt8], value: [UInt8])]) throws(Refusal) {
-        try self.init(status: status, count: fields.count) { i, body throws(Refusal) in
-            var failure: Refusal?
-            fields[i].name.withUnsafeBytes { name in
-                fields[i].value.withUnsafeBytes { value in
-                    do throws(Refusal) { try body(name, value) } catch { failure = error }
-                }
-            }
-            if let failure { throw failure }
-        }
+        try self.init(status: status, fields: fields.lazy.map { ($0.name, $0.value) })
     }
 
-    /// Checks and renders a head whose `count` fields `field(i, body)`
-    /// hands to `body` as name and value bytes, copying nothing but the
-    /// head's own bytes.
-    private init(
+    /// Checks and renders a head from fields of any byte collections (the
+    /// ABI's pairs are read in place, nothing copied but the head's bytes).
+    private init<Name: Collection<UInt8>, Value: Collection<UInt8>>(
         status: Int32,
-        count: Int,
-        field: (Int, (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(Refusal) -> Void) throws(Refusal) -> Void
+        fields: some Collection<(Name, Value)>
     ) throws(Refusal) {
         guard (200...599).contains(status) else { throw .status(status) }
-        var bytes = Self.statusLine(Int(status))
-        bytes.reserveCapacity(bytes.count + 64 * count)
-        var contentLength: UInt64?
-        var dropped: [String] = []
-        for i in 0..<count {
-            try field(i) { name, value throws(Refusal) in
-                guard Self.isToken(name) else { throw .name(String(decoding: name, as: UTF8.self)) }
-                guard Self.isValidValue(value) else { throw .value(name: String(decoding: name, as: UTF8.self)) }
-                if Self.droppedFields.contains(where: { Self.equalIgnoringCase(name, $0) }) {
-                    dropped.append(String(decoding: name, as: UTF8.self))
-                    return
-                }
-                if Self.equalIgnoringCase(name, Self.contentLengthName) {
-                    guard let length = Self.parseLength(value) else {
-                        throw .contentLength(String(decoding: value, as: UTF8.self))
-                    }
-                    contentLength = length
-                }
-                bytes.append(contentsOf: name)
-                bytes.append(UInt8(ascii: ":"))
-                bytes.append(UInt8(ascii: " "))
-                bytes.append(contentsOf: value)
-                bytes.append(UInt8(ascii: "\r"))
-                bytes.append(UInt8(ascii: "\n"))
+        bytes = Self.statusLine(Int(status))
+        bytes.reserveCapacity(bytes.count + 64 * fields.count)
+        contentLength = nil
+        dropped = []
+        for (name, value) in fields {
+            guard Self.isToken(name) else { throw .name(String(decoding: name, as: UTF8.self)) }
+            guard Self.isValidValue(value) else { throw .value(name: String(decoding: name, as: UTF8.self)) }
+            if Self.droppedFields.contains(where: { Self.equalIgnoringCase(name, $0) }) {
+                dropped.append(String(decoding: name, as: UTF8.self))
+                continue
             }
+            if Self.equalIgnoringCase(name, Self.contentLengthName) {
+                guard let length = Self.parseLength(value) else {
+                    throw .contentLength(String(decoding: value, as: UTF8.self))
+                }
+                contentLength = length
+            }
+            bytes.append(contentsOf: name)
+            bytes.append(contentsOf: ": ".utf8)
+            bytes.append(contentsOf: value)
+            bytes.append(contentsOf: "\r\n".utf8)
         }
-        bytes.append(UInt8(ascii: "\r"))
-        bytes.append(UInt8(ascii: "\n"))
-        self.bytes = bytes
-        self.contentLength = contentLength
-        self.dropped = dropped
+        bytes.append(contentsOf: "\r\n".utf8)
     }
 
     private static let contentLengthName = Array("content-length".utf8)
 
     /// Whether `name` is `lower` (lower case ASCII) in any case.
-    private static func equalIgnoringCase(_ name: UnsafeRawBufferPointer, _ lower: [UInt8]) -> Bool {
+    private static func equalIgnoringCase(_ name: some Collection<UInt8>, _ lower: [UInt8]) -> Bool {
         guard name.count == lower.count else { return false }
         for (byte, wanted) in zip(name, lower) {
             let isUpper = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")
@@ -131,13 +113,15 @@ struct ResponseHead {
     ) -> ResponseHead? {
         let head: ResponseHead
         do {
-            head = try ResponseHead(status: status, count: fields.count) { i, body throws(Refusal) in
-                let pair = fields[i]
-                try body(
-                    UnsafeRawBufferPointer(start: pair.name, count: pair.name == nil ? 0 : Int(pair.name_len)),
-                    UnsafeRawBufferPointer(start: pair.value, count: pair.value == nil ? 0 : Int(pair.value_len))
-                )
-            }
+            head = try ResponseHead(
+                status: status,
+                fields: fields.lazy.map { pair in
+                    (
+                        UnsafeRawBufferPointer(start: pair.name, count: pair.name == nil ? 0 : Int(pair.name_len)),
+                        UnsafeRawBufferPointer(start: pair.value, count: pair.value == nil ? 0 : Int(pair.value_len))
+                    )
+                }
+            )
         } catch {
             log(SWIFTGATE_LOG_ERR, "response head refused: \(error)")
             return nil

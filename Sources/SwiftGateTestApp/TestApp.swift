@@ -173,6 +173,7 @@ enum TestApp {
                     "scriptName": request.scriptName, "pathInfo": request.pathInfo, "query": request.query,
                     "method": request.method.rawValue, "target": request.target,
                     "remoteUser": request.remoteUser ?? "", "routePath": request.routePath,
+                    "applicationGroup": request.environValue(EnvironKey.applicationGroup) ?? "",
                 ])
             }
             return try await routes.respond(to: request)

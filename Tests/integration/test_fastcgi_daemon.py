@@ -372,6 +372,28 @@ def test_other_callable_and_application_group(start_daemon):
     assert "callable 'second_application' group 'g2'" in daemon.log()
 
 
+def test_one_connection_switches_between_applications(start_daemon):
+    """A connection reuses its last choice of application only while the
+    request names the same callable and application group."""
+    daemon = start_daemon("--application-group", "g1")
+
+    def info(conn, extra):
+        result = conn.request(fcgi.cgi_params("GET", "/info", extra=extra), keep=True)
+        return result.response()[2]
+
+    second = {"swiftgate.callable_object": "second_application"}
+    with fcgi.Connection(daemon.address) as conn:
+        assert json.loads(info(conn, {}))["applicationGroup"] == "g1"
+        assert json.loads(info(conn, {}))["applicationGroup"] == "g1"
+        assert info(conn, second) == b"second application\n"
+        assert json.loads(info(conn, {}))["applicationGroup"] == "g1"
+        assert json.loads(info(conn, {"swiftgate.application_group": "g2"}))["applicationGroup"] == "g2"
+        assert json.loads(info(conn, {"swiftgate.application_group": ""}))["applicationGroup"] == ""
+        assert json.loads(info(conn, {}))["applicationGroup"] == "g1"
+        assert info(conn, second) == b"second application\n"
+    assert "group 'g2'" in daemon.log()
+
+
 def run_cli(*args):
     return subprocess.run([SWIFTGATE, *args, *SERVE_AS_ROOT], stdin=subprocess.DEVNULL, capture_output=True,
                           text=True, timeout=30)
