@@ -17,7 +17,7 @@ MODULE_HEADERS := $(wildcard CModule/*.h) Sources/CSwiftGate/include/swiftgate.h
 C_SOURCES = CModule/*.c CModule/*.h Sources/CSwiftGate/include/*.h \
 	Sources/CSwiftGatePoller/*.c Sources/CSwiftGatePoller/include/*.h
 MODULE_CFLAGS := -Wc,-Wall -Wc,-Wextra -Wc,-Werror -Wc,-Wno-unused-parameter \
-	-Wc,-Wno-missing-field-initializers -Wc,-std=gnu11
+	-Wc,-Wno-missing-field-initializers -Wc,-std=gnu11 -Wc,-fvisibility=hidden
 
 DEBIAN_PACKAGES := apache2 apache2-dev libapr1-dev libaprutil1-dev libsqlite3-dev
 test: EXTRA_PACKAGES := clang-format nginx openssl

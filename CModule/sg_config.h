@@ -8,7 +8,10 @@
 #include "httpd.h"
 #include "http_config.h"
 
-extern module AP_MODULE_DECLARE_DATA swiftgate_module;
+/* The module's only exported symbol: everything else is built hidden
+ * (-fvisibility=hidden), so calls between the module's files stay direct. */
+extern module AP_MODULE_DECLARE_DATA __attribute__((visibility("default")))
+swiftgate_module;
 
 /* The handler name requests for a Swift application carry. */
 #define SG_HANDLER "swiftgate-script"

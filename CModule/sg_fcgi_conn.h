@@ -19,11 +19,6 @@
 _Static_assert(SG_FCGI_READ_BUFFER > SG_FCGI_MAX_RECORD,
                "a partial record always leaves room to read more");
 
-/* These functions were static in sg_fcgi.c and run per request (put_record
- * per body chunk): hidden from the module's dynamic symbols, calls to them
- * stay direct instead of going through the PLT. */
-#define SG_FCGI_CONN __attribute__((visibility("hidden")))
-
 typedef struct sg_fcgi {
     request_rec *r;
     sg_group *g;
@@ -51,19 +46,18 @@ typedef struct sg_fcgi {
 } sg_fcgi;
 
 /* A fresh exchange of r with group g; buffers from r's pool. */
-SG_FCGI_CONN void sg_fcgi_init(sg_fcgi *f, request_rec *r, sg_group *g);
+void sg_fcgi_init(sg_fcgi *f, request_rec *r, sg_group *g);
 
 /* Appends one record of request 1 to the bytes pending for the daemon. */
-SG_FCGI_CONN void sg_fcgi_put_record(sg_fcgi *f, int type, const char *content,
-                                     apr_size_t len);
+void sg_fcgi_put_record(sg_fcgi *f, int type, const char *content,
+                        apr_size_t len);
 
 /* BEGIN_REQUEST (role, flags) and the PARAMS stream of env, split into
  * records. */
-SG_FCGI_CONN void sg_fcgi_put_params(sg_fcgi *f, const sg_pairs *env, int role,
-                                     int flags);
+void sg_fcgi_put_params(sg_fcgi *f, const sg_pairs *env, int role, int flags);
 
 /* Connects f to its group's socket once a process serves, retrying within
  * connect-timeout: OK, or HTTP_SERVICE_UNAVAILABLE (logged). */
-SG_FCGI_CONN int sg_fcgi_connect_daemon(sg_fcgi *f);
+int sg_fcgi_connect_daemon(sg_fcgi *f);
 
 #endif /* SG_FCGI_CONN_H */
