@@ -417,81 +417,71 @@ const command_rec sg_cmds[] = {
 
 /* ---- startup checks ---- */
 
-/* The settings file embedded applications name; two different ones cannot
- * share the environment of one Apache child. */
-static int check_embedded_settings(server_rec *main_server)
+/* One mount's checks. A daemon mount's process-group= names a defined
+ * group, and its settings belong to the group. The settings file embedded
+ * mounts name is one per Apache child (first is the first mount naming
+ * one). Started as root, children run as User: the library must be readable
+ * by that user, and every directory above it searchable. */
+static int check_alias(apr_pool_t *p, server_rec *main_server,
+                       const sg_alias *a, const sg_alias **first)
 {
-    const sg_alias *first = NULL;
-    server_rec *s;
-    int i;
+    const char *err;
 
-    for (s = main_server; s; s = s->next) {
-        sg_server_conf *conf =
-            ap_get_module_config(s->module_config, &swiftgate_module);
-        const sg_alias *a = (const sg_alias *)conf->aliases->elts;
-
-        for (i = 0; i < conf->aliases->nelts; i++) {
-            if (!a[i].settings) {
-                continue;
-            }
-            if (!first) {
-                first = &a[i];
-            }
-            else if (strcmp(first->settings, a[i].settings)) {
-                sg_log_s(APLOG_CRIT, 0, main_server, SG_LOGNO(00101),
-                         "SwiftGateScriptAlias %s (%s:%d) names settings %s "
-                         "but %s (%s:%d) names %s: one Apache child process "
-                         "has one environment, so embedded applications "
-                         "cannot have different settings; run them in "
-                         "daemon mode (SwiftGateDaemonProcess settings=...)",
-                         a[i].url_path, a[i].config_file, a[i].config_line,
-                         a[i].settings, first->url_path, first->config_file,
-                         first->config_line, first->settings);
-                return HTTP_INTERNAL_SERVER_ERROR;
-            }
+    if (a->process_group && *a->process_group) {
+        if (!sg_group_find(a->process_group)) {
+            sg_log_s(APLOG_CRIT, 0, main_server, SG_LOGNO(00103),
+                     "SwiftGateScriptAlias %s (%s:%d): process-group "
+                     "'%s' is not defined by any SwiftGateDaemonProcess",
+                     a->url_path, a->config_file, a->config_line,
+                     a->process_group);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if (a->settings) {
+            sg_log_s(APLOG_CRIT, 0, main_server, SG_LOGNO(00104),
+                     "SwiftGateScriptAlias %s (%s:%d): settings= is for "
+                     "embedded mode; give settings= to "
+                     "SwiftGateDaemonProcess %s instead",
+                     a->url_path, a->config_file, a->config_line,
+                     a->process_group);
+            return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
-    return OK;
-}
-
-/* Started as root, children run as User: the library must be readable by
- * that user, and every directory above it searchable. */
-static int check_library_access(apr_pool_t *p, server_rec *main_server)
-{
-    server_rec *s;
-    int i;
-
+    else if (a->settings && !*first) {
+        *first = a;
+    }
+    else if (a->settings && strcmp((*first)->settings, a->settings)) {
+        sg_log_s(APLOG_CRIT, 0, main_server, SG_LOGNO(00101),
+                 "SwiftGateScriptAlias %s (%s:%d) names settings %s "
+                 "but %s (%s:%d) names %s: one Apache child process "
+                 "has one environment, so embedded applications "
+                 "cannot have different settings; run them in "
+                 "daemon mode (SwiftGateDaemonProcess settings=...)",
+                 a->url_path, a->config_file, a->config_line, a->settings,
+                 (*first)->url_path, (*first)->config_file,
+                 (*first)->config_line, (*first)->settings);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     if (geteuid() != 0 || ap_unixd_config.user_id == 0) {
         return OK;
     }
-    for (s = main_server; s; s = s->next) {
-        sg_server_conf *conf =
-            ap_get_module_config(s->module_config, &swiftgate_module);
-        const sg_alias *a = (const sg_alias *)conf->aliases->elts;
-
-        for (i = 0; i < conf->aliases->nelts; i++) {
-            const char *err = sg_library_check_access(p, a[i].library,
-                                                      ap_unixd_config.user_id,
-                                                      ap_unixd_config.group_id);
-            if (err) {
-                sg_log_s(APLOG_CRIT, 0, main_server, SG_LOGNO(00102),
-                         "SwiftGateScriptAlias %s (%s:%d): %s, so Apache's "
-                         "children (User %s) cannot load it",
-                         a[i].url_path, a[i].config_file, a[i].config_line, err,
-                         ap_unixd_config.user_name);
-                return HTTP_INTERNAL_SERVER_ERROR;
-            }
-        }
+    err = sg_library_check_access(p, a->library, ap_unixd_config.user_id,
+                                  ap_unixd_config.group_id);
+    if (err) {
+        sg_log_s(APLOG_CRIT, 0, main_server, SG_LOGNO(00102),
+                 "SwiftGateScriptAlias %s (%s:%d): %s, so Apache's "
+                 "children (User %s) cannot load it",
+                 a->url_path, a->config_file, a->config_line, err,
+                 ap_unixd_config.user_name);
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     return OK;
 }
 
-/* Every process-group= names a defined group; settings= belongs to
- * embedded mounts (a daemon group has its own). */
-static int check_process_groups(server_rec *main_server)
+int sg_check_config(apr_pool_t *pconf, server_rec *main_server)
 {
+    const sg_alias *first = NULL;
     server_rec *s;
-    int i;
+    int i, rv;
 
     for (s = main_server; s; s = s->next) {
         sg_server_conf *conf =
@@ -499,40 +489,10 @@ static int check_process_groups(server_rec *main_server)
         const sg_alias *a = (const sg_alias *)conf->aliases->elts;
 
         for (i = 0; i < conf->aliases->nelts; i++) {
-            if (!a[i].process_group || !*a[i].process_group) {
-                continue;
-            }
-            if (!sg_group_find(a[i].process_group)) {
-                sg_log_s(APLOG_CRIT, 0, main_server, SG_LOGNO(00103),
-                         "SwiftGateScriptAlias %s (%s:%d): process-group "
-                         "'%s' is not defined by any SwiftGateDaemonProcess",
-                         a[i].url_path, a[i].config_file, a[i].config_line,
-                         a[i].process_group);
-                return HTTP_INTERNAL_SERVER_ERROR;
-            }
-            if (a[i].settings) {
-                sg_log_s(APLOG_CRIT, 0, main_server, SG_LOGNO(00104),
-                         "SwiftGateScriptAlias %s (%s:%d): settings= is for "
-                         "embedded mode; give settings= to "
-                         "SwiftGateDaemonProcess %s instead",
-                         a[i].url_path, a[i].config_file, a[i].config_line,
-                         a[i].process_group);
-                return HTTP_INTERNAL_SERVER_ERROR;
+            if ((rv = check_alias(pconf, main_server, &a[i], &first)) != OK) {
+                return rv;
             }
         }
     }
-    return OK;
-}
-
-int sg_check_config(apr_pool_t *pconf, server_rec *s)
-{
-    int rv = check_embedded_settings(s);
-
-    if (rv == OK) {
-        rv = check_process_groups(s);
-    }
-    if (rv == OK) {
-        rv = check_library_access(pconf, s);
-    }
-    return rv != OK ? rv : sg_daemon_check(pconf, s);
+    return sg_daemon_check(pconf, main_server);
 }

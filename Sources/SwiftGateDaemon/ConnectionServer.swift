@@ -157,17 +157,9 @@ final class ConnectionServer {
 
     /// Sends a whole response (STDOUT, the empty STDOUT, END_REQUEST).
     func sendResponse(_ stdout: [UInt8], requestID: UInt16) throws(FastCGIConnection.Failure) {
-        var out = FastCGIRecordEncoder.records(type: .stdout, requestID: requestID, content: stdout)
-        FastCGIRecordEncoder.append(type: .stdout, requestID: requestID, content: [], into: &out)
-        FastCGIRecordEncoder.append(
-            type: .endRequest,
-            requestID: requestID,
-            content: FastCGIRecordEncoder.endRequestBody(
-                appStatus: 0,
-                protocolStatus: UInt8(SWIFTGATE_FCGI_REQUEST_COMPLETE)
-            ),
-            into: &out
-        )
+        var out: [UInt8] = []
+        out.reserveCapacity(stdout.count + 64)
+        FastCGIRecordEncoder.appendResponseEnd(stdout: stdout, requestID: requestID, into: &out)
         try connection.send(out)
     }
 

@@ -175,20 +175,8 @@ final class DaemonRequest: HostedRequest {
             // so the front-end reads the whole end of the response at once.
             var out: [UInt8] = []
             out.reserveCapacity(pending.count + 64)
-            if !pending.isEmpty {
-                FastCGIRecordEncoder.append(type: .stdout, requestID: requestID, content: pending, into: &out)
-                pending.removeAll(keepingCapacity: true)
-            }
-            FastCGIRecordEncoder.append(type: .stdout, requestID: requestID, content: [], into: &out)
-            FastCGIRecordEncoder.append(
-                type: .endRequest,
-                requestID: requestID,
-                content: FastCGIRecordEncoder.endRequestBody(
-                    appStatus: 0,
-                    protocolStatus: UInt8(SWIFTGATE_FCGI_REQUEST_COMPLETE)
-                ),
-                into: &out
-            )
+            FastCGIRecordEncoder.appendResponseEnd(stdout: pending, requestID: requestID, into: &out)
+            pending.removeAll(keepingCapacity: true)
             try server.connection.send(out)
             return keepConnection
         }

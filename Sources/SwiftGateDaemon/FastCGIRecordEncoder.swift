@@ -1,3 +1,5 @@
+import CSwiftGate
+
 /// Writes FastCGI records: splits content into records of at most 65535
 /// bytes and pads each to a multiple of eight, as the spec recommends.
 public enum FastCGIRecordEncoder {
@@ -60,6 +62,27 @@ public enum FastCGIRecordEncoder {
         out.reserveCapacity(content.count + FastCGIRecordHeader.size + 8)
         append(type: type, requestID: requestID, content: content, into: &out)
         return out
+    }
+
+    /// Appends the end of a served request: what is left of its output as
+    /// STDOUT records, the empty STDOUT that closes the stream, and
+    /// END_REQUEST (application status 0, REQUEST_COMPLETE).
+    ///
+    /// - Parameters:
+    ///   - stdout: The last output bytes; may be empty.
+    ///   - requestID: The request id.
+    ///   - out: The buffer to append to.
+    public static func appendResponseEnd(stdout: [UInt8], requestID: UInt16, into out: inout [UInt8]) {
+        if !stdout.isEmpty {
+            append(type: .stdout, requestID: requestID, content: stdout, into: &out)
+        }
+        append(type: .stdout, requestID: requestID, content: [], into: &out)
+        append(
+            type: .endRequest,
+            requestID: requestID,
+            content: endRequestBody(appStatus: 0, protocolStatus: UInt8(SWIFTGATE_FCGI_REQUEST_COMPLETE)),
+            into: &out
+        )
     }
 
     /// The content of an END_REQUEST record.
