@@ -54,6 +54,17 @@ def test_two_embedded_settings_are_refused(scratch_apache):
     assert "cannot have different settings" in out and "daemon mode" in out
 
 
+def test_settings_on_a_daemon_mount_are_refused(scratch_apache):
+    server = scratch_apache(
+        "SwiftGateDaemonProcess g\n"
+        "SwiftGateScriptAlias / {site}/libExampleSite.so process-group=g settings={root}/a.json\n")
+    with open(os.path.join(server.root, "a.json"), "w") as f:
+        f.write("{}")
+    rc, out = server.configtest()
+    assert rc != 0
+    assert "settings= is for embedded mode" in out and "SwiftGateDaemonProcess g" in out
+
+
 def test_library_unreadable_by_the_apache_user(scratch_apache):
     if os.geteuid() != 0:
         import pytest
