@@ -14,6 +14,7 @@
 
 #include "sg_auth.h"
 #include "sg_config.h"
+#include "sg_cgi.h"
 #include "sg_embedded.h"
 #include "sg_fcgi.h"
 #include "sg_group.h"
@@ -142,6 +143,7 @@ static void sg_child_init(apr_pool_t *p, server_rec *s)
                  "cannot set up the application table");
         return;
     }
+    sg_mpm_shape_init();
     sg_embedded_child_init(p, s);
 }
 

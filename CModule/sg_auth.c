@@ -70,7 +70,8 @@ static int run_check(request_rec *r, const sg_script *script, int kind,
     info.process_group = script->process_group ? script->process_group : "";
     info.application_group = group;
     info.callable = callable;
-    sg_mpm_shape(&info.multithread, &info.multiprocess);
+    info.multithread = sg_mpm_multithread;
+    info.multiprocess = sg_mpm_multiprocess;
     /* No Authorization: the password is passed on its own. */
     env = sg_cgi_environ(r, &info, 0);
 

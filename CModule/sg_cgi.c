@@ -23,14 +23,16 @@ static void set_pair(swiftgate_pair *p, const char *name, const char *value)
     p->value_len = strlen(p->value);
 }
 
-void sg_mpm_shape(int *multithread, int *multiprocess)
+int sg_mpm_multithread, sg_mpm_multiprocess;
+
+void sg_mpm_shape_init(void)
 {
     int threads = 1, daemons = 1;
 
     ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
     ap_mpm_query(AP_MPMQ_MAX_DAEMONS, &daemons);
-    *multithread = threads > 1;
-    *multiprocess = daemons > 1;
+    sg_mpm_multithread = threads > 1;
+    sg_mpm_multiprocess = daemons > 1;
 }
 
 /* The request-target as the client sent it: the second word of the

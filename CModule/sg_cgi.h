@@ -37,7 +37,11 @@ sg_pairs sg_cgi_headers(request_rec *r, int pass_auth);
 int sg_field_name_valid(const char *name, apr_size_t len);
 int sg_field_value_valid(const char *value, apr_size_t len);
 
-/* Whether this MPM runs several threads per child, several children. */
-void sg_mpm_shape(int *multithread, int *multiprocess);
+/* Whether this child runs requests on several threads, and whether the
+ * server has several children: asked of the MPM once, by
+ * sg_mpm_shape_init in child_init (its limits do not change while a child
+ * lives). */
+extern int sg_mpm_multithread, sg_mpm_multiprocess;
+void sg_mpm_shape_init(void);
 
 #endif /* SG_CGI_H */

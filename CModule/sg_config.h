@@ -26,6 +26,13 @@ typedef struct sg_alias {
     const char *process_group; /* NULL: the directory setting; "" embedded */
     const char *config_file;   /* where it was written, for messages */
     int config_line;
+    /* Set in each child by child_init: the embedded instance it started
+     * for this alias with the directory defaults, and what it was started
+     * with. A request that resolves to the same callable and group uses it
+     * without the instance table's lock. */
+    struct sg_instance *instance;
+    const char *instance_callable;
+    const char *instance_group;
 } sg_alias;
 
 typedef struct sg_server_conf {

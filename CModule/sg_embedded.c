@@ -163,6 +163,21 @@ static void cb_log(void *ctx, int32_t level, const char *msg, uint64_t len)
     sg_log_r(level, 0, b->r, "", "%.*s", (int)len, msg);
 }
 
+/* The instance serving a request: the alias's own when the directory asks
+ * for the same callable and group (the usual case), else the table's. */
+static sg_instance *embedded_instance(request_rec *r, const sg_alias *a,
+                                      const sg_dir_conf *d)
+{
+    const char *callable = sg_effective_callable(a, d);
+    const char *group = sg_effective_app_group(a, d);
+
+    if (a->instance && callable == a->instance_callable
+        && group == a->instance_group) {
+        return a->instance;
+    }
+    return sg_library_instance(r->pool, r->server, a->library, callable, group);
+}
+
 int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d)
 {
     sg_instance *in;
@@ -173,9 +188,7 @@ int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d)
     int pass_auth = d->pass_authorization == 1;
     int32_t rc;
 
-    in = sg_library_instance(r->pool, r->server, a->library,
-                             sg_effective_callable(a, d),
-                             sg_effective_app_group(a, d));
+    in = embedded_instance(r, a, d);
     if (in->error) {
         sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00312), "cannot serve %s: %s",
                  r->uri, in->error);
@@ -186,7 +199,8 @@ int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d)
     info.process_group = "";
     info.application_group = in->app_group;
     info.callable = in->callable;
-    sg_mpm_shape(&info.multithread, &info.multiprocess);
+    info.multithread = sg_mpm_multithread;
+    info.multiprocess = sg_mpm_multiprocess;
     environ = sg_cgi_environ(r, &info, pass_auth);
     headers = sg_cgi_headers(r, pass_auth);
 
@@ -241,14 +255,18 @@ void sg_embedded_child_init(apr_pool_t *p, server_rec *main_server)
     for (s = main_server; s; s = s->next) {
         sg_server_conf *conf =
             ap_get_module_config(s->module_config, &swiftgate_module);
-        const sg_alias *a = (const sg_alias *)conf->aliases->elts;
+        sg_alias *a = (sg_alias *)conf->aliases->elts;
         for (i = 0; i < conf->aliases->nelts; i++) {
             if (a[i].process_group && *a[i].process_group) {
                 continue; /* served by a daemon group */
             }
-            sg_library_instance(p, s, a[i].library,
-                                sg_effective_callable(&a[i], NULL),
-                                sg_effective_app_group(&a[i], NULL));
+            /* This child's copy of the configuration: written here, before
+             * any worker thread runs, and only read afterwards. */
+            a[i].instance_callable = sg_effective_callable(&a[i], NULL);
+            a[i].instance_group = sg_effective_app_group(&a[i], NULL);
+            a[i].instance =
+                sg_library_instance(p, s, a[i].library, a[i].instance_callable,
+                                    a[i].instance_group);
         }
     }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -11,13 +13,21 @@
 /// A host hands over some forty variables per request and most
 /// applications read a handful; decoding every one into a `String` and
 /// hashing it into a dictionary was the largest cost of describing a
-/// request.
-package final class EnvironStorage: Sendable {
-    private let bytes: [UInt8]
-    /// Where each name and value lies in `bytes`, in the host's order.
-    private let names: [Range<Int>]
-    private let values: [Range<Int>]
-    private let dictionary: MutexBox<[String: String]?>
+/// request. The copy is one allocation: the pairs' offsets first, then
+/// their bytes, filled with one `memcpy` per name and value.
+package final class EnvironStorage: @unchecked Sendable {
+    /// Where one name and its value lie in the byte area.
+    private struct Span {
+        var name: UInt32
+        var nameLength: UInt32
+        var value: UInt32
+        var valueLength: UInt32
+    }
+
+    // Written once in init, never after: safe to read from any thread.
+    private let spans: UnsafeMutableBufferPointer<Span>
+    private let bytes: UnsafeMutableRawPointer
+    private let dictionary: Mutex<[String: String]?>
 
     /// Copies `count` pairs that `pair(i)` gives as raw buffers.
     ///
@@ -30,52 +40,70 @@ package final class EnvironStorage: Sendable {
             let (name, value) = pair(i)
             total += name.count + value.count
         }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(total)
-        var names: [Range<Int>] = []
-        var values: [Range<Int>] = []
-        names.reserveCapacity(count)
-        values.reserveCapacity(count)
+        precondition(total < Int(UInt32.max), "environ over 4 GiB")
+        let spanBytes = count * MemoryLayout<Span>.stride
+        let area = UnsafeMutableRawPointer.allocate(
+            byteCount: max(spanBytes + total, 1),
+            alignment: MemoryLayout<Span>.alignment
+        )
+        let spans = UnsafeMutableBufferPointer(
+            start: area.bindMemory(to: Span.self, capacity: count),
+            count: count
+        )
+        let bytes = area + spanBytes
+        var offset = 0
         for i in 0..<count {
             let (name, value) = pair(i)
-            let nameStart = bytes.count
-            bytes.append(contentsOf: name)
-            names.append(nameStart..<bytes.count)
-            let valueStart = bytes.count
-            bytes.append(contentsOf: value)
-            values.append(valueStart..<bytes.count)
+            if let base = name.baseAddress, !name.isEmpty {
+                memcpy(bytes + offset, base, name.count)
+            }
+            let valueStart = offset + name.count
+            if let base = value.baseAddress, !value.isEmpty {
+                memcpy(bytes + valueStart, base, value.count)
+            }
+            spans[i] = Span(
+                name: UInt32(offset),
+                nameLength: UInt32(name.count),
+                value: UInt32(valueStart),
+                valueLength: UInt32(value.count)
+            )
+            offset = valueStart + value.count
         }
+        self.spans = spans
         self.bytes = bytes
-        self.names = names
-        self.values = values
-        dictionary = MutexBox(nil)
+        dictionary = Mutex(nil)
     }
 
     /// Storage for an environ already made into a dictionary.
     init(_ environ: [String: String]) {
-        bytes = []
-        names = []
-        values = []
-        dictionary = MutexBox(environ)
+        let area = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: MemoryLayout<Span>.alignment)
+        spans = UnsafeMutableBufferPointer(start: area.bindMemory(to: Span.self, capacity: 0), count: 0)
+        bytes = area
+        dictionary = Mutex(environ)
+    }
+
+    deinit {
+        UnsafeMutableRawPointer(spans.baseAddress!).deallocate()
     }
 
     /// The value of `key`: the last pair with that name, as in the
     /// dictionary.
     func value(_ key: String) -> String? {
-        if names.isEmpty {
+        if spans.isEmpty {
             return dictionary.withLock { $0?[key] }
         }
         var key = key
         return key.withUTF8 { wanted in
-            bytes.withUnsafeBufferPointer { all in
-                for index in names.indices.reversed() where names[index].count == wanted.count {
-                    let start = names[index].lowerBound
-                    if wanted.isEmpty || memcmp(all.baseAddress! + start, wanted.baseAddress!, wanted.count) == 0 {
-                        return String(decoding: UnsafeBufferPointer(rebasing: all[values[index]]), as: UTF8.self)
-                    }
+            var index = spans.count
+            while index > 0 {
+                index -= 1
+                let span = spans[index]
+                guard Int(span.nameLength) == wanted.count else { continue }
+                if wanted.isEmpty || memcmp(bytes + Int(span.name), wanted.baseAddress!, wanted.count) == 0 {
+                    return string(at: span.value, length: span.valueLength)
                 }
-                return nil
             }
+            return nil
         }
     }
 
@@ -84,16 +112,17 @@ package final class EnvironStorage: Sendable {
         dictionary.withLock { built in
             if let built { return built }
             var made: [String: String] = [:]
-            made.reserveCapacity(names.count)
-            for index in names.indices {
-                made[string(names[index])] = string(values[index])
+            made.reserveCapacity(spans.count)
+            for span in spans {
+                made[string(at: span.name, length: span.nameLength)] = string(at: span.value, length: span.valueLength)
             }
             built = made
             return made
         }
     }
 
-    private func string(_ range: Range<Int>) -> String {
-        bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+    private func string(at offset: UInt32, length: UInt32) -> String {
+        let start = UnsafeRawPointer(bytes + Int(offset)).assumingMemoryBound(to: UInt8.self)
+        return String(decoding: UnsafeBufferPointer(start: start, count: Int(length)), as: UTF8.self)
     }
 }

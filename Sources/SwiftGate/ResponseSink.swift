@@ -1,4 +1,5 @@
 import HTTPTypes
+import Synchronization
 
 /// Where a host sends a response: its head once, then body bytes.
 ///
@@ -56,16 +57,17 @@ extension Application {
         let logger = request.logger
         // For log lines only: built when one is written.
         func what() -> String { "\(request.method.rawValue) \(request.target)" }
-        let response: Response
+        var response: Response
         do {
             response = try await respond(to: request)
         } catch {
             logger.error("application error in \(what()): \(error)")
             return .failedBeforeHead(status: 500)
         }
-        var fields = response.headerFields
+        // Changed in place: the response holds the only reference to its
+        // fields, so adding Content-Length copies nothing.
         if let length = response.body.knownLength, Self.statusAllowsBody(response.status) {
-            if let declared = fields[.contentLength] {
+            if let declared = response.headerFields[.contentLength] {
                 guard declared == String(length) else {
                     logger.error(
                         "response to \(what()) declares Content-Length \(declared) but its body has \(length) bytes"
@@ -73,19 +75,27 @@ extension Application {
                     return .failedBeforeHead(status: 500)
                 }
             } else {
-                fields[.contentLength] = String(length)
+                response.headerFields[.contentLength] = String(length)
             }
         }
         do {
-            try await sink.sendHead(status: response.status, headerFields: fields)
+            try await sink.sendHead(status: response.status, headerFields: response.headerFields)
         } catch {
             logger.error("response head for \(what()) refused: \(error)")
             return .failedBeforeHead(status: 500)
         }
-        let writer = SinkWriter(sink: sink)
-        defer { writer.close() }
         do {
-            try await response.body.write(to: writer)
+            switch response.body.storage {
+            case .bytes(let bytes):
+                // No writer to hand out: the bytes go to the sink directly.
+                if !bytes.isEmpty {
+                    try await sink.writeBody(bytes, flush: false)
+                }
+            case .stream(let write):
+                let writer = SinkWriter(sink: sink)
+                defer { writer.close() }
+                try await write(writer)
+            }
         } catch {
             logger.error("response body for \(what()) failed: \(error)")
             return .failedAfterHead
@@ -101,24 +111,24 @@ extension Application {
 /// The writer handed to streaming bodies; dead once the response is over.
 final class SinkWriter<Sink: ResponseSink>: ResponseBodyWriter {
     let sink: Sink
-    private let closed = MutexBox(false)
+    private let closed = Atomic(false)
 
     init(sink: Sink) {
         self.sink = sink
     }
 
     func close() {
-        closed.withLock { $0 = true }
+        closed.store(true, ordering: .releasing)
     }
 
     func write(_ bytes: [UInt8]) async throws {
-        guard !closed.withLock({ $0 }) else { throw ResponseWriterClosed() }
+        guard !closed.load(ordering: .acquiring) else { throw ResponseWriterClosed() }
         guard !bytes.isEmpty else { return }
         try await sink.writeBody(bytes, flush: false)
     }
 
     func flush() async throws {
-        guard !closed.withLock({ $0 }) else { throw ResponseWriterClosed() }
+        guard !closed.load(ordering: .acquiring) else { throw ResponseWriterClosed() }
         try await sink.writeBody([], flush: true)
     }
 }

@@ -61,7 +61,9 @@ final class EmbeddedBridge: RequestBodySource, ResponseSink, @unchecked Sendable
     // MARK: RequestBodySource
 
     func read() async throws -> [UInt8]? {
-        try await executor.perform { self.readOnHost() }.get()
+        // On the host thread (the usual case) no closure is made for perform.
+        if executor.isOnHostThread { return try readOnHost().get() }
+        return try await executor.perform { self.readOnHost() }.get()
     }
 
     private func readOnHost() -> Result<[UInt8]?, EmbeddedError> {
@@ -89,42 +91,55 @@ final class EmbeddedBridge: RequestBodySource, ResponseSink, @unchecked Sendable
     // MARK: ResponseSink
 
     func sendHead(status: HTTPResponse.Status, headerFields: HTTPFields) async throws {
+        if executor.isOnHostThread { return try sendHeadOnHost(status: status.code, fields: headerFields).get() }
         try await executor.perform { self.sendHeadOnHost(status: status.code, fields: headerFields) }.get()
     }
 
     private func sendHeadOnHost(status: Int, fields: HTTPFields) -> Result<Void, EmbeddedError> {
         guard open else { return .failure(.closed) }
-        // One buffer holds every name and value; pairs point into it.
-        var storage: [UInt8] = []
-        var spans: [(Int, Int, Int, Int)] = []
-        spans.reserveCapacity(fields.count)
-        for field in fields {
-            let nameStart = storage.count
-            storage.append(contentsOf: field.name.rawName.utf8)
-            let valueStart = storage.count
-            field.withUnsafeBytesOfValue { storage.append(contentsOf: $0) }
-            spans.append((nameStart, valueStart - nameStart, valueStart, storage.count - valueStart))
-        }
         let r = request.pointee
-        let rc = storage.withUnsafeBufferPointer { base -> Int32 in
-            let chars = UnsafeRawPointer(base.baseAddress ?? UnsafePointer(bitPattern: 1)!)
-                .assumingMemoryBound(to: CChar.self)
-            let pairs = spans.map { span in
-                swiftgate_pair(
-                    name: chars + span.0,
-                    name_len: UInt64(span.1),
-                    value: chars + span.2,
-                    value_len: UInt64(span.3)
-                )
-            }
-            return pairs.withUnsafeBufferPointer {
-                r.send_head(r.ctx, Int32(status), $0.baseAddress, UInt64($0.count))
+        // One stack buffer holds every name and value, another the pairs
+        // pointing into it: nothing is allocated on the heap.
+        var size = 0
+        for field in fields {
+            size += field.name.rawName.utf8.count + field.withUnsafeBytesOfValue { $0.count }
+        }
+        let rc = withUnsafeTemporaryAllocation(of: CChar.self, capacity: max(size, 1)) { chars in
+            withUnsafeTemporaryAllocation(of: swiftgate_pair.self, capacity: max(fields.count, 1)) { pairs in
+                var used = 0
+                var count = 0
+                for field in fields {
+                    let nameStart = used
+                    for byte in field.name.rawName.utf8 {
+                        chars[used] = CChar(bitPattern: byte)
+                        used += 1
+                    }
+                    let valueStart = used
+                    field.withUnsafeBytesOfValue { value in
+                        if let base = value.baseAddress, !value.isEmpty {
+                            UnsafeMutableRawPointer(chars.baseAddress! + used).copyMemory(
+                                from: base,
+                                byteCount: value.count
+                            )
+                        }
+                        used += value.count
+                    }
+                    pairs[count] = swiftgate_pair(
+                        name: chars.baseAddress! + nameStart,
+                        name_len: UInt64(valueStart - nameStart),
+                        value: chars.baseAddress! + valueStart,
+                        value_len: UInt64(used - valueStart)
+                    )
+                    count += 1
+                }
+                return r.send_head(r.ctx, Int32(status), pairs.baseAddress, UInt64(count))
             }
         }
         return rc == SWIFTGATE_OK ? .success(()) : .failure(.host(rc))
     }
 
     func writeBody(_ bytes: [UInt8], flush: Bool) async throws {
+        if executor.isOnHostThread { return try writeOnHost(bytes, flush: flush).get() }
         try await executor.perform { self.writeOnHost(bytes, flush: flush) }.get()
     }
 

@@ -174,16 +174,23 @@ def _strace(apache, path, url_path, workload, stem):
 
 
 def _cpu_ticks(pids):
-    """utime + stime of the processes, in clock ticks (all their threads)."""
-    total = 0
+    """(utime, stime, minor faults, context switches) of the processes:
+    times in clock ticks, all their threads."""
+    user = system = faults = switches = 0
     for pid in pids:
         try:
             with open("/proc/%d/stat" % pid) as f:
                 fields = f.read().rsplit(")", 1)[1].split()
+            with open("/proc/%d/status" % pid) as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                        switches += int(line.split()[1])
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])
-    return total
+        user += int(fields[11])
+        system += int(fields[12])
+        faults += int(fields[7])
+    return user, system, faults, switches
 
 
 def _cpu(apache, path, url_path, workload):
@@ -199,5 +206,7 @@ def _cpu(apache, path, url_path, workload):
     requests = max(result.requests, 1)
     print("%s %s: %d requests, %.0f requests/s" % (path.key, workload, requests, result.rps))
     for name in groups:
-        micros = (after[name] - before[name]) * 1e6 / tick / requests
-        print("  %-16s %7.1f us CPU per request" % (name, micros))
+        user, system, faults, switches = ((a - b) / requests for a, b in zip(after[name], before[name]))
+        user, system = user * 1e6 / tick, system * 1e6 / tick
+        print("  %-16s %7.1f us CPU per request (user %.1f, system %.1f); per request %.2f page faults, "
+              "%.2f context switches (main threads)" % (name, user + system, user, system, faults, switches))
