@@ -44,20 +44,25 @@ struct RequestDescription {
                 let name = UnsafeBufferPointer(rebasing: params[span.name])
                 let pair = append(name: name, value: UnsafeBufferPointer(rebasing: params[span.value]))
                 environ.append(pair)
-                if name.count > 5, name.starts(with: "HTTP_".utf8) {
+                if name.count > 5, Self.equal(UnsafeBufferPointer(rebasing: name[..<(name.startIndex + 5)]), "HTTP_") {
                     appendHeader(
                         cgiName: UnsafeBufferPointer(rebasing: name[(name.startIndex + 5)...]),
                         value: pair.value
                     )
                 } else if span.value.isEmpty {
                     continue
-                } else if name.elementsEqual("CONTENT_TYPE".utf8) {
+                } else if Self.equal(name, "CONTENT_TYPE") {
                     appendHeader(name: "Content-Type", value: pair.value)
-                } else if name.elementsEqual("CONTENT_LENGTH".utf8) {
+                } else if Self.equal(name, "CONTENT_LENGTH") {
                     appendHeader(name: "Content-Length", value: pair.value)
                 }
             }
         }
+    }
+
+    /// Whether `bytes` spell `text` (a length check and one `memcmp`).
+    private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
+        bytes.count == text.utf8CodeUnitCount && memcmp(bytes.baseAddress!, text.utf8Start, bytes.count) == 0
     }
 
     /// Copies a name and a value, each followed by a NUL, into the buffer.
