@@ -193,15 +193,24 @@ def _cpu_ticks(pids):
     return user, system, faults, switches
 
 
+def _machine_ticks():
+    """The machine's /proc/stat cpu line: user nice system idle iowait irq
+    softirq steal, in clock ticks."""
+    with open("/proc/stat") as f:
+        return [int(v) for v in f.readline().split()[1:9]]
+
+
 def _cpu(apache, path, url_path, workload):
     groups = {"apache-children": apache.workers()}
     daemons = backend_pids(apache, path.key)
     if daemons:
         groups["backend"] = daemons
     tick = os.sysconf("SC_CLK_TCK")
+    machine_before = _machine_ticks()
     before = {name: _cpu_ticks(pids) for name, pids in groups.items()}
     result, out = load.wrk("http://127.0.0.1:%d%s" % (apache.port, url_path), workload, S.DURATION)
     after = {name: _cpu_ticks(pids) for name, pids in groups.items()}
+    machine = [a - b for a, b in zip(_machine_ticks(), machine_before)]
     print(out)
     requests = max(result.requests, 1)
     print("%s %s: %d requests, %.0f requests/s" % (path.key, workload, requests, result.rps))
@@ -210,3 +219,7 @@ def _cpu(apache, path, url_path, workload):
         user, system = user * 1e6 / tick, system * 1e6 / tick
         print("  %-16s %7.1f us CPU per request (user %.1f, system %.1f); per request %.2f page faults, "
               "%.2f context switches (main threads)" % (name, user + system, user, system, faults, switches))
+    total = max(sum(machine), 1)
+    print("  machine: %.0f%% idle, %.0f%% stolen by the hypervisor, %.0f%% in interrupts, during the measurement"
+          % (100.0 * (machine[3] + machine[4]) / total, 100.0 * machine[7] / total,
+             100.0 * (machine[5] + machine[6]) / total))
