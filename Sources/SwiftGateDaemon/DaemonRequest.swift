@@ -91,7 +91,11 @@ final class DaemonRequest: HostedRequest {
         }
         headSent = true
         declaredLength = head.contentLength
-        pending.append(contentsOf: head.bytes)
+        if pending.isEmpty {
+            pending = head.bytes  // the head's own buffer, with room for the body
+        } else {
+            pending.append(contentsOf: head.bytes)
+        }
         return SWIFTGATE_OK
     }
 

@@ -56,8 +56,9 @@ struct ResponseHead {
         fields: some Collection<(Name, Value)>
     ) throws(Refusal) {
         guard (200...599).contains(status) else { throw .status(status) }
-        bytes = Self.statusLine(Int(status))
-        bytes.reserveCapacity(bytes.count + 64 * fields.count)
+        bytes = []
+        bytes.reserveCapacity(40 + 64 * fields.count)
+        Self.appendStatusLine(Int(status), to: &bytes)
         contentLength = nil
         dropped = []
         for (name, value) in fields {
@@ -134,8 +135,27 @@ struct ResponseHead {
 
     /// `Status: NNN Reason\r\n` (just the number for an uncommon status).
     static func statusLine(_ status: Int) -> [UInt8] {
-        let text = reason(status).map { "Status: \(status) \($0)\r\n" } ?? "Status: \(status)\r\n"
-        return Array(text.utf8)
+        var line: [UInt8] = []
+        line.reserveCapacity(40)
+        appendStatusLine(status, to: &line)
+        return line
+    }
+
+    /// Appends ``statusLine(_:)`` to `bytes`, without building a string.
+    static func appendStatusLine(_ status: Int, to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: "Status: ".utf8)
+        if (100...999).contains(status) {
+            bytes.append(UInt8(ascii: "0") + UInt8(status / 100))
+            bytes.append(UInt8(ascii: "0") + UInt8(status / 10 % 10))
+            bytes.append(UInt8(ascii: "0") + UInt8(status % 10))
+        } else {
+            bytes.append(contentsOf: String(status).utf8)
+        }
+        if let reason = reason(status) {
+            bytes.append(UInt8(ascii: " "))
+            bytes.append(contentsOf: reason.utf8)
+        }
+        bytes.append(contentsOf: "\r\n".utf8)
     }
 
     /// The daemon's own response for a failure: a plain-text reason and
