@@ -81,29 +81,52 @@ def _post_note(port, i):
 
 
 def measure_all(apache):
+    """Every workload on every path, in S.ROUNDS interleaved rounds; a
+    path's result is its median round (its latencies too), with every
+    round's requests/s kept in "rounds"."""
     results = {}
     os.makedirs(os.path.join(LOGS, "wrk"), exist_ok=True)
     for workload, label, _, _ in S.WORKLOADS:
         print("\n== %s" % label, flush=True)
-        for p in S.PATHS:
-            url_path = p.url_path(workload)
-            if url_path is None:
-                continue
-            why = load.verify(apache.port, url_path, workload)
-            if why:
-                result = load.Result(error="wrong answer: " + why)
-                output = ""
-            else:
-                result, output = load.measure(apache.port, url_path, workload)
-            with open(os.path.join(LOGS, "wrk", "%s-%s.txt" % (workload, p.key)), "w") as f:
-                f.write(output)
-            results.setdefault(p.key, {})[workload] = result.as_dict()
-            if result.error:
-                print("  %-34s FAILED: %s" % (p.label, result.error), flush=True)
-            else:
-                print("  %-34s %9.0f req/s   p50 %7.2f ms   p99 %7.2f ms  %s" % (
-                    p.label, result.rps, result.p50 or 0, result.p99 or 0, result.errors), flush=True)
+        runs = {}
+        for round_index in range(S.ROUNDS):
+            if S.ROUNDS > 1:
+                print("  -- round %d of %d" % (round_index + 1, S.ROUNDS), flush=True)
+            for p in S.PATHS:
+                url_path = p.url_path(workload)
+                if url_path is None:
+                    continue
+                why = load.verify(apache.port, url_path, workload)
+                if why:
+                    result = load.Result(error="wrong answer: " + why)
+                    output = ""
+                else:
+                    result, output = load.measure(apache.port, url_path, workload,
+                                                  warmup=None if round_index == 0 else min(S.WARMUP, 1))
+                with open(os.path.join(LOGS, "wrk", "%s-%s-%d.txt" % (workload, p.key, round_index + 1)),
+                          "w") as f:
+                    f.write(output)
+                runs.setdefault(p.key, []).append(result.as_dict())
+                if result.error:
+                    print("  %-34s FAILED: %s" % (p.label, result.error), flush=True)
+                else:
+                    print("  %-34s %9.0f req/s   p50 %7.2f ms   p99 %7.2f ms  %s" % (
+                        p.label, result.rps, result.p50 or 0, result.p99 or 0, result.errors), flush=True)
+        for key, rounds in runs.items():
+            results.setdefault(key, {})[workload] = median_round(rounds)
     return results
+
+
+def median_round(rounds):
+    """The round with the median requests/s (a failed round counts as the
+    worst); the result of a path with any failed round carries its error."""
+    ordered = sorted(rounds, key=lambda r: -1 if r.get("error") else (r.get("rps") or 0))
+    chosen = dict(ordered[len(ordered) // 2])
+    failed = [r for r in rounds if r.get("error")]
+    if failed and not chosen.get("error"):
+        chosen["error"] = "%d of %d rounds failed: %s" % (len(failed), len(rounds), failed[0]["error"])
+    chosen["rounds"] = [None if r.get("error") else r.get("rps") for r in rounds]
+    return chosen
 
 
 def resident_memory(apache, backends):

@@ -76,11 +76,12 @@ def wrk(url, workload, duration):
     return result, done.stdout
 
 
-def measure(port, url_path, workload):
+def measure(port, url_path, workload, warmup=None):
     """Warm-up, then the measurement: (Result, wrk's output)."""
     url = "http://127.0.0.1:%d%s" % (port, url_path)
-    if S.WARMUP > 0:
-        warm, out = wrk(url, workload, S.WARMUP)
+    warmup = S.WARMUP if warmup is None else warmup
+    if warmup > 0:
+        warm, out = wrk(url, workload, warmup)
         if warm.error:
             return warm, out
     return wrk(url, workload, S.DURATION)

@@ -15,6 +15,11 @@ WRK_THREADS = 1
 CONNECTIONS = 32
 DURATION = int(os.environ.get("BENCH_DURATION", "2" if QUICK else "10"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "1" if QUICK else "3"))
+# Every workload is measured in this many rounds, each round going through
+# all the paths in turn, so that a slow minute of this shared machine does
+# not land on one path alone; a path's row is its median round. Rounds after
+# the first warm up for one second only.
+ROUNDS = max(1, int(os.environ.get("BENCH_ROUNDS", "1" if QUICK else "3")))
 
 # The upload workload: a 10 MiB body echoed back, on few connections.
 UPLOAD_BYTES = 10 * 1024 * 1024
