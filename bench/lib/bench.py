@@ -118,10 +118,11 @@ def measure_all(apache):
 
 
 def median_round(rounds):
-    """The round with the median requests/s (a failed round counts as the
-    worst); the result of a path with any failed round carries its error."""
+    """The round with the median requests/s, the lower of the middle two
+    for an even count (a failed round counts as the worst); the result of a
+    path with any failed round carries its error."""
     ordered = sorted(rounds, key=lambda r: -1 if r.get("error") else (r.get("rps") or 0))
-    chosen = dict(ordered[len(ordered) // 2])
+    chosen = dict(ordered[(len(ordered) - 1) // 2])
     failed = [r for r in rounds if r.get("error")]
     if failed and not chosen.get("error"):
         chosen["error"] = "%d of %d rounds failed: %s" % (len(failed), len(rounds), failed[0]["error"])
