@@ -107,6 +107,20 @@ package final class EnvironStorage: @unchecked Sendable {
         }
     }
 
+    /// How many pairs the host passed.
+    var count: Int { spans.count }
+
+    /// Calls `body` with every pair's name and value bytes, in the host's
+    /// order; the buffers are valid during the call.
+    func forEachPair(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) {
+        for span in spans {
+            body(
+                UnsafeRawBufferPointer(start: bytes + Int(span.name), count: Int(span.nameLength)),
+                UnsafeRawBufferPointer(start: bytes + Int(span.value), count: Int(span.valueLength))
+            )
+        }
+    }
+
     /// Every variable, decoded once and kept.
     var all: [String: String] {
         dictionary.withLock { built in

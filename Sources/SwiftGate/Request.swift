@@ -13,7 +13,13 @@ public struct Request: Sendable {
     public var target: String
     /// The request header fields. `Authorization` is absent unless the host
     /// was told to pass it (`SwiftGatePassAuthorization On`).
-    public var headerFields: HTTPFields
+    ///
+    /// Built from the host's bytes on first use.
+    public var headerFields: HTTPFields {
+        get { headerStorage.all }
+        set { headerStorage = HeaderFieldsStorage(newValue) }
+    }
+    private var headerStorage: HeaderFieldsStorage
     /// Where the application is mounted: `""` at the site root, else a path
     /// such as `/app` (decoded).
     public var scriptName: String
@@ -53,13 +59,19 @@ public struct Request: Sendable {
         body: RequestBody = .empty,
         context: RequestContext = RequestContext()
     ) throws {
-        try self.init(environ: EnvironStorage(environ), headerFields: headerFields, body: body, context: context)
+        try self.init(
+            environ: EnvironStorage(environ),
+            headers: HeaderFieldsStorage(headerFields),
+            body: body,
+            context: context
+        )
     }
 
-    /// Creates a request from a host's environ as it passed it.
+    /// Creates a request from a host's environ and header fields as it
+    /// passed them.
     package init(
         environ storage: EnvironStorage,
-        headerFields: HTTPFields,
+        headers: HeaderFieldsStorage,
         body: RequestBody,
         context: RequestContext
     ) throws {
@@ -68,7 +80,7 @@ public struct Request: Sendable {
         }
         self.method = method
         environStorage = storage
-        self.headerFields = headerFields
+        headerStorage = headers
         self.body = body
         self.context = context
         scriptName = storage.value("SCRIPT_NAME") ?? ""

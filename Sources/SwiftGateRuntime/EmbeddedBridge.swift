@@ -31,31 +31,19 @@ final class EmbeddedBridge: RequestBodySource, ResponseSink, @unchecked Sendable
 
     var isHeadOnly: Bool { request.pointee.flags & SWIFTGATE_REQ_HEAD_ONLY != 0 }
 
-    /// The environ and header fields the host passed.
-    func describe() -> (environ: EnvironStorage, headers: HTTPFields) {
+    /// The environ and header fields the host passed, copied as bytes.
+    func describe() -> (environ: EnvironStorage, headers: HeaderFieldsStorage) {
         let r = request.pointee
-        let environ = EnvironStorage(count: Int(r.environ_count)) { i in
-            let pair = r.environ[i]
-            return (
-                UnsafeRawBufferPointer(start: pair.name, count: pair.name == nil ? 0 : Int(pair.name_len)),
-                UnsafeRawBufferPointer(start: pair.value, count: pair.value == nil ? 0 : Int(pair.value_len))
-            )
-        }
-        var headers = HTTPFields()
-        headers.reserveCapacity(Int(r.header_count))
-        for i in 0..<Int(r.header_count) {
-            let pair = r.headers[i]
-            guard let name = HTTPField.Name(Self.string(pair.name, pair.name_len)) else { continue }
-            let value = UnsafeRawBufferPointer(start: pair.value, count: Int(pair.value_len))
-            headers.append(HTTPField(name: name, value: value))
-        }
+        let environ = EnvironStorage(count: Int(r.environ_count)) { i in Self.buffers(r.environ[i]) }
+        let headers = HeaderFieldsStorage(count: Int(r.header_count)) { i in Self.buffers(r.headers[i]) }
         return (environ, headers)
     }
 
-    private static func string(_ pointer: UnsafePointer<CChar>?, _ length: UInt64) -> String {
-        guard let pointer else { return "" }
-        let bytes = UnsafeRawBufferPointer(start: pointer, count: Int(length))
-        return String(decoding: bytes, as: UTF8.self)
+    private static func buffers(_ pair: swiftgate_pair) -> (UnsafeRawBufferPointer, UnsafeRawBufferPointer) {
+        (
+            UnsafeRawBufferPointer(start: pair.name, count: pair.name == nil ? 0 : Int(pair.name_len)),
+            UnsafeRawBufferPointer(start: pair.value, count: pair.value == nil ? 0 : Int(pair.value_len))
+        )
     }
 
     // MARK: RequestBodySource

@@ -71,7 +71,7 @@ public func swiftgate_handle(
         do {
             described = try Request(
                 environ: environ,
-                headerFields: headers,
+                headers: headers,
                 body: RequestBody(source: bridge),
                 context: RequestContext(logger: running.logger)
             )

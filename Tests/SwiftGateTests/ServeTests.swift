@@ -127,9 +127,13 @@ final class MutexSlot: Sendable {
 }
 
 @Suite struct EnvironStorageTests {
-    private static func storage(_ pairs: [(String, String)]) -> EnvironStorage {
+    /// Hands `pairs` to a host-side storage's initialiser as raw buffers.
+    private static func copied<Storage>(
+        _ pairs: [(String, String)],
+        _ make: (Int, (Int) -> (name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)) -> Storage
+    ) -> Storage {
         let bytes = pairs.map { (Array($0.0.utf8), Array($0.1.utf8)) }
-        return EnvironStorage(count: bytes.count) { i in
+        return make(bytes.count) { i in
             bytes[i].0.withUnsafeBytes { name in
                 bytes[i].1.withUnsafeBytes { value in
                     // Valid for the call only, as a host's pairs are.
@@ -142,6 +146,14 @@ final class MutexSlot: Sendable {
         }
     }
 
+    private static func storage(_ pairs: [(String, String)]) -> EnvironStorage {
+        copied(pairs) { EnvironStorage(count: $0, pair: $1) }
+    }
+
+    private static func headers(_ pairs: [(String, String)]) -> HeaderFieldsStorage {
+        copied(pairs) { HeaderFieldsStorage(count: $0, pair: $1) }
+    }
+
     @Test func aHostsEnvironReadsLikeTheDictionaryItBecomes() throws {
         let pairs = [
             ("REQUEST_METHOD", "POST"), ("PATH_INFO", "/a/ü"), ("X_TWICE", "1"), ("X_TWICE", "2"),
@@ -149,7 +161,7 @@ final class MutexSlot: Sendable {
         ]
         let request = try Request(
             environ: Self.storage(pairs),
-            headerFields: [:],
+            headers: Self.headers([]),
             body: .empty,
             context: RequestContext()
         )
@@ -166,5 +178,25 @@ final class MutexSlot: Sendable {
         changed.environ["X_TWICE"] = "3"
         #expect(changed.environValue("X_TWICE") == "3")
         #expect(request.environValue("X_TWICE") == "2")
+    }
+
+    @Test func aHostsHeaderFieldsReadAsHTTPFields() throws {
+        let request = try Request(
+            environ: Self.storage([("REQUEST_METHOD", "GET")]),
+            headers: Self.headers([
+                ("Host", "example.org"), ("X-Twice", "1"), ("X-Twice", "2"), ("Bad Name", "x"),
+                ("Accept", "text/html"),
+            ]),
+            body: .empty,
+            context: RequestContext()
+        )
+        #expect(request.headerFields[HTTPField.Name("host")!] == "example.org")
+        #expect(request.headerFields[values: HTTPField.Name("x-twice")!] == ["1", "2"])
+        #expect(request.headerFields.count == 4)  // the pair that is no field name is left out
+        #expect(request.head.headerFields[.accept] == "text/html")
+        var changed = request
+        changed.headerFields[.accept] = "*/*"
+        #expect(changed.headerFields[.accept] == "*/*")
+        #expect(request.headerFields[.accept] == "text/html")
     }
 }

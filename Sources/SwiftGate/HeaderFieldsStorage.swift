@@ -1,0 +1,49 @@
+import HTTPTypes
+import Synchronization
+
+/// A request's header fields as the host passed them, made into
+/// `HTTPFields` the first time an application reads them.
+///
+/// Building `HTTPFields` checks and copies every name and value into
+/// strings; a browser sends a dozen fields or more, and many requests are
+/// answered without reading one. The host's pairs are copied as bytes (one
+/// allocation, as for the environ) and turned into fields on first use,
+/// from whichever thread asks.
+package final class HeaderFieldsStorage: Sendable {
+    /// The host's pairs, or nil when made from fields.
+    private let pairs: EnvironStorage?
+    private let fields: Mutex<HTTPFields?>
+
+    /// Copies `count` pairs that `pair(i)` gives as raw buffers.
+    ///
+    /// - Parameters:
+    ///   - count: How many fields.
+    ///   - pair: The name and value bytes of field `i`, valid during the call.
+    package init(count: Int, pair: (Int) -> (name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)) {
+        pairs = EnvironStorage(count: count, pair: pair)
+        fields = Mutex(nil)
+    }
+
+    /// Storage for fields already made.
+    init(_ fields: HTTPFields) {
+        pairs = nil
+        self.fields = Mutex(fields)
+    }
+
+    /// The fields, made once and kept. A pair whose name is not a field
+    /// name is left out; a value's forbidden bytes become spaces, as
+    /// `HTTPField` does.
+    var all: HTTPFields {
+        fields.withLock { built in
+            if let built { return built }
+            var made = HTTPFields()
+            made.reserveCapacity(pairs?.count ?? 0)
+            pairs?.forEachPair { name, value in
+                guard let name = HTTPField.Name(String(decoding: name, as: UTF8.self)) else { return }
+                made.append(HTTPField(name: name, value: value))
+            }
+            built = made
+            return made
+        }
+    }
+}
