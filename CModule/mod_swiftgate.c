@@ -136,14 +136,15 @@ static int sg_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 static void sg_child_init(apr_pool_t *p, server_rec *s)
 {
-    apr_status_t rv = sg_library_child_init(p, s);
+    apr_status_t rv;
 
+    sg_mpm_shape_init();
+    rv = sg_library_child_init(p, s);
     if (rv != APR_SUCCESS) {
         sg_log_s(APLOG_CRIT, rv, s, SG_LOGNO(00002),
                  "cannot set up the application table");
         return;
     }
-    sg_mpm_shape_init();
     sg_embedded_child_init(p, s);
 }
 

@@ -164,7 +164,9 @@ static void cb_log(void *ctx, int32_t level, const char *msg, uint64_t len)
 }
 
 /* The instance serving a request: the alias's own when the directory asks
- * for the same callable and group (the usual case), else the table's. */
+ * for the same callable and group (the usual case), else the table's. The
+ * comparison is of the configuration's own strings, so it is by pointer: a
+ * directory naming the alias's callable again just takes the table path. */
 static sg_instance *embedded_instance(request_rec *r, const sg_alias *a,
                                       const sg_dir_conf *d)
 {

@@ -73,6 +73,24 @@ public struct ResponseBody: Sendable {
         return nil
     }
 
+    /// Sends the whole body to a host's sink: bytes in memory directly,
+    /// a stream through a writer that is closed when the stream returns.
+    ///
+    /// - Parameter sink: The destination.
+    /// - Throws: What the sink or the stream throws.
+    func send(to sink: some ResponseSink) async throws {
+        switch storage {
+        case .bytes(let bytes):
+            if !bytes.isEmpty {
+                try await sink.writeBody(bytes, flush: false)
+            }
+        case .stream(let write):
+            let writer = SinkWriter(sink: sink)
+            defer { writer.close() }
+            try await write(writer)
+        }
+    }
+
     /// Writes the whole body to a writer.
     ///
     /// - Parameter writer: The destination.

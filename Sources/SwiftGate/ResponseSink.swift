@@ -85,17 +85,7 @@ extension Application {
             return .failedBeforeHead(status: 500)
         }
         do {
-            switch response.body.storage {
-            case .bytes(let bytes):
-                // No writer to hand out: the bytes go to the sink directly.
-                if !bytes.isEmpty {
-                    try await sink.writeBody(bytes, flush: false)
-                }
-            case .stream(let write):
-                let writer = SinkWriter(sink: sink)
-                defer { writer.close() }
-                try await write(writer)
-            }
+            try await response.body.send(to: sink)
         } catch {
             logger.error("response body for \(what()) failed: \(error)")
             return .failedAfterHead
