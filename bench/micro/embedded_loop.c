@@ -6,7 +6,10 @@
  * alone (perf record ./embedded_loop LIB N); not a measurement of Apache.
  *
  *   cc -O2 -o embedded_loop embedded_loop.c -I../../Sources/CSwiftGate/include -ldl
- *   ./embedded_loop libHello.so [requests] [path]
+ *   ./embedded_loop libHello.so [requests] [path] [browser]
+ *
+ * "browser" sends the twelve header fields a browser sends for a page
+ * instead of wrk's one.
  */
 #include "swiftgate.h"
 
@@ -82,7 +85,24 @@ int main(int argc, char **argv)
         PAIR("swiftgate.callable_object", "swiftgate_application"),
         PAIR("swiftgate.version", "1.0"),
     };
-    swiftgate_pair headers[] = {PAIR("Host", "127.0.0.1:8080")};
+    swiftgate_pair headers[] = {
+        PAIR("Host", "127.0.0.1:8080"),
+        PAIR("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) "
+                           "Gecko/20100101 Firefox/128.0"),
+        PAIR("Accept", "text/html,application/xhtml+xml,application/xml;"
+                       "q=0.9,*/*;q=0.8"),
+        PAIR("Accept-Language", "en-US,en;q=0.5"),
+        PAIR("Accept-Encoding", "gzip, deflate, br, zstd"),
+        PAIR("Connection", "keep-alive"),
+        PAIR("Cookie", "sessionid=abcdef0123456789abcdef0123456789; "
+                       "csrftoken=0123456789abcdef"),
+        PAIR("Upgrade-Insecure-Requests", "1"),
+        PAIR("Sec-Fetch-Dest", "document"),
+        PAIR("Sec-Fetch-Mode", "navigate"),
+        PAIR("Sec-Fetch-Site", "none"),
+        PAIR("Priority", "u=0, i"),
+    };
+    int browser = argc > 4 && !strcmp(argv[4], "browser");
     swiftgate_app_info info;
     swiftgate_request req;
     struct timespec t0, t1;
@@ -93,7 +113,8 @@ int main(int argc, char **argv)
     swiftgate_callable_fn callable;
 
     if (argc < 2) {
-        fprintf(stderr, "usage: %s LIBRARY [requests] [path-info]\n", argv[0]);
+        fprintf(stderr, "usage: %s LIBRARY [requests] [path-info] [browser]\n",
+                argv[0]);
         return 2;
     }
     lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
@@ -130,7 +151,7 @@ int main(int argc, char **argv)
     req.environ = environ;
     req.environ_count = sizeof(environ) / sizeof(environ[0]);
     req.headers = headers;
-    req.header_count = sizeof(headers) / sizeof(headers[0]);
+    req.header_count = browser ? sizeof(headers) / sizeof(headers[0]) : 1;
     req.read_body = read_body;
     req.send_head = send_head;
     req.write_body = write_body;
