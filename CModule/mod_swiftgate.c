@@ -138,6 +138,7 @@ static void sg_child_init(apr_pool_t *p, server_rec *s)
 {
     apr_status_t rv;
 
+    sg_daemon_child_init();
     sg_mpm_shape_init();
     rv = sg_library_child_init(p, s);
     if (rv != APR_SUCCESS) {

@@ -14,6 +14,7 @@
 #include "sg_log.h"
 
 #include "apr_atomic.h"
+#include "apr_general.h"
 #include "apr_lib.h"
 #include "apr_shm.h"
 #include "apr_strings.h"
@@ -25,6 +26,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -48,6 +50,9 @@
  * this many, the oldest are no longer tracked (they still exit on their
  * own when their graceful-timeout ends). */
 #define SG_MAX_DRAINING 256
+/* Random bytes in a group's secret: 256 bits cannot be guessed through a
+ * socket. */
+#define SG_SECRET_BYTES 32
 
 /* What must outlive a configuration cycle, and the module itself (httpd
  * unloads and reloads modules on restart): plain data in the process pool.
@@ -159,6 +164,55 @@ static const char *resolve_identity(apr_pool_t *p, sg_group *g)
         g->gid =
             g->user || geteuid() != 0 ? pw->pw_gid : ap_unixd_config.group_id;
     }
+    if (geteuid() == 0 && g->gid == 0) {
+        return "it would run with group root (gid 0); name another group= "
+               "(daemon processes never run with group root)";
+    }
+    return NULL;
+}
+
+/* Where the groups' sockets go: SwiftGateSocketPrefix, or
+ * DefaultRuntimeDir/swiftgate. */
+static const char *socket_prefix(apr_pool_t *p)
+{
+    return sg_global.socket_prefix ? sg_global.socket_prefix
+                                   : ap_runtime_dir_relative(p, "swiftgate");
+}
+
+/* The directory the sockets are made in must be one nobody else can write
+ * to: whoever can may swap a socket for their own, or plant a link where
+ * the parent, as root, changes a socket's owner. Owned by root (or by the
+ * user Apache runs as, when it does not start as root), and not writable
+ * by its group or others. */
+static const char *check_socket_directory(apr_pool_t *p, const char *prefix)
+{
+    const char *slash = strrchr(prefix, '/');
+    const char *dir = slash == prefix ? "/"
+                      : slash ? apr_pstrmemdup(p, prefix, slash - prefix)
+                              : ".";
+    struct stat st;
+
+    if (stat(dir, &st) != 0) {
+        return apr_psprintf(p, "the socket directory %s does not exist", dir);
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        return apr_psprintf(p, "the socket directory %s is not a directory",
+                            dir);
+    }
+    if (st.st_uid != 0 && st.st_uid != geteuid()) {
+        return apr_psprintf(p,
+                            "the socket directory %s is owned by uid %ld; it "
+                            "must be owned by %s",
+                            dir, (long)st.st_uid,
+                            geteuid() == 0 ? "root" : "root or Apache's user");
+    }
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+        return apr_psprintf(p,
+                            "the socket directory %s is writable by its group "
+                            "or others (mode %04o); other users could replace "
+                            "the sockets",
+                            dir, (unsigned)(st.st_mode & 07777));
+    }
     return NULL;
 }
 
@@ -181,7 +235,22 @@ int sg_daemon_check(apr_pool_t *p, server_rec *s)
                  err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    if ((err = check_socket_directory(p, socket_prefix(p)))) {
+        sg_log_s(APLOG_CRIT, 0, s, SG_LOGNO(00412),
+                 "daemon mode: %s (SwiftGateSocketPrefix names another "
+                 "place)",
+                 err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     for (i = 0; i < groups->nelts; i++) {
+        if (g[i].group_name && geteuid() != 0) {
+            sg_log_s(APLOG_WARNING, 0, s, SG_LOGNO(00413),
+                     "SwiftGateDaemonProcess %s (%s:%d): group=%s is "
+                     "ignored: Apache does not start as root, so the "
+                     "daemons keep its group",
+                     g[i].name, g[i].config_file, g[i].config_line,
+                     g[i].group_name);
+        }
         if ((err = resolve_identity(p, &g[i]))
             || (geteuid() == 0
                 && (err = sg_library_check_access(p, sg_daemon_library,
@@ -283,13 +352,16 @@ static apr_status_t make_socket(apr_pool_t *p, sg_group *g)
         return errno;
     }
     /* Only the owner may connect: Apache's User, whose children forward
-     * requests. The daemons inherit the listening socket itself. */
-    old = umask(0077);
+     * requests. The daemons inherit the listening socket itself. bind()
+     * makes the socket under the umask, so it is never open to others,
+     * and its owner changes without following a link. */
+    old = umask(0177);
     rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
     umask(old);
-    if (rc != 0 || chmod(g->socket_path, 0600) != 0
+    if (rc != 0
         || (geteuid() == 0
-            && chown(g->socket_path, ap_unixd_config.user_id, -1))
+            && fchownat(AT_FDCWD, g->socket_path, ap_unixd_config.user_id,
+                        (gid_t)-1, AT_SYMLINK_NOFOLLOW))
         || listen(fd, g->listen_backlog) != 0) {
         rc = errno;
         close(fd);
@@ -297,6 +369,42 @@ static apr_status_t make_socket(apr_pool_t *p, sg_group *g)
     }
     g->listen_fd = fd;
     return APR_SUCCESS;
+}
+
+/* A group's secret for this configuration cycle: random bytes from the
+ * system's generator, as hex. */
+static apr_status_t make_secret(apr_pool_t *p, sg_group *g)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char bytes[SG_SECRET_BYTES];
+    char *text = apr_palloc(p, 2 * sizeof(bytes) + 1);
+    apr_status_t rv = apr_generate_random_bytes(bytes, sizeof(bytes));
+    apr_size_t i;
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    for (i = 0; i < sizeof(bytes); i++) {
+        text[2 * i] = hex[bytes[i] >> 4];
+        text[2 * i + 1] = hex[bytes[i] & 15];
+    }
+    text[2 * sizeof(bytes)] = '\0';
+    memset(bytes, 0, sizeof(bytes));
+    g->secret = text;
+    return APR_SUCCESS;
+}
+
+void sg_daemon_child_init(void)
+{
+    sg_group *g = (sg_group *)groups->elts;
+    int i;
+
+    for (i = 0; i < groups->nelts; i++) {
+        if (g[i].listen_fd >= 0) {
+            close(g[i].listen_fd);
+            g[i].listen_fd = -1;
+        }
+    }
 }
 
 static int generation_alive(unsigned generation, const char *path)
@@ -543,10 +651,13 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s)
     if (!groups->nelts) {
         return OK;
     }
-    prefix = sg_global.socket_prefix
-                 ? sg_global.socket_prefix
-                 : ap_runtime_dir_relative(pconf, "swiftgate");
+    prefix = socket_prefix(pconf);
     for (i = 0; i < groups->nelts; i++) {
+        if ((rv = make_secret(pconf, &g[i])) != APR_SUCCESS) {
+            sg_log_s(APLOG_CRIT, rv, s, SG_LOGNO(00414),
+                     "daemon group '%s': cannot make its secret", g[i].name);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
         g[i].socket_path =
             apr_psprintf(pconf, "%s.%" APR_PID_T_FMT ".%u.%d.sock", prefix,
                          getpid(), persist->generation, i);

@@ -195,11 +195,18 @@ void sg_daemon_main(sg_daemon *d, apr_interval_time_t delay)
     fcntl(control[0], F_SETFD, FD_CLOEXEC);
     fcntl(control[1], F_SETFD, FD_CLOEXEC);
 
-    /* Apache's listeners and the other groups' sockets are not ours. */
+    /* Apache's listeners and the other groups' sockets and secrets are not
+     * ours: an application here must not reach another group's daemons. */
     ap_close_listeners();
     for (i = 0; i < groups->nelts; i++) {
-        if (&all[i] != g && all[i].listen_fd >= 0) {
+        if (&all[i] == g) {
+            continue;
+        }
+        if (all[i].listen_fd >= 0) {
             close(all[i].listen_fd);
+        }
+        if (all[i].secret) {
+            memset((char *)all[i].secret, 0, strlen(all[i].secret));
         }
     }
 
@@ -297,5 +304,7 @@ void sg_daemon_main(sg_daemon *d, apr_interval_time_t delay)
     config.host = &host;
     config.serving = daemon_serving;
     config.serving_ctx = d;
+    config.secret = g->secret;
+    config.secret_len = strlen(g->secret);
     _exit(serve(&config));
 }

@@ -96,19 +96,26 @@ void sg_fcgi_put_record(sg_fcgi *f, int type, const char *content,
     f->pending_len += SWIFTGATE_FCGI_HEADER_LEN + len;
 }
 
-/* BEGIN_REQUEST and the PARAMS stream, split into records. */
+/* BEGIN_REQUEST and the PARAMS stream, split into records: the group's
+ * secret first, then env. */
 void sg_fcgi_put_params(sg_fcgi *f, const sg_pairs *env, int role, int flags)
 {
-    apr_size_t total = 0, i, off = 0;
+    static const char secret_name[] = SWIFTGATE_PARAM_SECRET;
+    const char *secret = f->g->secret ? f->g->secret : "";
+    apr_size_t secret_len = strlen(secret);
+    apr_size_t total, i, off = 0;
     unsigned char *stream, *p;
     unsigned char begin[8] = {
         0, (unsigned char)role, (unsigned char)flags, 0, 0, 0, 0, 0};
 
+    total = SG_FCGI_PAIR_OVERHEAD + sizeof(secret_name) - 1 + secret_len;
     for (i = 0; i < env->count; i++) {
         total += SG_FCGI_PAIR_OVERHEAD + env->items[i].name_len
                  + env->items[i].value_len;
     }
     stream = p = apr_palloc(f->r->pool, total + 1);
+    p += sg_fcgi_put_pair(p, secret_name, sizeof(secret_name) - 1, f->g->secret,
+                          secret_len);
     for (i = 0; i < env->count; i++) {
         const swiftgate_pair *e = &env->items[i];
 
@@ -287,7 +294,14 @@ static int take_head(sg_fcgi *f, apr_size_t head_end)
                  f->g->name, malformed);
         return HTTP_BAD_GATEWAY;
     }
-    if ((error = apr_table_get(r->headers_out, SWIFTGATE_ERROR_FIELD))) {
+    /* httpd's scanner files fields it does not know under err_headers_out:
+     * the daemon's error field is looked for, and removed, in both. */
+    if (!(error = apr_table_get(r->headers_out, SWIFTGATE_ERROR_FIELD))) {
+        error = apr_table_get(r->err_headers_out, SWIFTGATE_ERROR_FIELD);
+    }
+    apr_table_unset(r->headers_out, SWIFTGATE_ERROR_FIELD);
+    apr_table_unset(r->err_headers_out, SWIFTGATE_ERROR_FIELD);
+    if (error) {
         f->error_status = atoi(error);
         if (f->error_status < 400 || f->error_status > 599) {
             f->error_status = HTTP_INTERNAL_SERVER_ERROR;
@@ -301,7 +315,7 @@ static int take_head(sg_fcgi *f, apr_size_t head_end)
             return HTTP_BAD_GATEWAY;
         }
     }
-    sg_out_drop_hop_by_hop(&f->out);
+    sg_out_drop_reserved(&f->out);
     f->head_done = 1;
     return OK;
 }

@@ -42,7 +42,11 @@ typedef struct sg_group {
     gid_t gid;
     const char *user_name; /* for initgroups */
     const char *socket_path;
-    int listen_fd;
+    int listen_fd; /* the parent's and the daemons'; -1 in Apache's children */
+    /* Made anew for every configuration cycle: what Apache's children send
+     * with every request and the daemons check before believing one (hex,
+     * SG_SECRET_BYTES random bytes). Never in the environment or on disk. */
+    const char *secret;
     struct sg_daemon *daemons; /* processes of them */
     /* One flag per process, in memory shared by the parent, the children
      * and the daemons: set while that process accepts requests. */
@@ -61,6 +65,11 @@ void sg_groups_reset(apr_pool_t *pconf);
 /* Post-config, real pass: create sockets and start every group's daemons.
  * Returns OK or an HTTP status (startup fails). */
 int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s);
+
+/* Child init: an Apache child closes every group's listening socket, so
+ * that no code running in it (another site's embedded application, a
+ * scripting module) can accept and answer a group's requests. */
+void sg_daemon_child_init(void);
 
 /* Waits until a process of g accepts requests, at most until deadline:
  * whether one does. */

@@ -5,7 +5,10 @@
  * SwiftGateTrustedProxyHeaders names the headers an application may rely
  * on; SwiftGateTrustedProxies names the peers allowed to send them. A
  * listed header arriving from any other peer is removed before the
- * application sees the request, so a client cannot pose as a proxy. From a
+ * application sees the request, so a client cannot pose as a proxy; and
+ * every other known header that tells the same kind of fact (another
+ * spelling of the client address, the scheme, the host or the port) is
+ * removed from every request. From a
  * trusted peer the headers rewrite the CGI variables: REMOTE_ADDR, the
  * scheme, HTTP_HOST/SERVER_NAME and SERVER_PORT. Values that do not parse
  * are ignored (and logged), never passed on as the truth.
@@ -22,34 +25,74 @@
 
 #include <arpa/inet.h>
 
-/* One forwarding header: its field name and its CGI variable. */
+/* What a forwarding header tells: once any header of a kind is trusted,
+ * every other known header of that kind is removed from every request, so
+ * an application (or the framework under it) that reads another spelling
+ * of the same fact cannot be fooled by a client. */
+enum {
+    SG_KIND_ADDRESS = 1, /* the client's address */
+    SG_KIND_SCHEME = 2,  /* http or https */
+    SG_KIND_HOST = 4,    /* the host the client asked for */
+    SG_KIND_PORT = 8,    /* the port the client used */
+    SG_KIND_ALL = 15
+};
+
+/* One forwarding header: its field name, its CGI variable, its kinds. */
 typedef struct sg_fwd_info {
     const char *field;
     const char *cgi;
+    unsigned kinds;
 } sg_fwd_info;
 
-static const sg_fwd_info fwd_info[SG_FWD_COUNT] = {
-    [SG_FWD_FOR] = {"X-Forwarded-For", "HTTP_X_FORWARDED_FOR"},
-    [SG_FWD_CLIENT_IP] = {"X-Client-IP", "HTTP_X_CLIENT_IP"},
-    [SG_FWD_REAL_IP] = {"X-Real-IP", "HTTP_X_REAL_IP"},
-    [SG_FWD_PROTO] = {"X-Forwarded-Proto", "HTTP_X_FORWARDED_PROTO"},
-    [SG_FWD_HOST] = {"X-Forwarded-Host", "HTTP_X_FORWARDED_HOST"},
-    [SG_FWD_PORT] = {"X-Forwarded-Port", "HTTP_X_FORWARDED_PORT"},
+/* The headers SwiftGateTrustedProxyHeaders may name (sg_fwd_header), then
+ * the other spellings proxies and frameworks use, which are never believed
+ * and only removed. */
+static const sg_fwd_info fwd_info[] = {
+    [SG_FWD_FOR] = {"X-Forwarded-For", "HTTP_X_FORWARDED_FOR", SG_KIND_ADDRESS},
+    [SG_FWD_CLIENT_IP] = {"X-Client-IP", "HTTP_X_CLIENT_IP", SG_KIND_ADDRESS},
+    [SG_FWD_REAL_IP] = {"X-Real-IP", "HTTP_X_REAL_IP", SG_KIND_ADDRESS},
+    [SG_FWD_PROTO] = {"X-Forwarded-Proto", "HTTP_X_FORWARDED_PROTO",
+                      SG_KIND_SCHEME},
+    [SG_FWD_HOST] = {"X-Forwarded-Host", "HTTP_X_FORWARDED_HOST", SG_KIND_HOST},
+    [SG_FWD_PORT] = {"X-Forwarded-Port", "HTTP_X_FORWARDED_PORT", SG_KIND_PORT},
+    {"Forwarded", "HTTP_FORWARDED", SG_KIND_ALL},
+    {"True-Client-IP", "HTTP_TRUE_CLIENT_IP", SG_KIND_ADDRESS},
+    {"X-Cluster-Client-IP", "HTTP_X_CLUSTER_CLIENT_IP", SG_KIND_ADDRESS},
+    {"CF-Connecting-IP", "HTTP_CF_CONNECTING_IP", SG_KIND_ADDRESS},
+    {"X-Forwarded-Scheme", "HTTP_X_FORWARDED_SCHEME", SG_KIND_SCHEME},
+    {"X-Scheme", "HTTP_X_SCHEME", SG_KIND_SCHEME},
+    {"X-Forwarded-SSL", "HTTP_X_FORWARDED_SSL", SG_KIND_SCHEME},
+    {"X-Forwarded-HTTPS", "HTTP_X_FORWARDED_HTTPS", SG_KIND_SCHEME},
+    {"Front-End-HTTPS", "HTTP_FRONT_END_HTTPS", SG_KIND_SCHEME},
+    {"X-Url-Scheme", "HTTP_X_URL_SCHEME", SG_KIND_SCHEME},
+    {"X-Host", "HTTP_X_HOST", SG_KIND_HOST},
+    {"X-Forwarded-Server", "HTTP_X_FORWARDED_SERVER", SG_KIND_HOST},
+    {"X-Original-Host", "HTTP_X_ORIGINAL_HOST", SG_KIND_HOST},
 };
+
+#define SG_FWD_KNOWN ((int)(sizeof(fwd_info) / sizeof(fwd_info[0])))
 
 /* The longest forwarded host accepted (a DNS name and a port). */
 #define SG_MAX_HOST 262
 
-int sg_proxy_header_find(const char *name)
+/* The known header a name means (case-insensitive), or -1. */
+static int known_header(const char *name)
 {
     int i;
 
-    for (i = 0; i < SG_FWD_COUNT; i++) {
+    for (i = 0; i < SG_FWD_KNOWN; i++) {
         if (!strcasecmp(name, fwd_info[i].field)) {
             return i;
         }
     }
     return -1;
+}
+
+int sg_proxy_header_find(const char *name)
+{
+    int h = known_header(name);
+
+    return h < SG_FWD_COUNT ? h : -1;
 }
 
 const char *sg_proxy_parse_network(apr_pool_t *p, const char *arg, void **out)
@@ -78,9 +121,33 @@ static const sg_dir_conf *dir_conf(request_rec *r)
     return ap_get_module_config(r->per_dir_config, &swiftgate_module);
 }
 
-static int listed(const sg_dir_conf *d, sg_fwd_header h)
+static int listed(const sg_dir_conf *d, int h)
 {
-    return d && d->proxy_headers && (d->proxy_headers_mask & (1u << h));
+    return h < SG_FWD_COUNT && d->proxy_headers
+           && (d->proxy_headers_mask & (1u << h));
+}
+
+/* The kinds the directory's listed headers tell. */
+static unsigned trusted_kinds(const sg_dir_conf *d)
+{
+    unsigned kinds = 0;
+    int h;
+
+    for (h = 0; h < SG_FWD_COUNT; h++) {
+        if (listed(d, h)) {
+            kinds |= fwd_info[h].kinds;
+        }
+    }
+    return kinds;
+}
+
+/* Whether known header h is kept from the application: it tells a kind
+ * the directory trusts, and it is not a listed header from a trusted
+ * peer. */
+static int withheld(const sg_dir_conf *d, int h, int peer_is_trusted)
+{
+    return (fwd_info[h].kinds & trusted_kinds(d))
+           && !(peer_is_trusted && listed(d, h));
 }
 
 static int trusted_addr(const sg_dir_conf *d, apr_sockaddr_t *sa)
@@ -281,20 +348,24 @@ const char *sg_proxy_apply(request_rec *r)
     apr_table_t *env = r->subprocess_env;
     const char *scheme = ap_http_scheme(r);
     const char *value;
-    int i;
+    int i, trusted;
 
     if (!d || !d->proxy_headers) {
         return scheme;
     }
-    if (!peer_trusted(r, d)) {
-        for (i = 0; i < SG_FWD_COUNT; i++) {
-            if (listed(d, i) && apr_table_get(env, fwd_info[i].cgi)) {
-                sg_log_r(APLOG_DEBUG, 0, r, SG_LOGNO(00702),
-                         "%s from %s removed: not a trusted proxy",
-                         fwd_info[i].field, r->connection->client_ip);
-                apr_table_unset(env, fwd_info[i].cgi);
-            }
+    trusted = peer_trusted(r, d);
+    for (i = 0; i < SG_FWD_KNOWN; i++) {
+        if (withheld(d, i, trusted) && apr_table_get(env, fwd_info[i].cgi)) {
+            sg_log_r(APLOG_DEBUG, 0, r, SG_LOGNO(00702),
+                     "%s from %s removed: %s", fwd_info[i].field,
+                     r->connection->client_ip,
+                     trusted ? "not a header SwiftGateTrustedProxyHeaders "
+                               "names"
+                             : "not a trusted proxy");
+            apr_table_unset(env, fwd_info[i].cgi);
         }
+    }
+    if (!trusted) {
         return scheme;
     }
     apply_client_address(r, d);
@@ -347,8 +418,8 @@ int sg_proxy_hides(request_rec *r, const char *name)
     const sg_dir_conf *d = dir_conf(r);
     int h;
 
-    if (!d || !d->proxy_headers || (h = sg_proxy_header_find(name)) < 0) {
+    if (!d || !d->proxy_headers || (h = known_header(name)) < 0) {
         return 0;
     }
-    return listed(d, h) && !peer_trusted(r, d);
+    return withheld(d, h, peer_trusted(r, d));
 }

@@ -21,12 +21,14 @@ void sg_out_init(sg_out *o, request_rec *r)
     o->declared = -1;
 }
 
-/* Hop-by-hop fields are the server's business, not the application's. */
-static int is_hop_by_hop(const char *name)
+/* Fields an application may not set: hop-by-hop ones are the server's
+ * business, and the daemon's error field is mod_swiftgate's own. */
+static int is_reserved(const char *name)
 {
     static const char *const names[] = {
         "Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding",
-        "TE",         "Trailer",    "Upgrade",          NULL};
+        "TE",         "Trailer",    "Upgrade",          SWIFTGATE_ERROR_FIELD,
+        NULL};
     int i;
 
     for (i = 0; names[i]; i++) {
@@ -55,11 +57,9 @@ int sg_out_apply_field(sg_out *o, const char *name, const char *value)
         o->declared = len;
         ap_set_content_length(r, len);
     }
-    else if (is_hop_by_hop(name)) {
+    else if (is_reserved(name)) {
         sg_log_r(APLOG_WARNING, 0, r, SG_LOGNO(00304),
-                 "dropped hop-by-hop response field '%s' set by the "
-                 "application",
-                 name);
+                 "dropped response field '%s' set by the application", name);
     }
     else {
         apr_table_add(r->headers_out, name, value);
@@ -67,24 +67,32 @@ int sg_out_apply_field(sg_out *o, const char *name, const char *value)
     return SWIFTGATE_OK;
 }
 
-void sg_out_drop_hop_by_hop(sg_out *o)
+/* Removes the fields an application may not set from one table. */
+static void drop_reserved(request_rec *r, apr_table_t *t)
 {
-    const apr_array_header_t *arr = apr_table_elts(o->r->headers_out);
+    const apr_array_header_t *arr = apr_table_elts(t);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
     int i;
 
     for (i = 0; i < arr->nelts; i++) {
-        if (e[i].key && is_hop_by_hop(e[i].key)) {
-            sg_log_r(APLOG_WARNING, 0, o->r, SG_LOGNO(00304),
-                     "dropped hop-by-hop response field '%s' set by the "
-                     "application",
+        if (e[i].key && is_reserved(e[i].key)) {
+            sg_log_r(APLOG_WARNING, 0, r, SG_LOGNO(00304),
+                     "dropped response field '%s' set by the application",
                      e[i].key);
-            apr_table_unset(o->r->headers_out, e[i].key);
+            apr_table_unset(t, e[i].key);
             i = -1; /* the table changed: look again */
-            arr = apr_table_elts(o->r->headers_out);
+            arr = apr_table_elts(t);
             e = (const apr_table_entry_t *)arr->elts;
         }
     }
+}
+
+void sg_out_drop_reserved(sg_out *o)
+{
+    /* httpd's script header scanner files the fields it does not know under
+     * err_headers_out: both tables are looked at. */
+    drop_reserved(o->r, o->r->headers_out);
+    drop_reserved(o->r, o->r->err_headers_out);
 }
 
 /* apr_brigade_write's flush function: passes the buffered bytes on. */

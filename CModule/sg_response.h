@@ -28,8 +28,11 @@ void sg_out_init(sg_out *o, request_rec *r);
  * hop-by-hop fields dropped); SWIFTGATE_OK or SWIFTGATE_ERR_HEADER. */
 int sg_out_apply_field(sg_out *o, const char *name, const char *value);
 
-/* Removes hop-by-hop fields from r->headers_out (daemon responses). */
-void sg_out_drop_hop_by_hop(sg_out *o);
+/* Removes the fields an application may not set (hop-by-hop ones, the
+ * daemon's error field) from r->headers_out and r->err_headers_out, where
+ * httpd's script header scanner puts the ones it does not know (daemon
+ * responses). */
+void sg_out_drop_reserved(sg_out *o);
 
 /* Appends body bytes, passing them on when the buffer fills or on flush.
  * SWIFTGATE_OK, SWIFTGATE_ERR_LENGTH (cut at Content-Length, logged) or

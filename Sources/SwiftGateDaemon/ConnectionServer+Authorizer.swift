@@ -13,9 +13,11 @@ extension ConnectionServer {
     /// does not answer access checks), with an empty body. There is no
     /// request body to read; request-timeout applies as to a responder.
     ///
+    /// - Parameters:
+    ///   - pending: The request.
+    ///   - spans: Its PARAMS pairs, the secret taken out.
     /// - Returns: Whether the connection can serve another request.
-    func respondAsAuthorizer(to pending: Pending) throws(FastCGIConnection.Failure) -> Bool {
-        let spans = try malformedIfThrows { () throws(FastCGIError) in try pending.params.decode() }
+    func respondAsAuthorizer(to pending: Pending, spans: [FastCGIPairSpan]) throws(FastCGIConnection.Failure) -> Bool {
         var description = RequestDescription(params: pending.params.bytes, spans: spans)
         let check = AccessCheck(description: description)
         description.remove("REMOTE_PASSWD")

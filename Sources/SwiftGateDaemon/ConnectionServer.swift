@@ -192,7 +192,7 @@ final class ConnectionServer {
     /// for a peer that went away or idled out.
     func noteFailure(_ failure: FastCGIConnection.Failure, during what: String) {
         switch failure {
-        case .malformed:
+        case .malformed, .unproven:
             log.warning("closing a FastCGI connection: \(failure)")
         case .timeout:
             log.info("\(what): \(failure) after \(daemon.configuration.socketTimeoutMilliseconds) ms")
@@ -229,20 +229,28 @@ final class ConnectionServer {
     /// close (an authorizer request has no body).
     ///
     /// - Returns: Whether the connection can serve another request.
+    /// No parameter is looked at before the request has shown the daemon's
+    /// secret; one without it closes the connection.
     private func serve(_ pending: Pending) throws(FastCGIConnection.Failure) -> Bool {
+        let decoded = try malformedIfThrows { () throws(FastCGIError) in try pending.params.decode() }
+        guard let spans = daemon.configuration.secret.admit(pending.params.bytes, decoded) else {
+            throw .unproven
+        }
         switch pending.role {
         case FastCGIBeginRequest.authorizer:
-            return try respondAsAuthorizer(to: pending)
+            return try respondAsAuthorizer(to: pending, spans: spans)
         default:
             precondition(pending.role == FastCGIBeginRequest.responder, "a role in servedRoles has no handler")
-            let (request, keep) = try respondAsResponder(to: pending)
+            let (request, keep) = try respondAsResponder(to: pending, spans: spans)
             if !keep { drainBody(of: request) }
             return keep
         }
     }
 
-    private func respondAsResponder(to pending: Pending) throws(FastCGIConnection.Failure) -> (DaemonRequest, Bool) {
-        let spans = try malformedIfThrows { () throws(FastCGIError) in try pending.params.decode() }
+    private func respondAsResponder(
+        to pending: Pending,
+        spans: [FastCGIPairSpan]
+    ) throws(FastCGIConnection.Failure) -> (DaemonRequest, Bool) {
         var description = RequestDescription(params: pending.params.bytes, spans: spans)
         let method = description.value("REQUEST_METHOD") ?? ""
         let uri =

@@ -40,6 +40,8 @@ struct DaemonConfiguration: @unchecked Sendable {
     var watchesParent: Bool
     /// The host's services, or nil for stderr.
     var host: UnsafePointer<swiftgate_host>?
+    /// What every request must carry to be believed.
+    var secret: HostSecret
 
     /// Copies a host's configuration.
     ///
@@ -75,6 +77,9 @@ struct DaemonConfiguration: @unchecked Sendable {
         servingContext = c.serving_ctx
         watchesParent = c.control_fd >= 0
         host = c.host
+        secret = HostSecret(
+            c.secret.map { Array(UnsafeRawBufferPointer(start: $0, count: Int(c.secret_len))) } ?? []
+        )
         preload = []
         for entry in Self.strings(c.preload) {
             let parts = entry.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

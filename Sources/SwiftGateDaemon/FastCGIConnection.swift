@@ -19,6 +19,8 @@ final class FastCGIConnection {
         case closedMidRecord
         case system(PosixError)
         case malformed(FastCGIError)
+        /// A request without the daemon's secret: not from its host.
+        case unproven
 
         var description: String {
             switch self {
@@ -26,6 +28,9 @@ final class FastCGIConnection {
             case .closedMidRecord: "the peer closed the connection inside a record"
             case .system(let error): "\(error)"
             case .malformed(let error): "malformed FastCGI input: \(error)"
+            case .unproven:
+                "a request did not carry this daemon's secret (swiftgate.secret): "
+                    + "only its host may send requests; the parameters were not read"
             }
         }
     }

@@ -33,10 +33,12 @@ struct ResponseHead {
     }
 
     /// Fields the application may not set: hop-by-hop ones are the
-    /// front-end's business, and `Status` would be read as the status.
+    /// front-end's business, `Status` would be read as the status, and the
+    /// error field would make mod_swiftgate answer with an error page.
     /// Lower case; names are compared without regard to case.
     static let droppedFields: [[UInt8]] = [
         "connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "status",
+        SWIFTGATE_ERROR_FIELD.lowercased(),
     ].map { Array($0.utf8) }
 
     /// Checks and renders a head.

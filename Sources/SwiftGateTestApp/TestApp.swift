@@ -132,6 +132,12 @@ enum TestApp {
             response.headerFields[HTTPField.Name("X-Split")!] = "a\r\nX-Injected: yes"
             return response
         }
+        r.get("/sets-error-field") { _ in
+            // Only a daemon's own error answers may carry this field.
+            var response = Response.text("a fine answer\n")
+            response.headerFields[HTTPField.Name("X-SwiftGate-Error")!] = "503"
+            return response
+        }
         r.get("/headers") { request in
             var fields: [String: String] = [:]
             for field in request.headerFields {

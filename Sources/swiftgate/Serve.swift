@@ -63,11 +63,24 @@ struct Serve: ParsableCommand {
     @Flag(help: "Serve as root (refused without it or --user).")
     var allowRoot = false
 
+    @Option(
+        help: ArgumentHelp(
+            "With --fastcgi: serve only requests whose swiftgate.secret parameter is the first line of FILE "
+                + "(readable by its owner alone); others have their connection closed. Without it any process "
+                + "that can reach the socket is served.",
+            valueName: "file"
+        )
+    )
+    var secretFile: String?
+
     func validate() throws {
         guard (fastcgi == nil) != (http == nil) else {
             throw ValidationError("say how to serve: --fastcgi ADDRESS or --http ADDRESS (one of them)")
         }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if secretFile != nil, fastcgi == nil {
+            throw ValidationError("--secret-file goes with --fastcgi")
+        }
         for (name, value) in [("--request-timeout", requestTimeout), ("--queue-timeout", queueTimeout)] {
             if let value, !(value >= 0 && value < 1e9) {
                 throw ValidationError("\(name) must be a number of seconds, 0 or more")
@@ -92,6 +105,7 @@ struct Serve: ParsableCommand {
             return
         }
         let address = try ListenAddress(parsing: fastcgi ?? "")
+        let secret = try secretFile.map { try SecretFile.read($0) } ?? []
         let listenFD = try address.listen()
         defer {
             close(listenFD)
@@ -100,8 +114,8 @@ struct Serve: ParsableCommand {
         try dropRoot()
         let control = try SignalPipe.install()
         StderrLog.write(SWIFTGATE_LOG_INFO, "swiftgate: serving \(libraryPath) on \(address)")
-        let status = withDaemonConfig(listenFD: listenFD, controlFD: control, library: libraryPath) { config in
-            DaemonEntry.run(config, watchesParent: false)
+        let status = withDaemonConfig(listenFD: listenFD, controlFD: control, library: libraryPath, secret: secret) {
+            config in DaemonEntry.run(config, watchesParent: false)
         }
         if status != 0 { throw ExitCode(status) }
     }
@@ -124,6 +138,7 @@ struct Serve: ParsableCommand {
         listenFD: Int32,
         controlFD: Int32,
         library: String,
+        secret: [UInt8],
         _ body: (UnsafePointer<swiftgate_daemon_config>) -> R
     ) -> R {
         let preload = [library, callable ?? "", applicationGroup ?? ""].joined(separator: "\n")
@@ -146,7 +161,13 @@ struct Serve: ParsableCommand {
                             config.preload = preloadBuffer.baseAddress
                             config.host = StderrLog.host
                             config.flags = allowRoot ? SWIFTGATE_DAEMON_ALLOW_ROOT : 0
-                            return withUnsafePointer(to: &config) { body($0) }
+                            return secret.withUnsafeBufferPointer { secretBytes in
+                                secretBytes.withMemoryRebound(to: CChar.self) { secretC in
+                                    config.secret = secretC.baseAddress
+                                    config.secret_len = UInt64(secretC.count)
+                                    return withUnsafePointer(to: &config) { body($0) }
+                                }
+                            }
                         }
                     }
                 }

@@ -72,6 +72,14 @@ import Testing
         #expect(head.dropped == ["Connection", "Transfer-Encoding", "Status"])
     }
 
+    @Test func anApplicationCannotSetTheErrorField() throws {
+        // The field would make mod_swiftgate replace the response with an
+        // error page: only the daemon's own error answers carry it.
+        let head = try ResponseHead(status: 200, fields: Self.fields([("x-swiftgate-error", "500"), ("X", "y")]))
+        #expect(Self.text(head) == "Status: 200 OK\r\nX: y\r\n\r\n")
+        #expect(head.dropped == ["x-swiftgate-error"])
+    }
+
     @Test func errorResponses() {
         let full = String(decoding: ResponseHead.errorResponse(status: 503, headOnly: false), as: UTF8.self)
         #expect(

@@ -582,3 +582,59 @@ def test_a_failing_setuid_ends_the_cli():
     assert ("cannot switch to user nobody (uid %d, gid %d): setuid: Operation not permitted"
             % (nobody.pw_uid, nobody.pw_gid)) in result.stderr
     assert "serving" not in result.stderr
+
+
+def write_secret(mode, text="a secret only the front-end knows\n"):
+    fd, path = tempfile.mkstemp(prefix="sg-secret-")
+    os.write(fd, text.encode())
+    os.close(fd)
+    os.chmod(path, mode)
+    return path
+
+
+def test_a_secret_file_makes_the_daemon_serve_only_who_knows_it(start_daemon):
+    path = write_secret(0o600)
+    try:
+        d = start_daemon("--secret-file", path)
+        params = fcgi.cgi_params("GET", "/info")
+        with fcgi.Connection(d.address) as conn:
+            conn.start(params)
+            assert conn.closed_by_peer()
+        assert d.wait_for_log("did not carry this daemon's secret")
+        with fcgi.Connection(d.address) as conn:
+            conn.start(dict(params, **{"swiftgate.secret": "a guess"}))
+            assert conn.closed_by_peer()
+        proven = dict(params, **{"swiftgate.secret": "a secret only the front-end knows"})
+        result = fcgi.request(d.address, proven)
+        status, _, body = result.response()
+        assert status == 200 and json.loads(body)["pathInfo"] == "/info"
+    finally:
+        os.unlink(path)
+
+
+def test_the_secret_never_reaches_the_application(start_daemon):
+    # Without --secret-file nothing is checked, and a front-end's secret
+    # parameter is still kept from the application.
+    d = start_daemon(library=os.path.join(LIBS, "libExampleSite.so"))
+    result = d.request("GET", "/env", extra={"swiftgate.secret": "whatever"})
+    status, _, body = result.response()
+    assert status == 200
+    env = json.loads(body)
+    assert "swiftgate.secret" not in env and env["REQUEST_METHOD"] == "GET"
+
+
+@pytest.mark.parametrize("mode, text, message", [
+    (0o644, "s3cret\n", "can be read by others"),
+    (0o600, "\n", "is empty"),
+])
+def test_an_unsafe_or_empty_secret_file_is_refused(mode, text, message):
+    path = write_secret(mode, text)
+    try:
+        done = subprocess.run([SWIFTGATE, "serve", "--fastcgi", "unix:/tmp/sg-never-secret.sock", TEST_APP,
+                               *SERVE_AS_ROOT, "--secret-file", path],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+        assert done.returncode != 0
+        assert message in done.stderr
+        assert not os.path.exists("/tmp/sg-never-secret.sock")
+    finally:
+        os.unlink(path)

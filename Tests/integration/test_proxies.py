@@ -161,12 +161,62 @@ def test_a_location_that_trusts_nobody_here_strips_everything(apache):
     assert "HTTP_X_REAL_IP" not in env and "HTTP_X_FORWARDED_FOR" not in env
 
 
-def test_unlisted_headers_pass_untouched(apache):
-    env = fetch(apache, "/plain/env", {"X-Forwarded-For": "203.0.113.7", "X-Client-IP": "198.51.100.1"},
-                source="127.0.0.2")
-    assert env["HTTP_X_FORWARDED_FOR"] == "203.0.113.7"
-    assert "HTTP_X_CLIENT_IP" not in env
-    assert env["REMOTE_ADDR"] == "127.0.0.2"
+# Other spellings of the facts the listed headers tell, which a framework
+# might read: never believed, removed once their kind is trusted.
+SPOOFED = {
+    "Forwarded": "for=203.0.113.66;proto=https;host=evil.example",
+    "True-Client-IP": "203.0.113.67",
+    "X-Cluster-Client-IP": "203.0.113.68",
+    "X-Forwarded-Scheme": "https",
+    "X-Scheme": "https",
+    "X-Forwarded-SSL": "on",
+    "X-Host": "evil.example",
+    "X-Forwarded-Server": "evil.example",
+}
+
+
+def cgi(header):
+    return "HTTP_" + header.upper().replace("-", "_")
+
+
+def test_headers_of_an_untrusted_kind_pass_untouched(apache):
+    # /plain trusts X-Client-IP, a client address: the scheme is no trusted
+    # kind there, so its headers are the application's own business.
+    env = fetch(apache, "/plain/env", {"X-Forwarded-Proto": "https", "X-Scheme": "https"}, source="127.0.0.2")
+    assert env["HTTP_X_FORWARDED_PROTO"] == "https"
+    assert env["HTTP_X_SCHEME"] == "https"
+    assert env["swiftgate.url_scheme"] == "http"
+
+
+@pytest.mark.parametrize("source", ["127.0.0.1", "127.0.0.2"])
+def test_every_other_header_of_a_trusted_kind_is_removed(apache, source):
+    # /plain trusts X-Client-IP alone: whoever sends them, every other
+    # client-address header is removed, so an application reading
+    # X-Forwarded-For or Forwarded cannot be fooled.
+    env = fetch(apache, "/plain/env", {"X-Forwarded-For": "203.0.113.7", "X-Client-IP": "198.51.100.1",
+                                       "X-Real-IP": "198.51.100.2", "Forwarded": "for=203.0.113.66",
+                                       "True-Client-IP": "203.0.113.67"}, source=source)
+    for header in ("X-Forwarded-For", "X-Real-IP", "Forwarded", "True-Client-IP"):
+        assert cgi(header) not in env, header
+    if source == "127.0.0.1":
+        assert env["HTTP_X_CLIENT_IP"] == "198.51.100.1"
+        assert env["REMOTE_ADDR"] == "198.51.100.1"
+    else:
+        assert "HTTP_X_CLIENT_IP" not in env
+        assert env["REMOTE_ADDR"] == "127.0.0.2"
+
+
+@pytest.mark.parametrize("mode", ["emb", "dmn"])
+@pytest.mark.parametrize("source", ["127.0.0.1", "127.0.0.2"])
+def test_other_spellings_never_reach_the_application(apache, mode, source):
+    headers = dict(FORWARDED, **SPOOFED)
+    env = fetch(apache, "/%s/env" % mode, headers, source=source)
+    for header in SPOOFED:
+        assert cgi(header) not in env, header
+    fields = fetch(apache, "/%s-headers/headers" % mode, headers, source=source)
+    assert not {name.lower() for name in SPOOFED} & set(fields)
+    # The listed ones still pass from the trusted proxy alone.
+    assert ("x-forwarded-for" in fields) == (source == "127.0.0.1")
 
 
 @pytest.mark.parametrize("line, message", [

@@ -53,9 +53,13 @@ class Root:
         os.chmod(self.path, 0o755)
         self.site = os.path.join(self.path, "site")
         self.data = os.path.join(self.path, "data")
+        # Apache's runtime folder (its pid file, the daemon groups' sockets)
+        # stays root's: mod_swiftgate refuses one that others can write to.
+        # The backends started as www-data put their sockets in their own.
         self.run = os.path.join(self.path, "run")
+        self.sockets = os.path.join(self.path, "sockets")
         self.htdocs = os.path.join(self.path, "htdocs")
-        for d in (self.site, self.data, self.run, self.htdocs):
+        for d in (self.site, self.data, self.run, self.sockets, self.htdocs):
             os.makedirs(d)
         self.as_root = os.geteuid() == 0
         a = artifacts
@@ -74,7 +78,7 @@ class Root:
         subprocess.run(["chmod", "-R", "a+rX", self.path], check=True)
         if self.as_root:
             shutil.chown(self.data, RUN_AS, RUN_AS)
-            shutil.chown(self.run, RUN_AS, RUN_AS)
+            shutil.chown(self.sockets, RUN_AS, RUN_AS)
         self.registry = procs.Registry(self.path)
 
     @staticmethod
@@ -139,7 +143,7 @@ def hummingbird(root):
 
 
 def swiftgate_serve(root, name, library, settings=None):
-    sock = os.path.join(root.run, name + ".sock")
+    sock = os.path.join(root.sockets, name + ".sock")
     argv = [root.swiftgate, "serve", "--fastcgi", "unix:" + sock, library,
             "--threads", str(S.DAEMON_THREADS)]
     if os.geteuid() == 0:

@@ -200,6 +200,10 @@ typedef int32_t (*swiftgate_check_fn)(void *app,
 
 /* FastCGI parameters mod_swiftgate adds besides the environ. */
 #define SWIFTGATE_PARAM_REQUEST_START "swiftgate.request_start" /* µs, epoch */
+/* The group's secret (swiftgate_daemon_config.secret), first in every
+ * request's PARAMS: a daemon with a secret closes a connection whose request
+ * does not carry it, and never shows it to the application. */
+#define SWIFTGATE_PARAM_SECRET "swiftgate.secret"
 
 /* The response field a daemon adds to a response it made itself for a
  * failure (500, 503…): mod_swiftgate drops that response and lets Apache
@@ -244,6 +248,12 @@ typedef struct swiftgate_daemon_config {
      * come. */
     void (*serving)(void *ctx, int32_t serving);
     void *serving_ctx;
+    /* What every request must carry as SWIFTGATE_PARAM_SECRET before the
+     * daemon believes its PARAMS: proof that it comes from the host, not
+     * from another process that can reach the socket. NULL or empty: no
+     * check (a front-end such as nginx that cannot send one). */
+    const char *secret;
+    uint64_t secret_len;
 } swiftgate_daemon_config;
 
 /* swiftgate_daemon_config.flags: serve even with user or effective user
@@ -293,7 +303,7 @@ _Static_assert(sizeof(swiftgate_app_info) == 48, "swiftgate_app_info layout");
 _Static_assert(sizeof(swiftgate_request) == 80, "swiftgate_request layout");
 _Static_assert(sizeof(swiftgate_check_request) == 80,
                "swiftgate_check_request layout");
-_Static_assert(sizeof(swiftgate_daemon_config) == 168,
+_Static_assert(sizeof(swiftgate_daemon_config) == 184,
                "swiftgate_daemon_config layout");
 #endif
 

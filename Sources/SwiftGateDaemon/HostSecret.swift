@@ -1,0 +1,59 @@
+import CSwiftGate
+
+/// The proof that a request comes from the host that started the daemon:
+/// a secret the host made, carried by every request as the
+/// `swiftgate.secret` parameter (`SWIFTGATE_PARAM_SECRET`).
+///
+/// mod_swiftgate makes a new one for each group at every start and passes
+/// it in `swiftgate_daemon_config`; `swiftgate serve --fastcgi` reads one
+/// from `--secret-file`. A daemon without a secret serves any front-end that
+/// can reach its socket (nginx, mod_proxy_fcgi). Whatever the daemon's
+/// setting, the parameter itself never reaches the application.
+struct HostSecret {
+    /// The secret's bytes; empty when the daemon has none.
+    let bytes: [UInt8]
+
+    /// The parameter's name.
+    static let parameterName = Array(SWIFTGATE_PARAM_SECRET.utf8)
+
+    /// Makes a check for `bytes` (none when empty).
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    /// Whether requests must carry a secret.
+    var isRequired: Bool { !bytes.isEmpty }
+
+    /// Checks a request's PARAMS and takes the secret's pair out of them.
+    ///
+    /// - Parameters:
+    ///   - params: The PARAMS bytes.
+    ///   - spans: Their pairs.
+    /// - Returns: The pairs without the secret, or `nil` when a secret is
+    ///   required and the request does not carry exactly it.
+    func admit(_ params: [UInt8], _ spans: [FastCGIPairSpan]) -> [FastCGIPairSpan]? {
+        // mod_swiftgate sends it first; another front-end may put it anywhere.
+        guard
+            let index = spans.firstIndex(where: { span in
+                span.name.count == Self.parameterName.count && params[span.name].elementsEqual(Self.parameterName)
+            })
+        else {
+            return isRequired ? nil : spans
+        }
+        if isRequired, !Self.equalInConstantTime(params[spans[index].value], bytes) {
+            return nil
+        }
+        var rest = spans
+        rest.remove(at: index)
+        return rest
+    }
+
+    /// Compares without stopping at the first difference, so that the time
+    /// taken does not tell how much of a guess was right.
+    static func equalInConstantTime(_ a: ArraySlice<UInt8>, _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
+    }
+}
