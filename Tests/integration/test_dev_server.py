@@ -155,6 +155,29 @@ def test_bad_requests_get_400(dev):
     assert raw(dev.port, smuggle).startswith(b"HTTP/1.1 400 ")
 
 
+@pytest.mark.parametrize("fields,logged", [
+    (b"Transfer-Encoding:\r\n", "empty Transfer-Encoding"),
+    (b"Transfer-Encoding: gzip\r\n", "Transfer-Encoding 'gzip'"),
+    (b"Transfer-Encoding: gzip, chunked\r\n", "Transfer-Encoding 'gzip, chunked'"),
+    (b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", "Transfer-Encoding 'chunked', 'chunked'"),
+    (b"Transfer-Encoding: \r\nContent-Length: 5\r\n", "both Transfer-Encoding and Content-Length"),
+])
+def test_transfer_codings_other_than_chunked_get_400(dev, fields, logged):
+    # An empty Transfer-Encoding is not an absent one: the 5 bytes after
+    # the head must never be read as a body (or as the next request).
+    request = b"POST /echo HTTP/1.1\r\nHost: x\r\n" + fields + b"\r\nhello"
+    answer = raw(dev.port, request)
+    assert answer.startswith(b"HTTP/1.1 400 "), answer[:80]
+    assert b"Connection: close" in answer
+    assert dev.wait_for_output("answered 400: " + logged), dev.output()[-2000:]
+
+
+def test_transfer_encoding_in_http10_gets_400(dev):
+    for value in (b"chunked", b""):
+        request = b"POST /echo HTTP/1.0\r\nTransfer-Encoding: " + value + b"\r\n\r\n0\r\n\r\n"
+        assert raw(dev.port, request).startswith(b"HTTP/1.1 400 ")
+
+
 def test_huge_headers_get_431(dev):
     request = b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (70 * 1024) + b"\r\n\r\n"
     assert raw(dev.port, request).startswith(b"HTTP/1.1 431 ")
