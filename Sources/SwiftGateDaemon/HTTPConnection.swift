@@ -31,6 +31,10 @@ final class HTTPConnection {
         /// The client closed, stayed idle past the keep-alive timeout, or
         /// the server is stopping while the connection was idle.
         case idle
+        /// The head was not whole by its deadline. `partial`: some of a
+        /// request line or field had come (answer 408), not just empty
+        /// lines.
+        case tooSlow(partial: Bool)
     }
 
     let fd: Int32
@@ -96,13 +100,22 @@ final class HTTPConnection {
     /// Reads the next request head: everything up to and including the
     /// first empty line, with empty lines before the request line skipped.
     ///
+    /// The wait for the head's first byte (empty lines included) is
+    /// `idleMilliseconds`; from that byte on, the whole head must arrive
+    /// within `deadlineMilliseconds`, however the client spaces its bytes,
+    /// so a client sending one byte now and then cannot hold the worker.
+    ///
     /// - Parameters:
     ///   - limit: The most bytes a head may have.
     ///   - idleMilliseconds: How long to wait for its first byte.
+    ///   - deadlineMilliseconds: How long the whole head may take from its
+    ///     first byte.
     /// - Returns: The head's bytes, or why there is none.
     /// - Throws: ``Failure/tooLarge`` past `limit`; a failure of the socket.
-    func readHead(limit: Int, idleMilliseconds: Int32) throws(Failure) -> HeadRead {
-        var first = true
+    func readHead(limit: Int, idleMilliseconds: Int32, deadlineMilliseconds: Int32) throws(Failure) -> HeadRead {
+        // Bytes of a pipelined request may be here already: they start the clock.
+        var deadline: UInt64? =
+            available > 0 ? DaemonClock.monotonicMilliseconds() + UInt64(deadlineMilliseconds) : nil
         var scanned = 0
         while true {
             while available > 0, buffer[start] == UInt8(ascii: "\r") || buffer[start] == UInt8(ascii: "\n") {
@@ -116,16 +129,27 @@ final class HTTPConnection {
             }
             scanned = max(0, available - 3)
             if available > limit { throw .tooLarge }
+            var wait = idleMilliseconds
+            if let deadline {
+                let now = DaemonClock.monotonicMilliseconds()
+                guard now < deadline else { return .tooSlow(partial: available > 0) }
+                wait = Int32(min(UInt64(timeout), deadline - now))
+            }
             do throws(Failure) {
-                let wait = first && available == 0 ? idleMilliseconds : timeout
                 guard try fill(wait: wait, watchWake: available == 0) else {
                     if available == 0 { return .idle }
                     throw .closed
                 }
-            } catch .timeout where available == 0 {
-                return .idle
+            } catch .timeout {
+                // Past the deadline: the check above answers. Otherwise the
+                // socket timeout (shorter than the deadline) ran out.
+                guard let deadline, DaemonClock.monotonicMilliseconds() >= deadline else {
+                    if available == 0 { return .idle }
+                    throw .timeout
+                }
+                continue
             }
-            first = false
+            if deadline == nil { deadline = DaemonClock.monotonicMilliseconds() + UInt64(deadlineMilliseconds) }
         }
     }
 

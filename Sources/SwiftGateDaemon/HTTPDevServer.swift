@@ -26,6 +26,9 @@ public final class HTTPDevServer: @unchecked Sendable {
         public var threads: UInt32
         /// The host services (log) handed to the application.
         public var host: UnsafePointer<swiftgate_host>?
+        /// How long a request head may take from its first byte to its
+        /// empty line, in milliseconds; a slower one is answered 408.
+        public var headTimeoutMilliseconds: Int32
 
         /// Makes a configuration.
         ///
@@ -37,6 +40,8 @@ public final class HTTPDevServer: @unchecked Sendable {
         ///   - applicationGroup: The application group, or nil for "".
         ///   - threads: Connections served at once (at least 1).
         ///   - host: The host services, or nil for plain stderr.
+        ///   - headTimeoutMilliseconds: How long a whole request head may
+        ///     take (at least 1).
         public init(
             listenFD: Int32,
             controlFD: Int32,
@@ -44,7 +49,8 @@ public final class HTTPDevServer: @unchecked Sendable {
             callable: String?,
             applicationGroup: String?,
             threads: UInt32,
-            host: UnsafePointer<swiftgate_host>?
+            host: UnsafePointer<swiftgate_host>?,
+            headTimeoutMilliseconds: Int32 = HTTPDevServer.defaultHeadTimeoutMilliseconds
         ) {
             self.listenFD = listenFD
             self.controlFD = controlFD
@@ -53,6 +59,7 @@ public final class HTTPDevServer: @unchecked Sendable {
             self.applicationGroup = applicationGroup ?? ""
             self.threads = max(1, threads)
             self.host = host
+            self.headTimeoutMilliseconds = max(1, headTimeoutMilliseconds)
         }
     }
 
@@ -60,6 +67,13 @@ public final class HTTPDevServer: @unchecked Sendable {
     public static let headLimit = 64 * 1024
     /// How long an idle keep-alive connection is kept, in milliseconds.
     static let keepAliveMilliseconds: Int32 = 5000
+    /// How long a request head may take from its first byte, by default:
+    /// 20 s, the first figure of mod_reqtimeout's default
+    /// (`header=20-40,MinRate=500`). A browser sends a head in one packet;
+    /// 20 s covers a person typing one into telnet, and bounds what a
+    /// client sending a byte every few seconds can hold a worker for
+    /// (``keepAliveMilliseconds`` to the first byte, then this).
+    public static let defaultHeadTimeoutMilliseconds: Int32 = 20_000
     /// The longest one read or write on a connection waits.
     static let socketTimeoutMilliseconds: Int32 = 30_000
     /// The longest a stop waits for running requests.
@@ -180,13 +194,22 @@ public final class HTTPDevServer: @unchecked Sendable {
         while true {
             let bytes: [UInt8]
             do {
-                guard
-                    case .head(let head) = try connection.readHead(
-                        limit: Self.headLimit,
-                        idleMilliseconds: Self.keepAliveMilliseconds
-                    )
-                else { return }
-                bytes = head
+                switch try connection.readHead(
+                    limit: Self.headLimit,
+                    idleMilliseconds: Self.keepAliveMilliseconds,
+                    deadlineMilliseconds: configuration.headTimeoutMilliseconds
+                ) {
+                case .head(let head):
+                    bytes = head
+                case .idle:
+                    return
+                case .tooSlow(partial: false):
+                    return
+                case .tooSlow(partial: true):
+                    let seconds = Double(configuration.headTimeoutMilliseconds) / 1000
+                    refuse(connection, status: 408, reason: "request head not complete within \(seconds) s", endpoints)
+                    return
+                }
             } catch .tooLarge {
                 refuse(connection, status: 431, reason: "request head larger than \(Self.headLimit) bytes", endpoints)
                 return

@@ -29,8 +29,9 @@ struct HTTPRequestHead {
     /// Parses a head.
     ///
     /// - Parameter bytes: The head, up to and including its empty line.
-    /// - Throws: A ``Refusal``: 400 for anything malformed, 501 for a
-    ///   transfer coding other than chunked, 505 for another HTTP version.
+    /// - Throws: A ``Refusal``: 400 for anything malformed (a
+    ///   `Transfer-Encoding` other than exactly `chunked` among them), 505
+    ///   for another HTTP version.
     init(parsing bytes: [UInt8]) throws(Refusal) {
         var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
             line.last == UInt8(ascii: "\r") ? Array(line.dropLast()) : Array(line)
@@ -94,14 +95,34 @@ struct HTTPRequestHead {
         return isHTTP11 ? !connection.contains("close") : false
     }
 
+    /// The framing of the body, from `Transfer-Encoding` and
+    /// `Content-Length`.
+    ///
+    /// The only transfer coding accepted is `chunked`, alone: one element
+    /// in one field. An empty value, an empty list element, another coding
+    /// (`gzip`, `gzip, chunked`), `chunked` twice, or `Transfer-Encoding`
+    /// beside `Content-Length` or in an HTTP/1.0 request (which has no
+    /// transfer codings, RFC 9112 section 6.1) is a 400 and the connection
+    /// closes. A development server has no use for more, and where a proxy
+    /// in front and this server could disagree on where a body ends, a
+    /// request could be smuggled inside another.
     private func bodyFraming() throws(Refusal) -> BodyFraming {
-        let codings = tokens("transfer-encoding")
+        let encodings = values("transfer-encoding")
         let lengths = values("content-length")
-        if !codings.isEmpty {
+        if !encodings.isEmpty {
             guard isHTTP11 else { throw Self.bad("Transfer-Encoding in an HTTP/1.0 request") }
             guard lengths.isEmpty else { throw Self.bad("both Transfer-Encoding and Content-Length") }
+            let codings = encodings.flatMap { value in
+                value.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).map { element in
+                    String(decoding: element, as: UTF8.self).trimmingSpaces.lowercased()
+                }
+            }
             guard codings == ["chunked"] else {
-                throw Refusal(status: 501, description: "transfer coding '\(codings.joined(separator: ", "))'")
+                let shown = encodings.map { String(decoding: $0.prefix(100), as: UTF8.self) }
+                if shown.allSatisfy(\.isEmpty) { throw Self.bad("empty Transfer-Encoding") }
+                throw Self.bad(
+                    "Transfer-Encoding '\(shown.joined(separator: "', '"))': only 'chunked', alone, is accepted"
+                )
             }
             return .chunked
         }

@@ -12,14 +12,26 @@ import _CryptoExtras
 public struct PasswordHash: Sendable, Equatable {
     /// The algorithm name that starts every hash.
     public static let algorithm = PasswordHashText.algorithm
-    /// The iteration count of new hashes: Django 5.1's.
-    public static let defaultIterations = 870_000
+    /// The iteration count of new hashes: that of the current Django
+    /// release (6.1, `PBKDF2PasswordHasher.iterations`). Django raises it in
+    /// most feature releases; follow it, so that a hash made here is never
+    /// one Django would re-hash as weak.
+    public static let defaultIterations = 1_500_000
+    /// The lowest iteration count `swiftgate users` makes new hashes with:
+    /// the default of the oldest Django release line that still gets
+    /// security fixes, 5.2 LTS (supported to April 2028). Django 4.2 LTS
+    /// (600,000) left support in April 2026; 6.0 (1,200,000) and 6.1
+    /// (1,500,000) are newer. A site that shares its user table with a
+    /// supported Django never needs fewer.
+    public static let oldestDjangoDefaultIterations = 1_000_000
     /// The largest iteration count accepted, in a stored hash or for new
     /// ones: more would let a bad row stall a worker for minutes.
     public static let maximumIterations = PasswordHashText.maximumIterations
     /// The length of the derived key in bytes (SHA-256's digest).
     public static let keyLength = PasswordHashText.keyLength
-    /// The length of a new random salt, in characters from `[a-zA-Z0-9]`.
+    /// The length of a new random salt, in characters from `[a-zA-Z0-9]`:
+    /// 22 of them carry the 128 bits Django asks of a salt
+    /// (`salt_entropy`).
     public static let saltLength = 22
     /// The longest salt accepted in a stored hash, in bytes.
     static let maximumSaltLength = PasswordHashText.maximumSaltLength
@@ -104,6 +116,21 @@ public struct PasswordHash: Sendable, Equatable {
     public func matches(_ password: String) -> Bool {
         guard let derived = Self.derive(password: password, salt: salt, iterations: iterations) else { return false }
         return Self.constantTimeEqual(derived, key)
+    }
+
+    /// Whether a store whose new hashes use `iterations` should replace this
+    /// hash after the password was checked right, as Django does: fewer
+    /// iterations, or a salt shorter than Django's 128 bits of
+    /// `[a-zA-Z0-9]` (``saltLength`` characters, counted as Django counts
+    /// them, in code points).
+    ///
+    /// A hash with more iterations than `iterations` is kept: someone chose
+    /// them.
+    ///
+    /// - Parameter iterations: The iteration count of the store's new hashes.
+    /// - Returns: true when the hash should be made again.
+    public func isWeaker(than iterations: Int) -> Bool {
+        self.iterations < iterations || salt.unicodeScalars.count < Self.saltLength
     }
 
     /// PBKDF2-HMAC-SHA256, ``keyLength`` bytes; nil if BoringSSL fails.

@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import Logging
+import Synchronization
 
 /// An application's users, their passwords and their groups, in an SQLite
 /// file.
@@ -8,6 +10,10 @@ import GRDB
 /// processes (Apache children, daemon processes, the `swiftgate users`
 /// command) may use one file at once: each write is one transaction, and a
 /// process finding the file locked waits up to five seconds.
+///
+/// A file the store creates is mode 0600 (or 0640 with a group, see
+/// ``UserStoreFileAccess``), made before SQLite opens it and never through
+/// a symbolic link to nothing.
 ///
 /// User names match exactly and case-sensitively. Every method blocks the
 /// calling thread for the database and, where a password is involved, for
@@ -18,26 +24,50 @@ public final class UserStore: Sendable {
     public let path: String
     /// The PBKDF2 iteration count of new hashes.
     public let iterations: Int
-    private let queue: DatabaseQueue
-    /// Checked against when there is no usable stored hash, so that an
-    /// unknown user costs as much as a known one.
-    private let dummyHash: PasswordHash
+    /// Whether the store was opened without write access.
+    public let isReadOnly: Bool
+    let queue: DatabaseQueue
+    let logger: Logger
+    /// The iteration count an unknown user costs, and the database state it
+    /// was counted in (see ``unknownUserIterations()``).
+    let unknownUserCost = Mutex<UnknownUserCost?>(nil)
+    /// Set once a hash upgrade failed for a reason other than a lock (a
+    /// read-only file or directory): later logins do not pay for a new
+    /// hash that cannot be stored.
+    let upgradesFailed = Atomic<Bool>(false)
+
+    /// How long a write waits for another process's lock, in seconds.
+    static let busyTimeout: Double = 5
 
     /// Opens a user store, creating the file and its tables if needed.
     ///
     /// - Parameters:
     ///   - path: The SQLite file.
     ///   - iterations: The PBKDF2 iteration count for new hashes, 1 to
-    ///     ``PasswordHash/maximumIterations``; Django's 870000 unless a test
-    ///     needs speed.
+    ///     ``PasswordHash/maximumIterations``; Django's
+    ///     ``PasswordHash/defaultIterations`` unless a test needs speed.
+    ///     A stored hash with fewer is replaced after a right password.
     ///   - readOnly: Open without write access (a process that only checks
     ///     passwords); the file must exist and have its tables.
-    /// - Throws: A GRDB `DatabaseError` when the file cannot be opened or
-    ///   its tables made.
-    public init(path: String, iterations: Int = PasswordHash.defaultIterations, readOnly: Bool = false) throws {
+    ///   - fileAccess: Who may read the file if it is created here: mode
+    ///     0600, or 0640 with a group.
+    ///   - logger: Where hash upgrades (and why one was not stored) are
+    ///     told.
+    /// - Throws: ``UserStoreError/symbolicLink(_:)`` or
+    ///   ``UserStoreError/cannotCreate(_:reason:)`` when a missing file
+    ///   cannot be made safely; a GRDB `DatabaseError` when the file cannot
+    ///   be opened or its tables made.
+    public init(
+        path: String,
+        iterations: Int = PasswordHash.defaultIterations,
+        readOnly: Bool = false,
+        fileAccess: UserStoreFileAccess = .ownerOnly,
+        logger: Logger = Logger(label: "SwiftGateUsers")
+    ) throws {
         precondition((1...PasswordHash.maximumIterations).contains(iterations), "iteration count out of range")
+        if !readOnly { _ = try UserStoreFile.createIfMissing(path, access: fileAccess) }
         var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
+        configuration.busyMode = .timeout(Self.busyTimeout)
         configuration.readonly = readOnly
         configuration.foreignKeysEnabled = true
         configuration.label = "SwiftGateUsers"
@@ -45,13 +75,9 @@ public final class UserStore: Sendable {
         if !readOnly { try UserStoreSchema.migrate(queue) }
         self.path = path
         self.iterations = iterations
+        self.isReadOnly = readOnly
         self.queue = queue
-        // Only its cost matters: no password derives an all-zero key.
-        self.dummyHash = PasswordHash(
-            iterations: iterations,
-            salt: "swiftgateunknownuser00",
-            key: [UInt8](repeating: 0, count: PasswordHash.keyLength)
-        )
+        self.logger = logger
     }
 
     // MARK: Users
@@ -108,8 +134,8 @@ public final class UserStore: Sendable {
         try updateUser(name, sql: "UPDATE users SET is_active = ? WHERE username = ?", value: active)
     }
 
-    /// Notes that a user just logged in (for sites with sessions; password
-    /// checks do not write).
+    /// Notes that a user just logged in (for sites with sessions; a
+    /// password check writes only to replace a weak hash).
     ///
     /// - Parameter name: The user.
     /// - Throws: ``UserStoreError/userNotFound(_:)``; a GRDB `DatabaseError`
@@ -173,41 +199,6 @@ public final class UserStore: Sendable {
     /// - Throws: A GRDB `DatabaseError` when the database fails.
     public func user(_ name: String) throws -> UserInfo? {
         try users().first { $0.name == name }
-    }
-
-    // MARK: Passwords
-
-    /// Checks a user's password.
-    ///
-    /// An unknown user, or one whose stored hash cannot be read, costs the
-    /// same key derivation as a known one, so that response times do not
-    /// tell which names exist. An inactive account answers ``VerifyResult/inactive``
-    /// only after its password matched, so inactive accounts cannot be
-    /// probed either.
-    ///
-    /// - Parameters:
-    ///   - name: The name the client sent (matched exactly).
-    ///   - password: The password the client sent.
-    /// - Returns: The answer; `.granted` carries the name as stored.
-    /// - Throws: A GRDB `DatabaseError` when the database fails.
-    public func verify(user name: String, password: String) throws -> VerifyResult {
-        let row = try queue.read { db in
-            try Row.fetchOne(
-                db,
-                sql: "SELECT username, password, is_active FROM users WHERE username = ?",
-                arguments: [name]
-            )
-        }
-        guard let row else {
-            _ = dummyHash.matches(password)
-            return .userNotFound
-        }
-        guard let hash = PasswordHash(parsing: row["password"]) else {
-            _ = dummyHash.matches(password)
-            return .denied
-        }
-        guard hash.matches(password) else { return .denied }
-        return row["is_active"] ? .granted(row["username"]) : .inactive
     }
 
     // MARK: Names

@@ -15,6 +15,11 @@ public enum UserStoreError: Error, Equatable, Sendable, CustomStringConvertible 
     case emptyPassword
     /// The key derivation failed.
     case hashingFailed
+    /// The database path is a symbolic link to nothing: the store does not
+    /// create a file through it.
+    case symbolicLink(String)
+    /// The database file could not be made; `reason` says why.
+    case cannotCreate(String, reason: String)
 
     public var description: String {
         switch self {
@@ -24,6 +29,8 @@ public enum UserStoreError: Error, Equatable, Sendable, CustomStringConvertible 
         case .invalidGroupName(let name, let reason): "invalid group name '\(Self.printable(name))': \(reason)"
         case .emptyPassword: "passwords must not be empty"
         case .hashingFailed: "the password could not be hashed"
+        case .symbolicLink(let path): "\(path) is a symbolic link to nothing; will not create a database through it"
+        case .cannotCreate(let path, let reason): "cannot create \(path): \(reason)"
         }
     }
 

@@ -24,7 +24,8 @@ enum HTTPServe {
         library: String,
         callable: String?,
         applicationGroup: String?,
-        threads: UInt32
+        threads: UInt32,
+        headTimeoutMilliseconds: Int32
     )
         throws
     {
@@ -51,7 +52,8 @@ enum HTTPServe {
                 callable: callable,
                 applicationGroup: applicationGroup,
                 threads: threads,
-                host: StderrLog.host
+                host: StderrLog.host,
+                headTimeoutMilliseconds: headTimeoutMilliseconds
             )
         )
         let status = server.run()

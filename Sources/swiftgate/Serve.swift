@@ -54,6 +54,16 @@ struct Serve: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "With --http: the longest a request head may take from its first byte to its empty line "
+                + "(default \(HTTPDevServer.defaultHeadTimeoutMilliseconds / 1000)); a slower client "
+                + "gets 408 and the connection closes.",
+            valueName: "seconds"
+        )
+    )
+    var headTimeout: Double?
+
+    @Option(
+        help: ArgumentHelp(
             "Started as root: switch to this user after opening the listening socket.",
             valueName: "name"
         )
@@ -86,6 +96,12 @@ struct Serve: ParsableCommand {
                 throw ValidationError("\(name) must be a number of seconds, 0 or more")
             }
         }
+        if let headTimeout {
+            guard http != nil else { throw ValidationError("--head-timeout is for --http") }
+            guard headTimeout >= 0.001 && headTimeout <= 3600 else {
+                throw ValidationError("--head-timeout must be a number of seconds, more than 0 and at most 3600")
+            }
+        }
     }
 
     func run() throws {
@@ -100,7 +116,9 @@ struct Serve: ParsableCommand {
                 library: libraryPath,
                 callable: callable,
                 applicationGroup: applicationGroup,
-                threads: threads
+                threads: threads,
+                headTimeoutMilliseconds: headTimeout.map { Int32(($0 * 1000).rounded()) }
+                    ?? HTTPDevServer.defaultHeadTimeoutMilliseconds
             )
             return
         }

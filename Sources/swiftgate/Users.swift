@@ -8,7 +8,9 @@ struct Users: ParsableCommand {
         abstract: "Manage the users of a SwiftGateUsers database.",
         discussion: """
             New passwords are read from the terminal without echo (asked twice), or as the first \
-            line of standard input when it is not a terminal.
+            line of standard input when it is not a terminal. New hashes use Django's PBKDF2-SHA256 \
+            with \(PasswordHash.defaultIterations) iterations. A database that `add` creates is mode \
+            0600 (0640 with --group-readable GROUP), and never made through a symbolic link.
             """,
         subcommands: [
             UsersAdd.self, UsersPasswd.self, UsersList.self, UsersDelete.self,
@@ -22,32 +24,65 @@ struct UserDatabaseOptions: ParsableArguments {
     @Option(name: .customLong("db"), help: ArgumentHelp("The user database (SQLite file).", valueName: "path"))
     var path: String
 
-    /// The PBKDF2 iteration count of new hashes; tests lower it for speed.
+    /// The PBKDF2 iteration count of new hashes: tests lower it to the
+    /// floor for speed, a site sharing its table with an older supported
+    /// Django may match that Django's default.
     @Option(help: .hidden)
     var iterations: Int = PasswordHash.defaultIterations
 
     func validate() throws {
-        guard (1...PasswordHash.maximumIterations).contains(iterations) else {
-            throw ValidationError("--iterations must be 1 to \(PasswordHash.maximumIterations)")
+        let allowed = PasswordHash.oldestDjangoDefaultIterations...PasswordHash.maximumIterations
+        guard allowed.contains(iterations) else {
+            throw ValidationError(
+                "--iterations must be \(allowed.lowerBound) to \(allowed.upperBound) "
+                    + "(\(allowed.lowerBound) is the default of the oldest Django release still supported)"
+            )
         }
     }
 
     /// Opens the store.
     ///
-    /// - Parameter create: Whether a missing file is made (only `add`).
+    /// - Parameters:
+    ///   - create: Whether a missing file is made (only `add`); then the
+    ///     path must not be a symbolic link.
+    ///   - fileAccess: Who may read a file made here.
     /// - Returns: The store.
     /// - Throws: ``CommandFailure`` for a missing file when `create` is
-    ///   false, or one that cannot be opened.
-    func open(create: Bool = false) throws -> UserStore {
+    ///   false, a symbolic link when it is true, or a file that cannot be
+    ///   made or opened.
+    func open(create: Bool = false, fileAccess: UserStoreFileAccess = .ownerOnly) throws -> UserStore {
+        var info = stat()
+        let exists = lstat(path, &info) == 0
+        if create, exists, info.st_mode & S_IFMT == S_IFLNK {
+            throw CommandFailure(
+                "\(path) is a symbolic link; `users add` creates and opens only the real path of a database"
+            )
+        }
         if !create, access(path, F_OK) != 0 {
             throw CommandFailure("no user database at \(path); create one with `swiftgate users add`")
         }
+        let store: UserStore
         do {
-            return try UserStore(path: path, iterations: iterations)
+            store = try UserStore(path: path, iterations: iterations, fileAccess: fileAccess)
+        } catch let error as UserStoreError {
+            throw CommandFailure(error.description)
         } catch {
             throw CommandFailure("cannot open the user database at \(path): \(error)")
         }
+        if stat(path, &info) == 0, info.st_mode & 0o007 != 0 {
+            warn(
+                "the user database at \(path) is open to other users (mode "
+                    + "\(String(info.st_mode & 0o777, radix: 8))): chmod 600 it (640 with a group that must read it)"
+            )
+        }
+        return store
     }
+}
+
+/// Prints `warning: message` on standard error.
+func warn(_ message: String) {
+    var line = "warning: \(message)\n"
+    line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }
 
 /// Runs a store operation, turning its refusals into command failures.

@@ -1,7 +1,9 @@
 import ArgumentParser
+import Glibc
 import SwiftGateUsers
 
-/// `swiftgate users add NAME --db PATH [--inactive] [--group G …]`.
+/// `swiftgate users add NAME --db PATH [--inactive] [--group G …]
+/// [--group-readable GROUP]`.
 struct UsersAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
@@ -16,11 +18,34 @@ struct UsersAdd: ParsableCommand {
         help: ArgumentHelp("Put the user in this group (repeatable).", valueName: "group")
     )
     var groups: [String] = []
+    @Option(
+        help: ArgumentHelp(
+            "Create the database mode 0640 with this system group, so a daemon user in it can read it "
+                + "(default: 0600, the owner alone). Only when add creates the file.",
+            valueName: "group"
+        )
+    )
+    var groupReadable: String?
 
     func run() throws {
         try checkUserName(name)
         for group in groups { try reportingStoreErrors { try UserStore.checkGroupName(group) } }
-        let store = try database.open(create: true)
+        var fileAccess = UserStoreFileAccess.ownerOnly
+        if let groupReadable {
+            guard let entry = getgrnam(groupReadable) else {
+                throw CommandFailure("--group-readable: no such group '\(groupReadable)'")
+            }
+            fileAccess = .groupReadable(gid: entry.pointee.gr_gid)
+        }
+        var before = stat()
+        let existed = lstat(database.path, &before) == 0
+        let store = try database.open(create: true, fileAccess: fileAccess)
+        if existed, case .groupReadable(let gid) = fileAccess, before.st_gid != gid || before.st_mode & 0o777 != 0o640 {
+            warn(
+                "\(database.path) exists already (mode \(String(before.st_mode & 0o777, radix: 8)), "
+                    + "group \(before.st_gid)): --group-readable only applies when add creates it"
+            )
+        }
         if try store.user(name) != nil { throw CommandFailure("user '\(name)' already exists") }
         let password = try PasswordInput.readNew(for: name)
         try reportingStoreErrors { try store.createUser(name, password: password, active: !inactive, groups: groups) }

@@ -3,7 +3,7 @@ import SwiftGateUsers
 import Testing
 
 /// A fresh database path in a directory of its own, removed afterwards.
-private final class TemporaryDatabase {
+final class TemporaryDatabase {
     let directory: URL
     var path: String { directory.appendingPathComponent("users.sqlite").path }
 
@@ -17,7 +17,7 @@ private final class TemporaryDatabase {
 
 /// Runs Python's hashlib to make a Django hash independently of the Swift
 /// code under test.
-private func pythonHash(password: String, salt: String, iterations: Int) throws -> String {
+func pythonHash(password: String, salt: String, iterations: Int) throws -> String {
     let script = """
         import base64, hashlib, sys
         key = hashlib.pbkdf2_hmac("sha256", sys.argv[1].encode(), sys.argv[2].encode(), int(sys.argv[3]))
@@ -226,20 +226,41 @@ private func pythonHash(password: String, salt: String, iterations: Int) throws 
         #expect(try store.user("ann")?.lastLogin != nil)
         #expect(try store.user("nobody") == nil)
     }
+}
 
-    /// Writes a password column with the sqlite3 module of Python, outside
-    /// the store's API.
-    private func overwriteHash(of user: String, with hash: String, in path: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-c",
-            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
-                + "c.execute('UPDATE users SET password = ? WHERE username = ?', (sys.argv[2], sys.argv[3])); c.commit()",
-            path, hash, user,
-        ]
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0)
-    }
+/// Writes a password column with the sqlite3 module of Python, outside
+/// the store's API.
+func overwriteHash(of user: String, with hash: String, in path: String) throws {
+    try runPython(
+        "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+            + "c.execute('UPDATE users SET password = ? WHERE username = ?', (sys.argv[2], sys.argv[3])); c.commit()",
+        path,
+        hash,
+        user
+    )
+}
+
+/// Reads a password column with the sqlite3 module of Python.
+func storedHash(of user: String, in path: String) throws -> String {
+    try runPython(
+        "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+            + "print(c.execute('SELECT password FROM users WHERE username = ?', (sys.argv[2],)).fetchone()[0])",
+        path,
+        user
+    )
+}
+
+/// Runs a Python script with arguments; returns its output, trimmed.
+@discardableResult
+func runPython(_ script: String, _ arguments: String...) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script] + arguments
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    try #require(process.terminationStatus == 0)
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }

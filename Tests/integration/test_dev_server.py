@@ -3,10 +3,13 @@
 import http.client
 import json
 import os
+import select
 import shutil
 import socket
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
@@ -153,6 +156,104 @@ def test_bad_requests_get_400(dev):
     assert raw(dev.port, b"GET / HTTP/1.1\r\nHost: x\r\nBad Header: x\r\n\r\n").startswith(b"HTTP/1.1 400 ")
     smuggle = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
     assert raw(dev.port, smuggle).startswith(b"HTTP/1.1 400 ")
+
+
+@pytest.mark.parametrize("fields,logged", [
+    (b"Transfer-Encoding:\r\n", "empty Transfer-Encoding"),
+    (b"Transfer-Encoding: gzip\r\n", "Transfer-Encoding 'gzip'"),
+    (b"Transfer-Encoding: gzip, chunked\r\n", "Transfer-Encoding 'gzip, chunked'"),
+    (b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", "Transfer-Encoding 'chunked', 'chunked'"),
+    (b"Transfer-Encoding: \r\nContent-Length: 5\r\n", "both Transfer-Encoding and Content-Length"),
+])
+def test_transfer_codings_other_than_chunked_get_400(dev, fields, logged):
+    # An empty Transfer-Encoding is not an absent one: the 5 bytes after
+    # the head must never be read as a body (or as the next request).
+    request = b"POST /echo HTTP/1.1\r\nHost: x\r\n" + fields + b"\r\nhello"
+    answer = raw(dev.port, request)
+    assert answer.startswith(b"HTTP/1.1 400 "), answer[:80]
+    assert b"Connection: close" in answer
+    assert dev.wait_for_output("answered 400: " + logged), dev.output()[-2000:]
+
+
+def test_transfer_encoding_in_http10_gets_400(dev):
+    for value in (b"chunked", b""):
+        request = b"POST /echo HTTP/1.0\r\nTransfer-Encoding: " + value + b"\r\n\r\n0\r\n\r\n"
+        assert raw(dev.port, request).startswith(b"HTTP/1.1 400 ")
+
+
+@pytest.fixture(scope="module")
+def one_worker():
+    """The example site under a development server with one worker thread
+    and a 2 s head deadline."""
+    side = Scratch()
+    server = None
+    try:
+        server = start_dev_server(side.path("libExampleSite.so"), "--settings", side.settings,
+                                  "--threads", "1", "--head-timeout", "2")
+        yield server
+    finally:
+        if server:
+            server.cleanup()
+        side.cleanup()
+
+
+def drip(port, data, interval=0.5, limit=10.0):
+    """Sends `data` one byte every `interval` seconds until the server
+    answers or closes (or `limit` seconds pass); returns (what came back,
+    seconds from the first byte to the answer or close)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=limit) as s:
+        started = time.monotonic()
+        for index in range(len(data)):
+            if time.monotonic() - started > limit:
+                break
+            try:
+                s.sendall(data[index:index + 1])
+            except OSError:
+                break
+            if select.select([s], [], [], interval)[0]:
+                break
+        answer = read_until_closed(s, limit)
+        return answer, time.monotonic() - started
+
+
+def test_a_head_sent_a_byte_at_a_time_is_cut_at_the_head_timeout(one_worker):
+    # 170 bytes at 2 a second would hold the only worker for 85 s.
+    request = b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 140 + b"\r\n\r\n"
+    served = {}
+
+    def second_client():
+        time.sleep(0.5)  # behind the dripping client, which has the worker
+        started = time.monotonic()
+        status, _, body = one_worker.request("GET", "/", timeout=15)
+        served.update(status=status, seconds=time.monotonic() - started, body=body)
+
+    waiter = threading.Thread(target=second_client)
+    waiter.start()
+    try:
+        answer, seconds = drip(one_worker.port, request)
+    finally:
+        waiter.join(timeout=20)
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:80]
+    assert 1.5 <= seconds < 5
+    assert served.get("status") == 200 and b"Express Site" in served["body"], served
+    assert served["seconds"] < 5
+    assert one_worker.wait_for_output("answered 408: request head not complete within 2.0 s")
+
+
+def test_empty_lines_a_byte_at_a_time_are_cut_without_an_answer(one_worker):
+    answer, seconds = drip(one_worker.port, b"\r\n" * 100)
+    assert answer == b""
+    assert seconds < 5
+    assert one_worker.request("GET", "/", timeout=15)[0] == 200
+
+
+def test_head_timeout_is_in_the_help():
+    done = subprocess.run([CLI, "serve", "--help"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0
+    assert "--head-timeout" in done.stdout and "408" in done.stdout
+    refused = subprocess.run([CLI, "serve", "lib.so", "--fastcgi", "127.0.0.1:1", "--head-timeout", "2"],
+                             capture_output=True, text=True, timeout=30)
+    assert refused.returncode != 0 and "--head-timeout is for --http" in refused.stderr
 
 
 def test_huge_headers_get_431(dev):

@@ -170,7 +170,7 @@ def test_module_config_prints_load_module():
 
 
 def add_user(db, name, password, *options):
-    done = subprocess.run([CLI, "users", "add", name, "--db", db, "--iterations", "1000", *options],
+    done = subprocess.run([CLI, "users", "add", name, "--db", db, "--iterations", "1000000", *options],
                           input=password + "\n", capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
 

@@ -2,6 +2,7 @@
 run as a user would, on a database in a temporary folder."""
 
 import base64
+import grp
 import hashlib
 import os
 import pty
@@ -18,8 +19,12 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LIBS = os.environ.get("SWIFTGATE_LIBS", os.path.join(REPO, ".build/debug"))
 SWIFTGATE = os.path.join(LIBS, "swiftgate")
 TIMEOUT = 60
-# New hashes at a low iteration count keep the tests fast (a hidden option).
-FAST = ["--iterations", "1000"]
+# Django's current default (6.1) for new hashes, and the lowest count the
+# hidden --iterations takes: the default of the oldest supported Django
+# (5.2 LTS). The tests use the lowest, to be as fast as allowed.
+DEFAULT_ITERATIONS = 1_500_000
+LOWEST_ITERATIONS = 1_000_000
+FAST = ["--iterations", str(LOWEST_ITERATIONS)]
 
 
 @pytest.fixture
@@ -86,9 +91,121 @@ def test_new_hashes_use_djangos_iteration_count(db):
     ok("add", "ann", "--db", db, password="correct horse", fast=False)
     encoded = stored_hash(db, "ann")
     _, iterations, salt, _ = encoded.split("$")
-    assert iterations == "870000"
+    assert iterations == str(DEFAULT_ITERATIONS)
     assert len(salt) == 22 and salt.isalnum()
     assert django_check(encoded, "correct horse")
+
+
+@pytest.mark.parametrize("count", ["1000", str(LOWEST_ITERATIONS - 1), "10000001"])
+def test_iterations_below_the_oldest_supported_django_are_refused(db, count):
+    rc, _, err = users("add", "ann", "--db", db, "--iterations", count, password="correct horse", fast=False)
+    assert rc != 0
+    assert "--iterations must be %d to 10000000" % LOWEST_ITERATIONS in err
+    assert not os.path.exists(db)
+
+
+def mode(path):
+    return os.lstat(path).st_mode & 0o7777
+
+
+def test_a_new_database_is_0600_whatever_the_umask(db):
+    # umask 0 would give SQLite's own 0644 as it is.
+    rc, _, err = users_with_umask(0, "add", "ann", "--db", db, password="password1")
+    assert rc == 0, err
+    assert mode(db) == 0o600
+
+
+def users_with_umask(umask, *args, password=None):
+    done = subprocess.run([SWIFTGATE, "users", *args, *FAST], input=password + "\n", capture_output=True,
+                          text=True, timeout=TIMEOUT, preexec_fn=lambda: os.umask(umask))
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_sqlites_side_files_are_no_more_open_than_the_database(db):
+    ok("add", "ann", "--db", db, password="password1")
+    old = os.umask(0)
+    try:
+        # A journal left in place (PERSIST), then a WAL and its shared
+        # memory: SQLite makes each with the database's mode.
+        conn = sqlite3.connect(db)
+        try:
+            conn.execute("PRAGMA journal_mode=PERSIST")
+            conn.execute("UPDATE users SET last_login = CURRENT_TIMESTAMP")
+            conn.commit()
+            assert mode(db + "-journal") == 0o600
+        finally:
+            conn.close()
+        conn = sqlite3.connect(db)
+        try:
+            assert conn.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"
+            conn.execute("UPDATE users SET last_login = CURRENT_TIMESTAMP")
+            conn.commit()
+            assert mode(db + "-wal") == 0o600
+            assert mode(db + "-shm") == 0o600
+        finally:
+            conn.close()
+    finally:
+        os.umask(old)
+
+
+def test_group_readable_makes_the_database_0640_with_that_group(db):
+    group = grp.getgrgid(os.getegid()).gr_name
+    out = ok("add", "ann", "--db", db, "--group-readable", group, password="password1")
+    assert "added user 'ann'" in out
+    assert mode(db) == 0o640
+    assert os.lstat(db).st_gid == os.getegid()
+    # Later commands keep it so.
+    ok("passwd", "ann", "--db", db, password="password2")
+    assert mode(db) == 0o640 and os.lstat(db).st_gid == os.getegid()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another group needs root")
+def test_group_readable_as_root_gives_the_file_to_the_daemons_group(db):
+    group = "www-data"
+    try:
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError:
+        pytest.skip("no www-data group")
+    ok("add", "ann", "--db", db, "--group-readable", group, password="password1")
+    assert mode(db) == 0o640 and os.lstat(db).st_gid == gid and os.lstat(db).st_uid == 0
+
+
+def test_group_readable_with_an_unknown_group_creates_nothing(db):
+    fails("add", "ann", "--db", db, "--group-readable", "no-such-group-here",
+          message="--group-readable: no such group 'no-such-group-here'", password="password1")
+    assert not os.path.exists(db)
+
+
+def test_group_readable_on_an_existing_database_says_it_does_not_apply(db):
+    ok("add", "ann", "--db", db, password="password1")
+    group = grp.getgrgid(os.getegid()).gr_name
+    rc, out, err = users("add", "bob", "--db", db, "--group-readable", group, password="password2")
+    assert rc == 0 and "added user 'bob'" in out
+    assert "--group-readable only applies when add creates it" in err
+    assert mode(db) == 0o600
+
+
+@pytest.mark.parametrize("target_exists", [False, True])
+def test_add_refuses_a_symbolic_link(tmp_path, target_exists):
+    target = tmp_path / "elsewhere.sqlite"
+    if target_exists:
+        ok("add", "ann", "--db", str(target), password="password1")
+    before = target.read_bytes() if target_exists else None
+    link = str(tmp_path / "users.sqlite")
+    os.symlink(str(target), link)
+    fails("add", "bob", "--db", link, message="is a symbolic link", password="password2")
+    if target_exists:
+        assert target.read_bytes() == before
+    else:
+        assert not target.exists()
+
+
+def test_a_database_open_to_other_users_is_warned_about(db):
+    ok("add", "ann", "--db", db, password="password1")
+    os.chmod(db, 0o644)
+    rc, out, err = users("list", "--db", db)
+    assert rc == 0 and "ann" in out
+    assert "warning: the user database at %s is open to other users (mode 644)" % db in err
 
 
 def test_add_inactive_and_activate(db):
