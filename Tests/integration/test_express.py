@@ -284,21 +284,24 @@ def test_the_default_server_root_is_not_one_others_can_make_first(scratch):
         shutil.rmtree(root, ignore_errors=True)
 
 
-def test_links_planted_in_the_server_root_are_never_followed(scratch):
+def test_a_link_planted_where_a_subdirectory_goes_is_refused(scratch):
+    root = scratch.path("server")
+    os.mkdir(root)
+    os.chmod(root, 0o755)
+    elsewhere = scratch.path("elsewhere")
+    os.mkdir(elsewhere)
+    os.symlink(elsewhere, os.path.join(root, "run"))
+    done = setup_server(scratch, root)
+    assert done.returncode != 0
+    assert "refusing --server-root subdirectory %s/run: it is a symbolic link" % root in done.stderr, done.stderr
+    assert os.listdir(elsewhere) == []
+
+
+def test_links_planted_at_file_names_are_never_followed(scratch):
     root = scratch.path("server")
     os.mkdir(root)
     os.chmod(root, 0o755)
     victim = scratch.write("victim.conf", "precious\n", mode=0o600)
-    elsewhere = scratch.path("elsewhere")
-    os.mkdir(elsewhere)
-    # A link where a subdirectory goes: refused, nothing written through it.
-    os.symlink(elsewhere, os.path.join(root, "run"))
-    done = setup_server(scratch, root)
-    assert done.returncode != 0
-    assert "refusing --server-root subdirectory %s/run: " % root in done.stderr, done.stderr
-    assert "symbolic link" in done.stderr
-    assert os.listdir(elsewhere) == []
-    os.unlink(os.path.join(root, "run"))
     # Links at the files' names and at their temporary names (NAME.tmpPID:
     # the shell plants them for the pid it then becomes the command in):
     # replaced or left alone, never written through.
@@ -310,10 +313,10 @@ def test_links_planted_in_the_server_root_are_never_followed(scratch):
          "--server-root", root, "--port", str(free_port()), "--module-path", MODULE,
          "--daemon-library-path", DAEMON_LIBRARY, *as_root_options()],
         capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stdout + done.stderr
     with open(victim) as f:
         assert f.read() == "precious\n"
     assert stat.S_IMODE(os.stat(victim).st_mode) == 0o600
+    assert done.returncode == 0, done.stdout + done.stderr
     for name in ("httpd.conf", "apachectl"):
         assert stat.S_ISREG(os.lstat(os.path.join(root, name)).st_mode)
 
@@ -358,7 +361,7 @@ INJECTED = "\nLoadModule evil_module /tmp/evil.so"
     ["--mount-point", "/x" + INJECTED],
     ["--callable-object", "swiftgate_application" + INJECTED],
     ["--auth-group", "staff" + INJECTED],
-    ["--log-level", "info" + INJECTED],
+    ["--log-level", "trace1" + INJECTED],
     ["--host", "127.0.0.1" + INJECTED],
     ["--setenv", "GREETING", "hello" + INJECTED],
     ["--mount-point", "/a b"],
