@@ -331,15 +331,21 @@ def test_a_settings_copy_belongs_to_the_user_and_nobody_else_reads_it(scratch, s
     settings = os.path.join(private, "settings.json")
     shutil.copy(scratch.settings, settings)
     os.chmod(settings, 0o644)
-    server = start_express(scratch.path("libExampleSite.so"), "--settings", settings)
+    library = os.path.join(private, "libExampleSite.so")
+    shutil.copy(scratch.path("libExampleSite.so"), library)
+    server = start_express(library, "--settings", settings)
     servers.append(server)
     status, _, body = server.request("GET", "/")
-    assert status == 200 and b"Express Site" in body  # the daemons (www-data) read the copy
+    assert status == 200 and b"Express Site" in body  # the daemons (www-data) read both copies
     root = server.server_root
+    www_data = pwd.getpwnam("www-data")
     copy = os.path.join(root, "app", "settings.json")
     info = os.stat(copy)
-    assert info.st_uid == pwd.getpwnam("www-data").pw_uid
+    assert info.st_uid == www_data.pw_uid
     assert stat.S_IMODE(info.st_mode) in (0o600, 0o640)
+    # The library copy: root's, readable by Apache's Group alone.
+    info = os.stat(os.path.join(root, "app", "libExampleSite.so"))
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (0, www_data.pw_gid, 0o640)
     with open(os.path.join(root, "httpd.conf")) as f:
         assert '"settings=%s"' % copy in f.read()
     # Nothing in the root is writable by others; run/ (the pid file, the
