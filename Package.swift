@@ -92,5 +92,11 @@ let package = Package(
                 "SwiftGateUsers",
             ]
         ),
+        // The command line's pure pieces (option checks, httpd.conf
+        // quoting, the server root's directory checks).
+        .testTarget(
+            name: "SwiftGateCommandTests",
+            dependencies: ["swiftgate"]
+        ),
     ]
 )
