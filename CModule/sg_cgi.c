@@ -115,18 +115,19 @@ sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info, int pass_auth)
             set_pair(&out.items[out.count++], e[i].key, e[i].val);
         }
     }
-    set_pair(&out.items[out.count++], "swiftgate.url_scheme", scheme);
-    set_pair(&out.items[out.count++], "swiftgate.multithread",
+    set_pair(&out.items[out.count++], SWIFTGATE_ENV_URL_SCHEME, scheme);
+    set_pair(&out.items[out.count++], SWIFTGATE_ENV_MULTITHREAD,
              info->multithread ? "1" : "0");
-    set_pair(&out.items[out.count++], "swiftgate.multiprocess",
+    set_pair(&out.items[out.count++], SWIFTGATE_ENV_MULTIPROCESS,
              info->multiprocess ? "1" : "0");
-    set_pair(&out.items[out.count++], "swiftgate.process_group",
+    set_pair(&out.items[out.count++], SWIFTGATE_ENV_PROCESS_GROUP,
              info->process_group);
-    set_pair(&out.items[out.count++], "swiftgate.application_group",
+    set_pair(&out.items[out.count++], SWIFTGATE_ENV_APPLICATION_GROUP,
              info->application_group);
-    set_pair(&out.items[out.count++], "swiftgate.callable_object",
+    set_pair(&out.items[out.count++], SWIFTGATE_ENV_CALLABLE_OBJECT,
              info->callable);
-    set_pair(&out.items[out.count++], "swiftgate.version", "1.0");
+    set_pair(&out.items[out.count++], SWIFTGATE_ENV_VERSION,
+             SWIFTGATE_INTERFACE_VERSION);
     return out;
 }
 
