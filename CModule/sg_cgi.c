@@ -1,9 +1,8 @@
 /*
  * sg_cgi.c -- building the request description from httpd's own CGI
- * variables, and checking response fields.
+ * variables.
  */
 #include "sg_cgi.h"
-#include "sg_proto.h"
 #include "sg_proxy.h"
 
 #include "apr_lib.h"
@@ -155,15 +154,4 @@ sg_pairs sg_cgi_headers(request_rec *r, int pass_auth)
         set_pair(&out.items[out.count++], e[i].key, e[i].val);
     }
     return out;
-}
-
-/* The checks themselves are in sg_proto.c, where the fuzzers reach them. */
-int sg_field_name_valid(const char *name, apr_size_t len)
-{
-    return sg_http_token_valid(name, len);
-}
-
-int sg_field_value_valid(const char *value, apr_size_t len)
-{
-    return sg_http_value_valid(value, len);
 }

@@ -32,11 +32,6 @@ sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info, int pass_auth);
  * Call after sg_cgi_environ (Host follows its HTTP_HOST). */
 sg_pairs sg_cgi_headers(request_rec *r, int pass_auth);
 
-/* Whether a response field may be written: the name a token, the value
- * free of CR, LF, NUL and other control bytes but HTAB. */
-int sg_field_name_valid(const char *name, apr_size_t len);
-int sg_field_value_valid(const char *value, apr_size_t len);
-
 /* Whether this child runs requests on several threads, and whether the
  * server has several children: asked of the MPM once, by
  * sg_mpm_shape_init in child_init (its limits do not change while a child

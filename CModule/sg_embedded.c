@@ -8,6 +8,7 @@
 #include "sg_cgi.h"
 #include "sg_library.h"
 #include "sg_log.h"
+#include "sg_proto.h"
 #include "sg_response.h"
 
 #include "apr_lib.h"
@@ -107,8 +108,8 @@ static int32_t cb_send_head(void *ctx, int32_t status,
     }
     /* Check every field before applying any. */
     for (i = 0; i < count; i++) {
-        if (!sg_field_name_valid(fields[i].name, fields[i].name_len)
-            || !sg_field_value_valid(fields[i].value, fields[i].value_len)) {
+        if (!sg_proto_token_valid(fields[i].name, fields[i].name_len)
+            || !sg_proto_value_valid(fields[i].value, fields[i].value_len)) {
             sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00306),
                      "refused response field '%s' from the application: "
                      "its name or value holds a forbidden byte "

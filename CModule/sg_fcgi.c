@@ -31,8 +31,6 @@
 #define SG_DEFAULT_CONNECT_RETRY apr_time_from_msec(25)
 /* Client body bytes read per STDIN record: FastCGI's largest record. */
 #define SG_FCGI_CHUNK SWIFTGATE_FCGI_MAX_CONTENT
-/* FCGI_KEEP_CONN: the daemon leaves the connection open after a request. */
-#define SG_FCGI_KEEP_CONN 1
 /* exchange(): a reused connection was closed before it took the request. */
 #define SG_FCGI_RETRY (-2)
 /* Daemon connections one thread keeps open between requests. */
@@ -59,7 +57,7 @@ void sg_fcgi_init(sg_fcgi *f, request_rec *r, sg_group *g)
     f->started = apr_time_now();
     f->in = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     f->rbuf = apr_palloc(r->pool, SG_FCGI_READ_BUFFER);
-    f->head = apr_palloc(r->pool, SG_DEFAULT_MAX_HEAD);
+    f->head = apr_palloc(r->pool, SG_MAX_RESPONSE_HEAD);
     sg_out_init(&f->out, r);
 }
 
@@ -89,7 +87,7 @@ void sg_fcgi_put_record(sg_fcgi *f, int type, const char *content,
 
     need(f, SWIFTGATE_FCGI_HEADER_LEN + len);
     h = (unsigned char *)f->pending + f->pending_len;
-    sg_fcgi_put_header(h, type, 1, len, 0);
+    sg_proto_put_header(h, type, 1, len, 0);
     if (len) {
         memcpy(h + SWIFTGATE_FCGI_HEADER_LEN, content, len);
     }
@@ -108,19 +106,19 @@ void sg_fcgi_put_params(sg_fcgi *f, const sg_pairs *env, int role, int flags)
     unsigned char begin[8] = {
         0, (unsigned char)role, (unsigned char)flags, 0, 0, 0, 0, 0};
 
-    total = SG_FCGI_PAIR_OVERHEAD + sizeof(secret_name) - 1 + secret_len;
+    total = SG_PROTO_PAIR_OVERHEAD + sizeof(secret_name) - 1 + secret_len;
     for (i = 0; i < env->count; i++) {
-        total += SG_FCGI_PAIR_OVERHEAD + env->items[i].name_len
+        total += SG_PROTO_PAIR_OVERHEAD + env->items[i].name_len
                  + env->items[i].value_len;
     }
     stream = p = apr_palloc(f->r->pool, total + 1);
-    p += sg_fcgi_put_pair(p, secret_name, sizeof(secret_name) - 1, f->g->secret,
-                          secret_len);
+    p += sg_proto_put_pair(p, secret_name, sizeof(secret_name) - 1,
+                           f->g->secret, secret_len);
     for (i = 0; i < env->count; i++) {
         const swiftgate_pair *e = &env->items[i];
 
         /* A pair over 2 GiB has no encoding: it is left out. */
-        p += sg_fcgi_put_pair(p, e->name, e->name_len, e->value, e->value_len);
+        p += sg_proto_put_pair(p, e->name, e->name_len, e->value, e->value_len);
     }
     total = (apr_size_t)(p - stream);
     sg_fcgi_put_record(f, SWIFTGATE_FCGI_BEGIN_REQUEST, (char *)begin,
@@ -327,15 +325,15 @@ static int take_stdout(sg_fcgi *f, const char *data, apr_size_t len, int flush)
         apr_size_t take = len, searched = f->head_len, end;
         int rc;
 
-        if (f->head_len + take > SG_DEFAULT_MAX_HEAD) {
+        if (f->head_len + take > SG_MAX_RESPONSE_HEAD) {
             sg_log_r(APLOG_ERR, 0, f->r, SG_LOGNO(00504),
                      "daemon group '%s' sent a response head over %d bytes",
-                     f->g->name, SG_DEFAULT_MAX_HEAD);
+                     f->g->name, SG_MAX_RESPONSE_HEAD);
             return HTTP_BAD_GATEWAY;
         }
         memcpy(f->head + f->head_len, data, take);
         f->head_len += take;
-        if ((end = sg_cgi_head_end(f->head, f->head_len, searched)) == 0) {
+        if ((end = sg_proto_head_end(f->head, f->head_len, searched)) == 0) {
             return OK;
         }
         if ((rc = take_head(f, end)) != OK) {
@@ -358,11 +356,11 @@ static int take_stdout(sg_fcgi *f, const char *data, apr_size_t len, int flush)
 static int end_received(const sg_fcgi *f)
 {
     apr_size_t off = 0;
-    sg_fcgi_record rec;
+    sg_proto_record rec;
 
-    while (
-        sg_fcgi_next_record((const unsigned char *)f->rbuf, f->rlen, &off, &rec)
-        == SG_FCGI_RECORD) {
+    while (sg_proto_next_record((const unsigned char *)f->rbuf, f->rlen, &off,
+                                &rec)
+           == SG_PROTO_RECORD) {
         if (rec.type == SWIFTGATE_FCGI_END_REQUEST) {
             return 1;
         }
@@ -373,17 +371,17 @@ static int end_received(const sg_fcgi *f)
 static int take_records(sg_fcgi *f, int flush)
 {
     apr_size_t off = 0;
-    sg_fcgi_record rec;
+    sg_proto_record rec;
     int rc = OK, found;
 
     while (rc == OK
-           && (found = sg_fcgi_next_record((const unsigned char *)f->rbuf,
-                                           f->rlen, &off, &rec))
-                  != SG_FCGI_PARTIAL) {
+           && (found = sg_proto_next_record((const unsigned char *)f->rbuf,
+                                            f->rlen, &off, &rec))
+                  != SG_PROTO_PARTIAL) {
         const char *content = (const char *)rec.content;
         apr_size_t clen = rec.content_len;
 
-        if (found == SG_FCGI_BAD_VERSION) {
+        if (found == SG_PROTO_BAD_VERSION) {
             sg_log_r(APLOG_ERR, 0, f->r, SG_LOGNO(00505),
                      "daemon group '%s' broke the FastCGI protocol "
                      "(version %d)",
@@ -567,7 +565,7 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
         p->value_len = strlen(p->value);
     }
     sg_fcgi_put_params(&f, &extended, SWIFTGATE_FCGI_RESPONDER,
-                       SG_FCGI_KEEP_CONN);
+                       SWIFTGATE_FCGI_KEEP_CONN);
     if (!ap_request_has_body(r)) {
         /* No body to read: the empty STDIN goes out with the PARAMS. */
         sg_fcgi_put_record(&f, SWIFTGATE_FCGI_STDIN, NULL, 0);

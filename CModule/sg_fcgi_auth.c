@@ -75,7 +75,7 @@ static int authorizer_exchange(sg_fcgi *f)
             ssize_t got =
                 read(f->fd, f->rbuf + f->rlen, SG_FCGI_READ_BUFFER - f->rlen);
             apr_size_t off = 0;
-            sg_fcgi_record rec;
+            sg_proto_record rec;
             int found;
 
             if (got < 0 && (errno == EAGAIN || errno == EINTR)) {
@@ -85,14 +85,14 @@ static int authorizer_exchange(sg_fcgi *f)
                 return HTTP_BAD_GATEWAY;
             }
             f->rlen += (apr_size_t)got;
-            while ((found = sg_fcgi_next_record((const unsigned char *)f->rbuf,
-                                                f->rlen, &off, &rec))
-                   != SG_FCGI_PARTIAL) {
-                if (found == SG_FCGI_BAD_VERSION) {
+            while ((found = sg_proto_next_record((const unsigned char *)f->rbuf,
+                                                 f->rlen, &off, &rec))
+                   != SG_PROTO_PARTIAL) {
+                if (found == SG_PROTO_BAD_VERSION) {
                     return HTTP_BAD_GATEWAY;
                 }
                 if (rec.type == SWIFTGATE_FCGI_STDOUT) {
-                    if (f->head_len + rec.content_len >= SG_DEFAULT_MAX_HEAD) {
+                    if (f->head_len + rec.content_len >= SG_MAX_RESPONSE_HEAD) {
                         return HTTP_BAD_GATEWAY;
                     }
                     memcpy(f->head + f->head_len, rec.content, rec.content_len);

@@ -11,12 +11,9 @@
 #include "sg_proto.h"
 #include "sg_response.h"
 
-/* The largest response head accepted from a daemon: as much as httpd lets a
- * client send in request fields by default, so nothing legitimate is cut. */
-#define SG_DEFAULT_MAX_HEAD SG_MAX_RESPONSE_HEAD
 /* Room for one whole record (header, content, padding) and then some. */
 #define SG_FCGI_READ_BUFFER (128 * 1024)
-_Static_assert(SG_FCGI_READ_BUFFER > SG_FCGI_MAX_RECORD,
+_Static_assert(SG_FCGI_READ_BUFFER > SG_PROTO_MAX_RECORD,
                "a partial record always leaves room to read more");
 
 typedef struct sg_fcgi {

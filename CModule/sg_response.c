@@ -49,7 +49,7 @@ int sg_out_apply_field(sg_out *o, const char *name, const char *value)
     else if (!strcasecmp(name, "Content-Length")) {
         int64_t len;
 
-        if (!sg_http_content_length(value, &len)) {
+        if (!sg_proto_content_length(value, &len)) {
             sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00303),
                      "application sent an invalid Content-Length '%s'", value);
             return SWIFTGATE_ERR_HEADER;

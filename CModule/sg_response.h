@@ -7,7 +7,8 @@
 #define SG_RESPONSE_H
 
 /* The largest response head an application may send (fields and their
- * separators), in either mode. */
+ * separators), in either mode: as much as httpd lets a client send in
+ * request fields by default, so nothing legitimate is cut. */
 #define SG_MAX_RESPONSE_HEAD (64 * 1024)
 
 #include "httpd.h"
