@@ -83,7 +83,8 @@ static void add_cgi_vars(request_rec *r)
     }
 }
 
-sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info, int pass_auth)
+sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info,
+                        const sg_proxy_conf *proxy, int pass_auth)
 {
     const apr_array_header_t *arr;
     const apr_table_entry_t *e;
@@ -93,7 +94,7 @@ sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info, int pass_auth)
 
     ap_add_common_vars(r);
     add_cgi_vars(r);
-    scheme = sg_proxy_apply(r);
+    scheme = sg_proxy_apply(r, proxy);
     if (pass_auth) {
         const char *auth = apr_table_get(r->headers_in, "Authorization");
         if (auth) {
@@ -130,7 +131,8 @@ sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info, int pass_auth)
     return out;
 }
 
-sg_pairs sg_cgi_headers(request_rec *r, int pass_auth)
+sg_pairs sg_cgi_headers(request_rec *r, const sg_proxy_conf *proxy,
+                        int pass_auth)
 {
     const apr_array_header_t *arr = apr_table_elts(r->headers_in);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
@@ -142,7 +144,7 @@ sg_pairs sg_cgi_headers(request_rec *r, int pass_auth)
     for (i = 0; i < arr->nelts; i++) {
         if (!e[i].key || !strcasecmp(e[i].key, "Proxy-Authorization")
             || (!pass_auth && !strcasecmp(e[i].key, "Authorization"))
-            || sg_proxy_hides(r, e[i].key)) {
+            || sg_proxy_hides(r, proxy, e[i].key)) {
             continue;
         }
         if (!strcasecmp(e[i].key, "Host")) {

@@ -8,6 +8,8 @@
 #include "httpd.h"
 #include "swiftgate.h"
 
+#include "sg_proxy.h"
+
 typedef struct sg_pairs {
     swiftgate_pair *items;
     apr_size_t count;
@@ -22,15 +24,31 @@ typedef struct sg_runinfo {
     int multiprocess;
 } sg_runinfo;
 
-/* The environ: ap_add_common_vars + ap_add_cgi_vars (as mod_cgi) with
- * HTTP_AUTHORIZATION only when pass_auth, forwarding headers applied or
- * removed (sg_proxy.h), plus the swiftgate.* keys. */
-sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info, int pass_auth);
+/*
+ * The environ of a request: ap_add_common_vars and the CGI/1.1 request
+ * variables (as mod_cgi), forwarding headers applied or removed
+ * (sg_proxy_apply), then the swiftgate.* keys.
+ * @param r the request; its subprocess_env is filled in on the way
+ * @param info what the swiftgate.* keys report
+ * @param proxy the directory's forwarding header settings, or NULL
+ * @param pass_auth whether HTTP_AUTHORIZATION is kept
+ * @return the pairs, pointing into r's pool and tables
+ */
+sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info,
+                        const sg_proxy_conf *proxy, int pass_auth);
 
-/* The request header fields; Authorization only when pass_auth,
- * Proxy-Authorization never, forwarding headers only from trusted proxies.
- * Call after sg_cgi_environ (Host follows its HTTP_HOST). */
-sg_pairs sg_cgi_headers(request_rec *r, int pass_auth);
+/*
+ * The request header fields an application sees: Authorization only when
+ * pass_auth, Proxy-Authorization never, forwarding headers only as
+ * sg_proxy_hides allows. Call after sg_cgi_environ: Host follows its
+ * HTTP_HOST.
+ * @param r the request
+ * @param proxy the directory's forwarding header settings, or NULL
+ * @param pass_auth whether Authorization is shown
+ * @return the pairs, pointing into r's pool and tables
+ */
+sg_pairs sg_cgi_headers(request_rec *r, const sg_proxy_conf *proxy,
+                        int pass_auth);
 
 /* Whether this child runs requests on several threads, and whether the
  * server has several children: asked of the MPM once, by

@@ -8,6 +8,9 @@
 #include "httpd.h"
 #include "http_config.h"
 
+#include "sg_group.h"
+#include "sg_proxy.h"
+
 /* The module's only exported symbol: everything else is built hidden
  * (-fvisibility=hidden), so calls between the module's files stay direct. */
 extern module AP_MODULE_DECLARE_DATA __attribute__((visibility("default")))
@@ -57,7 +60,18 @@ typedef struct sg_global_conf {
     apr_array_header_t *check_libraries;
 } sg_global_conf;
 
-extern sg_global_conf sg_global;
+/*
+ * Forgets the settings of the previous configuration cycle (pre-config).
+ * @param pconf the new cycle's pool
+ */
+void sg_config_reset(apr_pool_t *pconf);
+
+/*
+ * The settings for the whole server, as the directives read so far set
+ * them.
+ * @return the settings; valid until the next sg_config_reset
+ */
+const sg_global_conf *sg_config_global(void);
 
 /* Tri-state flags: unset in a directory inherits the parent's value. */
 #define SG_UNSET (-1)
@@ -70,12 +84,7 @@ typedef struct sg_dir_conf {
     const sg_script *auth_user;
     const sg_script *auth_group;
     const sg_script *access;
-    /* SwiftGateTrustedProxies: apr_ipsubnet_t *; NULL unset. */
-    apr_array_header_t *trusted_proxies;
-    /* SwiftGateTrustedProxyHeaders: sg_fwd_header (int) in the order
-     * given, and the same as a bit mask; NULL unset. */
-    apr_array_header_t *proxy_headers;
-    unsigned proxy_headers_mask;
+    sg_proxy_conf proxy;
 } sg_dir_conf;
 
 extern const command_rec sg_cmds[];
@@ -93,5 +102,41 @@ const char *sg_effective_process_group(const sg_alias *a, const sg_dir_conf *d);
 
 /* Cross-server checks run at startup and by configtest (check_config). */
 int sg_check_config(apr_pool_t *pconf, server_rec *s);
+
+/*
+ * Walks every mount of every server: the main server's first, then each
+ * virtual host's (whose list ends with the main server's mounts again).
+ * @param s in: the server being walked, the main server at the start;
+ *        out: the server of the mount returned
+ * @param i in: the index of the last mount returned in *s, -1 at the
+ *        start; out: the index of the mount returned
+ * @return the next mount, or NULL when every server has been walked
+ */
+sg_alias *sg_config_next_alias(server_rec **s, int *i);
+
+/*
+ * Where a request, or an access check, for a process group runs: in that
+ * daemon group, or embedded in this Apache child unless
+ * SwiftGateRestrictEmbedded forbids it.
+ * @param r the request (logged against)
+ * @param process_group the group name, "" for embedded mode
+ * @param check whether an access check asks (for the log line)
+ * @param g out: the daemon group, or NULL for embedded mode
+ * @return OK, or HTTP_INTERNAL_SERVER_ERROR after logging why (no such
+ *         group; embedded mode refused)
+ */
+int sg_config_route(request_rec *r, const char *process_group, int check,
+                    sg_group **g);
+
+/*
+ * What daemons may load: every library a request may name to a daemon
+ * (each mount's, once, then the access-check scripts'), and for every
+ * group the applications its processes start before serving (the mounts
+ * delegated to it), which are stored in the group's preload.
+ * @param p the configuration pool
+ * @param s the main server
+ * @return the libraries, NULL-terminated
+ */
+const char *const *sg_config_daemon_apps(apr_pool_t *p, server_rec *s);
 
 #endif /* SG_CONFIG_H */

@@ -204,8 +204,8 @@ int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d)
     info.callable = in->callable;
     info.multithread = sg_mpm_multithread;
     info.multiprocess = sg_mpm_multiprocess;
-    environ = sg_cgi_environ(r, &info, pass_auth);
-    headers = sg_cgi_headers(r, pass_auth);
+    environ = sg_cgi_environ(r, &info, &d->proxy, pass_auth);
+    headers = sg_cgi_headers(r, &d->proxy, pass_auth);
 
     memset(&b, 0, sizeof(b));
     b.r = r;
@@ -238,38 +238,29 @@ int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d)
 
 void sg_embedded_child_init(apr_pool_t *p, server_rec *main_server)
 {
-    server_rec *s;
-    int i;
+    server_rec *s = main_server;
+    sg_alias *a;
+    int i = -1;
 
-    if (sg_global.restrict_embedded) {
+    if (sg_config_global()->restrict_embedded) {
         return; /* this child never loads Swift */
     }
     /* check_config made sure at most one settings file is named. */
-    for (s = main_server; s; s = s->next) {
-        sg_server_conf *conf =
-            ap_get_module_config(s->module_config, &swiftgate_module);
-        const sg_alias *a = (const sg_alias *)conf->aliases->elts;
-        for (i = 0; i < conf->aliases->nelts; i++) {
-            if (a[i].settings) {
-                setenv("SWIFTGATE_SETTINGS", a[i].settings, 1);
-            }
+    while ((a = sg_config_next_alias(&s, &i))) {
+        if (a->settings) {
+            setenv("SWIFTGATE_SETTINGS", a->settings, 1);
         }
     }
-    for (s = main_server; s; s = s->next) {
-        sg_server_conf *conf =
-            ap_get_module_config(s->module_config, &swiftgate_module);
-        sg_alias *a = (sg_alias *)conf->aliases->elts;
-        for (i = 0; i < conf->aliases->nelts; i++) {
-            if (a[i].process_group && *a[i].process_group) {
-                continue; /* served by a daemon group */
-            }
-            /* This child's copy of the configuration: written here, before
-             * any worker thread runs, and only read afterwards. */
-            a[i].instance_callable = sg_effective_callable(&a[i], NULL);
-            a[i].instance_group = sg_effective_app_group(&a[i], NULL);
-            a[i].instance =
-                sg_library_instance(p, s, a[i].library, a[i].instance_callable,
-                                    a[i].instance_group);
+    s = main_server;
+    while ((a = sg_config_next_alias(&s, &i))) {
+        if (a->process_group && *a->process_group) {
+            continue; /* served by a daemon group */
         }
+        /* This child's copy of the configuration: written here, before any
+         * worker thread runs, and only read afterwards. */
+        a->instance_callable = sg_effective_callable(a, NULL);
+        a->instance_group = sg_effective_app_group(a, NULL);
+        a->instance = sg_library_instance(
+            p, s, a->library, a->instance_callable, a->instance_group);
     }
 }

@@ -552,7 +552,7 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
     info.callable = sg_effective_callable(a, d);
     info.multithread = g->threads > 1;
     info.multiprocess = g->processes > 1;
-    env = sg_cgi_environ(r, &info, d->pass_authorization == 1);
+    env = sg_cgi_environ(r, &info, &d->proxy, d->pass_authorization == 1);
     extended.items =
         apr_palloc(r->pool, sizeof(swiftgate_pair) * (env.count + 1));
     memcpy(extended.items, env.items, sizeof(swiftgate_pair) * env.count);
