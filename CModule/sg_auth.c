@@ -8,7 +8,7 @@
 #include "sg_auth.h"
 #include "sg_cgi.h"
 #include "sg_config.h"
-#include "sg_fcgi.h"
+#include "sg_fcgi_auth.h"
 #include "sg_group.h"
 #include "sg_library.h"
 #include "sg_log.h"
@@ -86,8 +86,8 @@ static int run_check(request_rec *r, const sg_dir_conf *d,
         return SWIFTGATE_AUTH_ERROR;
     }
     if (g) {
-        return sg_fcgi_check(r, g, script, &env, kind, user, password,
-                             &out->user, out->groups);
+        return sg_fcgi_auth_check(r, g, script, &env, kind, user, password,
+                                  &out->user, out->groups);
     }
     in = sg_library_instance(r->pool, r->server, script->library, callable,
                              group);
