@@ -77,8 +77,8 @@ static int run_check(request_rec *r, const sg_dir_conf *d,
     info.process_group = script->process_group ? script->process_group : "";
     info.application_group = group;
     info.callable = callable;
-    info.multithread = sg_mpm_multithread;
-    info.multiprocess = sg_mpm_multiprocess;
+    info.multithread = sg_cgi_multithread;
+    info.multiprocess = sg_cgi_multiprocess;
     /* No Authorization: the password is passed on its own. */
     env = sg_cgi_environ(r, &info, &d->proxy, 0);
 

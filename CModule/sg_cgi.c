@@ -22,16 +22,16 @@ static void set_pair(swiftgate_pair *p, const char *name, const char *value)
     p->value_len = strlen(p->value);
 }
 
-int sg_mpm_multithread, sg_mpm_multiprocess;
+int sg_cgi_multithread, sg_cgi_multiprocess;
 
-void sg_mpm_shape_init(void)
+void sg_cgi_mpm_init(void)
 {
     int threads = 1, daemons = 1;
 
     ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
     ap_mpm_query(AP_MPMQ_MAX_DAEMONS, &daemons);
-    sg_mpm_multithread = threads > 1;
-    sg_mpm_multiprocess = daemons > 1;
+    sg_cgi_multithread = threads > 1;
+    sg_cgi_multiprocess = daemons > 1;
 }
 
 /* The request-target as the client sent it: the second word of the

@@ -52,9 +52,9 @@ sg_pairs sg_cgi_headers(request_rec *r, const sg_proxy_conf *proxy,
 
 /* Whether this child runs requests on several threads, and whether the
  * server has several children: asked of the MPM once, by
- * sg_mpm_shape_init in child_init (its limits do not change while a child
+ * sg_cgi_mpm_init in child_init (its limits do not change while a child
  * lives). */
-extern int sg_mpm_multithread, sg_mpm_multiprocess;
-void sg_mpm_shape_init(void);
+extern int sg_cgi_multithread, sg_cgi_multiprocess;
+void sg_cgi_mpm_init(void);
 
 #endif /* SG_CGI_H */

@@ -49,7 +49,7 @@ const sg_global_conf *sg_config_global(void)
 
 /* ---- records ---- */
 
-void *sg_create_server_conf(apr_pool_t *p, server_rec *s)
+void *sg_config_create_server(apr_pool_t *p, server_rec *s)
 {
     sg_server_conf *conf = apr_pcalloc(p, sizeof(*conf));
 
@@ -57,7 +57,7 @@ void *sg_create_server_conf(apr_pool_t *p, server_rec *s)
     return conf;
 }
 
-void *sg_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+void *sg_config_merge_server(apr_pool_t *p, void *basev, void *addv)
 {
     sg_server_conf *base = basev, *add = addv;
     sg_server_conf *conf = apr_pcalloc(p, sizeof(*conf));
@@ -67,7 +67,7 @@ void *sg_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     return conf;
 }
 
-void *sg_create_dir_conf(apr_pool_t *p, char *dir)
+void *sg_config_create_dir(apr_pool_t *p, char *dir)
 {
     sg_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
 
@@ -75,7 +75,7 @@ void *sg_create_dir_conf(apr_pool_t *p, char *dir)
     return conf;
 }
 
-void *sg_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+void *sg_config_merge_dir(apr_pool_t *p, void *basev, void *addv)
 {
     sg_dir_conf *base = basev, *add = addv;
     sg_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
@@ -103,7 +103,7 @@ void *sg_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     return conf;
 }
 
-const char *sg_effective_callable(const sg_alias *a, const sg_dir_conf *d)
+const char *sg_config_callable(const sg_alias *a, const sg_dir_conf *d)
 {
     if (a->callable) {
         return a->callable;
@@ -111,7 +111,7 @@ const char *sg_effective_callable(const sg_alias *a, const sg_dir_conf *d)
     return d && d->callable ? d->callable : SWIFTGATE_DEFAULT_CALLABLE;
 }
 
-const char *sg_effective_app_group(const sg_alias *a, const sg_dir_conf *d)
+const char *sg_config_app_group(const sg_alias *a, const sg_dir_conf *d)
 {
     if (a->app_group) {
         return a->app_group;
@@ -119,7 +119,7 @@ const char *sg_effective_app_group(const sg_alias *a, const sg_dir_conf *d)
     return d && d->app_group ? d->app_group : "";
 }
 
-const char *sg_effective_process_group(const sg_alias *a, const sg_dir_conf *d)
+const char *sg_config_process_group(const sg_alias *a, const sg_dir_conf *d)
 {
     if (a->process_group) {
         return a->process_group;
@@ -345,7 +345,7 @@ static const char *cmd_restrict_embedded(cmd_parms *cmd, void *dummy, int on)
     return NULL;
 }
 
-const command_rec sg_cmds[] = {
+const command_rec sg_config_cmds[] = {
     AP_INIT_TAKE_ARGV("SwiftGateScriptAlias", cmd_script_alias, NULL, RSRC_CONF,
                       "URL-path /path/to/libApp.so [callable-object=NAME] "
                       "[application-group=NAME] [process-group=NAME] "
@@ -469,7 +469,7 @@ static int check_alias(apr_pool_t *p, server_rec *main_server,
     return OK;
 }
 
-int sg_check_config(apr_pool_t *pconf, server_rec *main_server)
+int sg_config_check(apr_pool_t *pconf, server_rec *main_server)
 {
     const sg_alias *first = NULL;
     server_rec *s = main_server;
@@ -539,8 +539,8 @@ static const char *const *group_preload(apr_pool_t *p, server_rec *s,
     while ((a = sg_config_next_alias(&s, &i))) {
         if (a->process_group && !strcmp(a->process_group, g->name)) {
             *(const char **)apr_array_push(pre) =
-                apr_pstrcat(p, a->library, "\n", sg_effective_callable(a, NULL),
-                            "\n", sg_effective_app_group(a, NULL), NULL);
+                apr_pstrcat(p, a->library, "\n", sg_config_callable(a, NULL),
+                            "\n", sg_config_app_group(a, NULL), NULL);
         }
     }
     *(const char **)apr_array_push(pre) = NULL;

@@ -87,21 +87,21 @@ typedef struct sg_dir_conf {
     sg_proxy_conf proxy;
 } sg_dir_conf;
 
-extern const command_rec sg_cmds[];
+extern const command_rec sg_config_cmds[];
 
-void *sg_create_server_conf(apr_pool_t *p, server_rec *s);
-void *sg_merge_server_conf(apr_pool_t *p, void *base, void *add);
-void *sg_create_dir_conf(apr_pool_t *p, char *dir);
-void *sg_merge_dir_conf(apr_pool_t *p, void *base, void *add);
+void *sg_config_create_server(apr_pool_t *p, server_rec *s);
+void *sg_config_merge_server(apr_pool_t *p, void *base, void *add);
+void *sg_config_create_dir(apr_pool_t *p, char *dir);
+void *sg_config_merge_dir(apr_pool_t *p, void *base, void *add);
 
 /* The callable and application group that apply to a request on alias a. */
-const char *sg_effective_callable(const sg_alias *a, const sg_dir_conf *d);
-const char *sg_effective_app_group(const sg_alias *a, const sg_dir_conf *d);
+const char *sg_config_callable(const sg_alias *a, const sg_dir_conf *d);
+const char *sg_config_app_group(const sg_alias *a, const sg_dir_conf *d);
 /* The daemon process group, or "" for embedded mode. */
-const char *sg_effective_process_group(const sg_alias *a, const sg_dir_conf *d);
+const char *sg_config_process_group(const sg_alias *a, const sg_dir_conf *d);
 
 /* Cross-server checks run at startup and by configtest (check_config). */
-int sg_check_config(apr_pool_t *pconf, server_rec *s);
+int sg_config_check(apr_pool_t *pconf, server_rec *s);
 
 /*
  * Walks every mount of every server: the main server's first, then each

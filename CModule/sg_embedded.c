@@ -130,7 +130,7 @@ static int32_t cb_send_head(void *ctx, int32_t status,
     }
     r->status = status;
     for (i = 0; i < count; i++) {
-        rc = sg_out_apply_field(
+        rc = sg_response_apply_field(
             &b->out,
             apr_pstrmemdup(r->pool, fields[i].name, fields[i].name_len),
             apr_pstrmemdup(r->pool, fields[i].value, fields[i].value_len));
@@ -151,7 +151,8 @@ static int32_t cb_write_body(void *ctx, const uint8_t *data, uint64_t len,
     if (!b->head_sent) {
         return SWIFTGATE_ERR_STATE;
     }
-    return sg_out_write(&b->out, (const char *)data, (apr_size_t)len, flush);
+    return sg_response_write(&b->out, (const char *)data, (apr_size_t)len,
+                             flush);
 }
 
 static void cb_log(void *ctx, int32_t level, const char *msg, uint64_t len)
@@ -171,8 +172,8 @@ static void cb_log(void *ctx, int32_t level, const char *msg, uint64_t len)
 static sg_instance *embedded_instance(request_rec *r, const sg_alias *a,
                                       const sg_dir_conf *d)
 {
-    const char *callable = sg_effective_callable(a, d);
-    const char *group = sg_effective_app_group(a, d);
+    const char *callable = sg_config_callable(a, d);
+    const char *group = sg_config_app_group(a, d);
 
     if (a->instance && callable == a->instance_callable
         && group == a->instance_group) {
@@ -202,15 +203,15 @@ int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d)
     info.process_group = "";
     info.application_group = in->app_group;
     info.callable = in->callable;
-    info.multithread = sg_mpm_multithread;
-    info.multiprocess = sg_mpm_multiprocess;
+    info.multithread = sg_cgi_multithread;
+    info.multiprocess = sg_cgi_multiprocess;
     environ = sg_cgi_environ(r, &info, &d->proxy, pass_auth);
     headers = sg_cgi_headers(r, &d->proxy, pass_auth);
 
     memset(&b, 0, sizeof(b));
     b.r = r;
     b.in = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    sg_out_init(&b.out, r);
+    sg_response_init(&b.out, r);
 
     memset(&req, 0, sizeof(req));
     req.struct_size = sizeof(req);
@@ -226,10 +227,11 @@ int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d)
     req.log = cb_log;
 
     rc = in->library->handle_request(in->app, &req);
-    rc = sg_out_finish(&b.out, rc != SWIFTGATE_OK,
-                       b.read_status            ? b.read_status
-                       : rc >= 400 && rc <= 599 ? rc
-                                                : HTTP_INTERNAL_SERVER_ERROR);
+    rc = sg_response_finish(&b.out, rc != SWIFTGATE_OK,
+                            b.read_status ? b.read_status
+                            : rc >= 400 && rc <= 599
+                                ? rc
+                                : HTTP_INTERNAL_SERVER_ERROR);
     if (!b.read_status) {
         ap_discard_request_body(r);
     }
@@ -258,8 +260,8 @@ void sg_embedded_child_init(apr_pool_t *p, server_rec *main_server)
         }
         /* This child's copy of the configuration: written here, before any
          * worker thread runs, and only read afterwards. */
-        a->instance_callable = sg_effective_callable(a, NULL);
-        a->instance_group = sg_effective_app_group(a, NULL);
+        a->instance_callable = sg_config_callable(a, NULL);
+        a->instance_group = sg_config_app_group(a, NULL);
         a->instance = sg_library_instance(
             p, s, a->library, a->instance_callable, a->instance_group);
     }

@@ -169,12 +169,12 @@ static int take_head(sg_fcgi_conn *f, apr_size_t head_end)
     }
     if ((length = apr_table_get(r->headers_out, "Content-Length"))) {
         apr_table_unset(r->headers_out, "Content-Length");
-        if (sg_out_apply_field(&f->out, "Content-Length", length)
+        if (sg_response_apply_field(&f->out, "Content-Length", length)
             != SWIFTGATE_OK) {
             return HTTP_BAD_GATEWAY;
         }
     }
-    sg_out_drop_reserved(&f->out);
+    sg_response_drop_reserved(&f->out);
     f->head_done = 1;
     return OK;
 }
@@ -202,11 +202,11 @@ static int take_stdout(sg_fcgi_conn *f, const char *data, apr_size_t len,
             return rc;
         }
         if (end < f->head_len) {
-            sg_out_write(&f->out, f->head + end, f->head_len - end, flush);
+            sg_response_write(&f->out, f->head + end, f->head_len - end, flush);
         }
         return OK;
     }
-    if (sg_out_write(&f->out, data, len, flush) == SWIFTGATE_ERR_LENGTH) {
+    if (sg_response_write(&f->out, data, len, flush) == SWIFTGATE_ERR_LENGTH) {
         return HTTP_BAD_GATEWAY;
     }
     return OK;
@@ -353,7 +353,7 @@ static int exchange(sg_fcgi_conn *f)
                 if (f->head_done) {
                     /* The daemon had committed to this response: what it
                      * sent goes out, then the cut. */
-                    sg_out_write(&f->out, "", 0, 1);
+                    sg_response_write(&f->out, "", 0, 1);
                 }
                 sg_log_r(APLOG_ERR, got < 0 ? errno : 0, f->r, SG_LOGNO(00508),
                          "daemon group '%s' closed the connection before "
@@ -410,8 +410,8 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
 
     memset(&info, 0, sizeof(info));
     info.process_group = g->name;
-    info.application_group = sg_effective_app_group(a, d);
-    info.callable = sg_effective_callable(a, d);
+    info.application_group = sg_config_app_group(a, d);
+    info.callable = sg_config_callable(a, d);
     info.multithread = g->threads > 1;
     info.multiprocess = g->processes > 1;
     env = sg_cgi_environ(r, &info, &d->proxy, d->pass_authorization == 1);
@@ -477,10 +477,10 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
         r->content_type = NULL;
         return f.error_status;
     }
-    rc = sg_out_finish(&f.out, rc != OK,
-                       f.read_status ? f.read_status
-                       : rc != OK    ? rc
-                                     : HTTP_BAD_GATEWAY);
+    rc = sg_response_finish(&f.out, rc != OK,
+                            f.read_status ? f.read_status
+                            : rc != OK    ? rc
+                                          : HTTP_BAD_GATEWAY);
     if (!f.body_sent && !f.read_status) {
         ap_discard_request_body(r);
     }

@@ -32,7 +32,7 @@ void sg_fcgi_conn_init(sg_fcgi_conn *f, request_rec *r, sg_group *g)
     f->in = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     f->rbuf = apr_palloc(r->pool, SG_FCGI_CONN_READ_BUFFER);
     f->head = apr_palloc(r->pool, SG_MAX_RESPONSE_HEAD);
-    sg_out_init(&f->out, r);
+    sg_response_init(&f->out, r);
 }
 
 static void need(sg_fcgi_conn *f, apr_size_t more)

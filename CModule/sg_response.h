@@ -23,27 +23,27 @@ typedef struct sg_out {
     apr_off_t written;
 } sg_out;
 
-void sg_out_init(sg_out *o, request_rec *r);
+void sg_response_init(sg_out *o, request_rec *r);
 
 /* Applies one checked response field to r (Content-Type, Content-Length,
  * hop-by-hop fields dropped); SWIFTGATE_OK or SWIFTGATE_ERR_HEADER. */
-int sg_out_apply_field(sg_out *o, const char *name, const char *value);
+int sg_response_apply_field(sg_out *o, const char *name, const char *value);
 
 /* Removes the fields an application may not set (hop-by-hop ones, the
  * daemon's error field) from r->headers_out and r->err_headers_out, where
  * httpd's script header scanner puts the ones it does not know (daemon
  * responses). */
-void sg_out_drop_reserved(sg_out *o);
+void sg_response_drop_reserved(sg_out *o);
 
 /* Appends body bytes, passing them on when the buffer fills or on flush.
  * SWIFTGATE_OK, SWIFTGATE_ERR_LENGTH (cut at Content-Length, logged) or
  * SWIFTGATE_ERR_CLIENT. */
-int sg_out_write(sg_out *o, const char *data, apr_size_t len, int flush);
+int sg_response_write(sg_out *o, const char *data, apr_size_t len, int flush);
 
 /* Ends the response. failed: the application or the daemon failed. When
  * nothing was passed yet, returns error_status for Apache to answer with
  * (headers dropped); otherwise ends the stream (cut responses close the
  * connection) and returns OK. */
-int sg_out_finish(sg_out *o, int failed, int error_status);
+int sg_response_finish(sg_out *o, int failed, int error_status);
 
 #endif /* SG_RESPONSE_H */

@@ -119,7 +119,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
               == reference_value(data, size - 1));
     }
 
-    /* The input as a C string, as sg_out_apply_field receives values. */
+    /* The input as a C string, as sg_response_apply_field receives values. */
     cstring = malloc(size + 1);
     CHECK(cstring != NULL);
     memcpy(cstring, data, size);
