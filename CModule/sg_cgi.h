@@ -10,6 +10,7 @@
 
 #include "sg_proxy.h"
 
+/* Name-value pairs as the ABI takes them. */
 typedef struct sg_pairs {
     swiftgate_pair *items;
     apr_size_t count;
@@ -51,10 +52,15 @@ sg_pairs sg_cgi_headers(request_rec *r, const sg_proxy_conf *proxy,
                         int pass_auth);
 
 /* Whether this child runs requests on several threads, and whether the
- * server has several children: asked of the MPM once, by
- * sg_cgi_mpm_init in child_init (its limits do not change while a child
- * lives). */
+ * server has several children, for embedded mode's swiftgate.* keys: set
+ * by sg_cgi_mpm_init, read-only afterwards. */
 extern int sg_cgi_multithread, sg_cgi_multiprocess;
+
+/*
+ * Asks the MPM its shape once per child (child_init, before any request):
+ * its limits do not change while a child lives. Sets sg_cgi_multithread
+ * and sg_cgi_multiprocess.
+ */
 void sg_cgi_mpm_init(void);
 
 #endif /* SG_CGI_H */

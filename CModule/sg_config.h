@@ -1,6 +1,8 @@
 /*
- * sg_config.h -- mod_swiftgate's configuration: the directive table and the
- * per-server and per-directory records the directives fill.
+ * sg_config.h -- mod_swiftgate's configuration: the directive table, the
+ * per-server, per-directory and server-wide records the directives fill,
+ * what a request's settings come to, and the mounts' startup checks. The
+ * daemon side never includes it: mod_swiftgate.c hands it what it needs.
  */
 #ifndef SG_CONFIG_H
 #define SG_CONFIG_H
@@ -60,19 +62,6 @@ typedef struct sg_global_conf {
     apr_array_header_t *check_libraries;
 } sg_global_conf;
 
-/*
- * Forgets the settings of the previous configuration cycle (pre-config).
- * @param pconf the new cycle's pool
- */
-void sg_config_reset(apr_pool_t *pconf);
-
-/*
- * The settings for the whole server, as the directives read so far set
- * them.
- * @return the settings; valid until the next sg_config_reset
- */
-const sg_global_conf *sg_config_global(void);
-
 /* Tri-state flags: unset in a directory inherits the parent's value. */
 #define SG_UNSET (-1)
 
@@ -87,20 +76,58 @@ typedef struct sg_dir_conf {
     sg_proxy_conf proxy;
 } sg_dir_conf;
 
+/* The directives, for the module record. */
 extern const command_rec sg_config_cmds[];
 
+/*
+ * The module record's config functions (httpd's create/merge signatures).
+ * A virtual host's mounts come before the main server's; a directory's own
+ * settings win over the ones it inherits.
+ * @return a new sg_server_conf or sg_dir_conf from p
+ */
 void *sg_config_create_server(apr_pool_t *p, server_rec *s);
 void *sg_config_merge_server(apr_pool_t *p, void *base, void *add);
 void *sg_config_create_dir(apr_pool_t *p, char *dir);
 void *sg_config_merge_dir(apr_pool_t *p, void *base, void *add);
 
-/* The callable and application group that apply to a request on alias a. */
+/*
+ * Forgets the server-wide settings of the previous configuration cycle
+ * (pre-config).
+ * @param pconf the new cycle's pool
+ */
+void sg_config_reset(apr_pool_t *pconf);
+
+/*
+ * The server-wide settings, as the directives read so far set them.
+ * @return the settings; valid until the next sg_config_reset
+ */
+const sg_global_conf *sg_config_global(void);
+
+/*
+ * What applies to a request on a mount: the mount's own option, else the
+ * directory's directive, else the default.
+ * @param a the mount
+ * @param d the request's directory configuration, or NULL (the mount's
+ *        own options and the defaults only)
+ * @return the callable object (default SWIFTGATE_DEFAULT_CALLABLE), the
+ *         application group ("" is %{GLOBAL}), or the daemon process
+ *         group ("" for embedded mode)
+ */
 const char *sg_config_callable(const sg_alias *a, const sg_dir_conf *d);
 const char *sg_config_app_group(const sg_alias *a, const sg_dir_conf *d);
-/* The daemon process group, or "" for embedded mode. */
 const char *sg_config_process_group(const sg_alias *a, const sg_dir_conf *d);
 
-/* Cross-server checks run at startup and by configtest (check_config). */
+/*
+ * The mounts' startup checks (check_config; daemon mode's own are
+ * sg_daemon_check): a mount's process-group= names a defined group and
+ * its settings= is for embedded mode only; embedded mounts name one
+ * settings file at most; started as root, Apache's User can read every
+ * mount's library.
+ * @param pconf the configuration pool
+ * @param s the main server
+ * @return OK, or HTTP_INTERNAL_SERVER_ERROR after logging the first
+ *         mount that fails
+ */
 int sg_config_check(apr_pool_t *pconf, server_rec *s);
 
 /*
