@@ -137,7 +137,6 @@ static const char *cmd_script_alias(cmd_parms *cmd, void *dummy, int argc,
     sg_alias *a;
     const char *err;
     apr_size_t len;
-    int i;
 
     if ((err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT))) {
         return err;
@@ -169,12 +168,7 @@ static const char *cmd_script_alias(cmd_parms *cmd, void *dummy, int argc,
     }
     a->config_file = cmd->directive->filename;
     a->config_line = cmd->directive->line_num;
-    for (i = 2; i < argc; i++) {
-        if ((err = sg_options_parse(cmd, alias_options, a, argv[i]))) {
-            return err;
-        }
-    }
-    return NULL;
+    return sg_options_parse(cmd, alias_options, a, argc - 2, argv + 2);
 }
 
 static const char *cmd_callable(cmd_parms *cmd, void *dconf, const char *arg)
@@ -254,7 +248,6 @@ static const char *cmd_daemon_process(cmd_parms *cmd, void *dummy, int argc,
 {
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
     sg_group *g;
-    int i;
 
     if (err) {
         return err;
@@ -271,12 +264,7 @@ static const char *cmd_daemon_process(cmd_parms *cmd, void *dummy, int argc,
     g = sg_group_add(cmd->pool, argv[0]);
     g->config_file = cmd->directive->filename;
     g->config_line = cmd->directive->line_num;
-    for (i = 1; i < argc; i++) {
-        if ((err = sg_options_parse(cmd, sg_group_options, g, argv[i]))) {
-            return err;
-        }
-    }
-    return NULL;
+    return sg_options_parse(cmd, sg_group_options, g, argc - 1, argv + 1);
 }
 
 /* SwiftGateAuthUserScript and friends: cmd->info is the sg_dir_conf field. */
@@ -285,7 +273,6 @@ static const char *cmd_check_script(cmd_parms *cmd, void *dconf, int argc,
 {
     sg_script *script = apr_pcalloc(cmd->pool, sizeof(*script));
     const char *err;
-    int i;
 
     if (argc < 1) {
         return apr_psprintf(cmd->pool, "%s: expected a library path",
@@ -299,10 +286,9 @@ static const char *cmd_check_script(cmd_parms *cmd, void *dconf, int argc,
     if ((err = sg_library_check_file(cmd->temp_pool, script->library))) {
         return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, err);
     }
-    for (i = 1; i < argc; i++) {
-        if ((err = sg_options_parse(cmd, script_options, script, argv[i]))) {
-            return err;
-        }
+    if ((err = sg_options_parse(cmd, script_options, script, argc - 1,
+                                argv + 1))) {
+        return err;
     }
     *(const char **)apr_array_push(global.check_libraries) = script->library;
     *(const sg_script **)((char *)dconf + (apr_size_t)cmd->info) = script;

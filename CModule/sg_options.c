@@ -204,8 +204,8 @@ const char *sg_options_on_off(cmd_parms *cmd, const char *value, void *field)
 }
 
 /* Parses one "name=value" word into rec through table. */
-const char *sg_options_parse(cmd_parms *cmd, const sg_option *table, void *rec,
-                             const char *word)
+static const char *parse_word(cmd_parms *cmd, const sg_option *table, void *rec,
+                              const char *word)
 {
     const char *eq = strchr(word, '=');
     const char *name, *err;
@@ -228,4 +228,18 @@ const char *sg_options_parse(cmd_parms *cmd, const sg_option *table, void *rec,
     }
     return apr_psprintf(cmd->pool, "%s: unknown option '%s'", cmd->cmd->name,
                         name);
+}
+
+const char *sg_options_parse(cmd_parms *cmd, const sg_option *table, void *rec,
+                             int argc, char *const argv[])
+{
+    const char *err;
+    int i;
+
+    for (i = 0; i < argc; i++) {
+        if ((err = parse_word(cmd, table, rec, argv[i]))) {
+            return err;
+        }
+    }
+    return NULL;
 }

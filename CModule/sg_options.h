@@ -27,16 +27,17 @@ typedef struct sg_option {
 } sg_option;
 
 /*
- * Parses one option word into a record.
+ * Parses a directive's option words into a record, in order.
  * @param cmd the directive being read; its name starts every error
  * @param table the record's options, ended by a NULL name
  * @param rec the record the offsets are taken from
- * @param word "name=value"
- * @return NULL, or an error that names the directive and the option:
- *         "SwiftGateDaemonProcess: unknown option 'procs'"
+ * @param argc how many words
+ * @param argv the words, each "name=value"
+ * @return NULL, or an error that names the directive and the first option
+ *         that failed: "SwiftGateDaemonProcess: unknown option 'procs'"
  */
 const char *sg_options_parse(cmd_parms *cmd, const sg_option *table, void *rec,
-                             const char *word);
+                             int argc, char *const argv[]);
 
 /* The parsers, each an sg_option_parser; the field type each writes is
  * named first. */
