@@ -1,7 +1,11 @@
 /*
  * sg_config.c -- mod_swiftgate's directives. Owns the records, the directive
- * handlers and the table, and the startup checks; key=value options are
- * parsed from tables of {name, parser, offset} (sg_options.c).
+ * handlers and the table, the mounts' startup checks, and what a request's
+ * settings come to (which callable, which group, daemon or embedded).
+ * key=value options are parsed from tables of {name, parser, offset} by
+ * sg_options.c; a SwiftGateDaemonProcess line becomes an sg_group
+ * (sg_group.c). Nothing here reaches the daemon side: mod_swiftgate.c
+ * hands it the settings.
  */
 #include "sg_config.h"
 #include "sg_group.h"
