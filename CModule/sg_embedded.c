@@ -254,6 +254,7 @@ void sg_embedded_child_init(apr_pool_t *p, server_rec *main_server)
         }
     }
     s = main_server;
+    i = -1;
     while ((a = sg_config_next_alias(&s, &i))) {
         if (a->process_group && *a->process_group) {
             continue; /* served by a daemon group */
