@@ -2,14 +2,18 @@ import CSwiftGate
 import HTTPTypes
 import SwiftGate
 
-/// One embedded request: the host's `swiftgate_request`, as a body source and
-/// a response sink.
+/// One request a host passed to `swiftgate_handle`: its `swiftgate_request`,
+/// as a body source and a response sink.
+///
+/// Every host drives applications through it: mod_swiftgate in embedded
+/// mode, and the daemon's worker threads (and the development server's),
+/// whose callbacks speak FastCGI or HTTP instead of httpd's filters.
 ///
 /// Every call into the host happens on the host thread (through
 /// ``HostThreadExecutor/perform(_:)`` when the caller is elsewhere), and only
 /// while `swiftgate_handle` is running: afterwards the bridge is closed and
 /// calls throw.
-final class EmbeddedBridge: RequestBodySource, ResponseSink, @unchecked Sendable {
+final class HostRequestBridge: RequestBodySource, ResponseSink, @unchecked Sendable {
     /// Bytes asked of the host per body read.
     static let readChunkSize = 64 * 1024
 
@@ -54,7 +58,7 @@ final class EmbeddedBridge: RequestBodySource, ResponseSink, @unchecked Sendable
         return try await executor.perform { self.readOnHost() }.get()
     }
 
-    private func readOnHost() -> Result<[UInt8]?, EmbeddedError> {
+    private func readOnHost() -> Result<[UInt8]?, HostRequestError> {
         guard open else { return .failure(.closed) }
         if endOfBody { return .success(nil) }
         let r = request.pointee
@@ -83,7 +87,7 @@ final class EmbeddedBridge: RequestBodySource, ResponseSink, @unchecked Sendable
         try await executor.perform { self.sendHeadOnHost(status: status.code, fields: headerFields) }.get()
     }
 
-    private func sendHeadOnHost(status: Int, fields: HTTPFields) -> Result<Void, EmbeddedError> {
+    private func sendHeadOnHost(status: Int, fields: HTTPFields) -> Result<Void, HostRequestError> {
         guard open else { return .failure(.closed) }
         let r = request.pointee
         // One stack buffer holds every name and value, another the pairs
@@ -131,7 +135,7 @@ final class EmbeddedBridge: RequestBodySource, ResponseSink, @unchecked Sendable
         try await executor.perform { self.writeOnHost(bytes, flush: flush) }.get()
     }
 
-    private func writeOnHost(_ bytes: [UInt8], flush: Bool) -> Result<Void, EmbeddedError> {
+    private func writeOnHost(_ bytes: [UInt8], flush: Bool) -> Result<Void, HostRequestError> {
         guard open else { return .failure(.closed) }
         let r = request.pointee
         let rc = bytes.withUnsafeBufferPointer {
@@ -141,8 +145,8 @@ final class EmbeddedBridge: RequestBodySource, ResponseSink, @unchecked Sendable
     }
 }
 
-/// Why an embedded call failed.
-enum EmbeddedError: Error, CustomStringConvertible {
+/// Why a call into the host failed.
+enum HostRequestError: Error, CustomStringConvertible {
     case closed
     case read
     case host(Int32)
