@@ -36,9 +36,9 @@ final class HostRequestBridge: RequestBodySource, ResponseSink, @unchecked Senda
     var isHeadOnly: Bool { request.pointee.flags & SWIFTGATE_REQ_HEAD_ONLY != 0 }
 
     /// The environ and header fields the host passed, copied as bytes.
-    func describe() -> (environ: EnvironStorage, headers: HeaderFieldsStorage) {
+    func describe() -> (environ: NameValueStorage, headers: HeaderFieldsStorage) {
         let r = request.pointee
-        let environ = EnvironStorage(count: Int(r.environ_count)) { i in Self.buffers(r.environ[i]) }
+        let environ = NameValueStorage(count: Int(r.environ_count)) { i in Self.buffers(r.environ[i]) }
         let headers = HeaderFieldsStorage(count: Int(r.header_count)) { i in Self.buffers(r.headers[i]) }
         return (environ, headers)
     }
