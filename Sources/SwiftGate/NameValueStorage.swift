@@ -48,7 +48,7 @@ package final class NameValueStorage: @unchecked Sendable {
     /// Storage for names and values made as a dictionary (in no set order).
     ///
     /// - Parameter values: The names and their values.
-    package convenience init(_ values: [String: String]) {
+    convenience init(_ values: [String: String]) {
         var flat: [UInt8] = []
         var ranges: [(name: Range<Int>, value: Range<Int>)] = []
         ranges.reserveCapacity(values.count)
@@ -148,7 +148,7 @@ package final class NameValueStorage: @unchecked Sendable {
     ///
     /// - Parameter key: The name.
     /// - Returns: Its value, or `nil` when no pair has that name.
-    package func value(_ key: String) -> String? {
+    func value(_ key: String) -> String? {
         lastIndex(of: key).map { string(at: spans[$0].value, length: spans[$0].valueLength) }
     }
 
@@ -159,7 +159,7 @@ package final class NameValueStorage: @unchecked Sendable {
     ///   - name: The name.
     ///   - value: Its new value, or `nil` to remove it.
     /// - Returns: The new storage; this one is unchanged.
-    package func replacing(_ name: String, with value: String?) -> NameValueStorage {
+    func replacing(_ name: String, with value: String?) -> NameValueStorage {
         let newName = Array(name.utf8)
         let newValue = value.map { Array($0.utf8) }
         let kept = spans.indices.filter { index in
@@ -183,13 +183,13 @@ package final class NameValueStorage: @unchecked Sendable {
     }
 
     /// How many pairs there are.
-    package var count: Int { spans.count }
+    var count: Int { spans.count }
 
     /// Calls `body` with every pair's name and value bytes, in order; the
     /// buffers are valid during the call.
     ///
     /// - Parameter body: Takes a name and its value.
-    package func forEachPair(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) {
+    func forEachPair(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) {
         for index in spans.indices {
             let (name, value) = buffers(index)
             body(name, value)
@@ -206,7 +206,7 @@ package final class NameValueStorage: @unchecked Sendable {
 
     /// Every pair in a dictionary (the last of a name wins), decoded once
     /// and kept.
-    package var all: [String: String] {
+    var all: [String: String] {
         dictionary.withLock { built in
             if let built { return built }
             var made: [String: String] = [:]

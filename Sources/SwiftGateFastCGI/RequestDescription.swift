@@ -186,7 +186,7 @@ package struct RequestDescription {
     }
 
     /// Sets an environ variable unless the front-end sent it.
-    package mutating func setIfAbsent(_ name: String, _ value: @autoclosure () -> String) {
+    mutating func setIfAbsent(_ name: String, _ value: @autoclosure () -> String) {
         if lastIndex(of: name) == nil { set(name, value()) }
     }
 
