@@ -3,9 +3,10 @@
 ///
 /// Middleware is composed one way: a ``MiddlewareGroup`` wraps an
 /// application, and the result is itself an ``Application``, the way WSGI
-/// middleware wraps a WSGI `application`. To run work when the request is over, register a finish
-/// hook on the request (``Request/onFinish(_:)``) rather than relying on the
-/// response: the host runs the hooks exactly once, whatever later code does.
+/// middleware wraps a WSGI `application`. To run work when the request is
+/// over, register a finish hook on the request (``Request/onFinish(_:)``)
+/// rather than relying on the response: the host runs the hooks exactly
+/// once, whatever later code does.
 public protocol Middleware: Sendable {
     /// Handles a request, usually by calling `next`.
     ///
