@@ -84,9 +84,9 @@ faults: deps module
 		$(PYTHON) -m pytest -s -q -rx Tests/faults
 
 # libFuzzer targets (Tests/fuzz): the C module's FastCGI and field parsing,
-# the daemon's FastCGI parser, stored password hashes. Each runs FUZZ_SECONDS
-# (60), or FUZZ_RUNS inputs when set, on a scratch copy of its seed corpus;
-# any crash fails. Not part of make test.
+# the Swift FastCGI codec (SwiftGateFastCGI), stored password hashes. Each
+# runs FUZZ_SECONDS (60), or FUZZ_RUNS inputs when set, on a scratch copy of
+# its seed corpus; any crash fails. Not part of make test.
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS ?=
 fuzz:

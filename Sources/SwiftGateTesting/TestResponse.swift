@@ -1,10 +1,11 @@
 import HTTPTypes
 import SwiftGate
 
-/// A response recorded by ``RecordingSink``.
+/// A response served in memory by `Application.test`, as a host would have
+/// sent it.
 public struct TestResponse: Sendable {
-    /// How serving ended.
-    public var outcome: ServeOutcome
+    /// How serving ended (for this package's own tests).
+    package var outcome: ServeOutcome
     /// The status sent, or the failure status when no head was sent.
     public var status: HTTPResponse.Status
     /// The header fields sent (empty when no head was sent).

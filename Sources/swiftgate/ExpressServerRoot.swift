@@ -1,6 +1,6 @@
 import CSwiftGate
 import Glibc
-import SwiftGateDaemon
+import SwiftGateHosting
 
 /// A private server root for `swiftgate express`: httpd.conf rendered from
 /// express.conf.in, and, when Apache starts as root, copies of whatever the
