@@ -16,13 +16,13 @@ package struct RequestDescription {
 
     /// The keys the daemon fills in when the front-end did not.
     package enum Key {
-        package static let urlScheme = "swiftgate.url_scheme"
-        package static let multithread = "swiftgate.multithread"
-        package static let multiprocess = "swiftgate.multiprocess"
-        package static let version = "swiftgate.version"
-        package static let processGroup = "swiftgate.process_group"
-        package static let callable = "swiftgate.callable_object"
-        package static let applicationGroup = "swiftgate.application_group"
+        package static let urlScheme = SWIFTGATE_ENV_URL_SCHEME
+        package static let multithread = SWIFTGATE_ENV_MULTITHREAD
+        package static let multiprocess = SWIFTGATE_ENV_MULTIPROCESS
+        package static let version = SWIFTGATE_ENV_VERSION
+        package static let processGroup = SWIFTGATE_ENV_PROCESS_GROUP
+        package static let callable = SWIFTGATE_ENV_CALLABLE_OBJECT
+        package static let applicationGroup = SWIFTGATE_ENV_APPLICATION_GROUP
     }
 
     /// Builds the description of a request from its decoded PARAMS.
@@ -205,7 +205,7 @@ package struct RequestDescription {
         }
         setIfAbsent(Key.multithread, threads > 1 ? "1" : "0")
         setIfAbsent(Key.multiprocess, "1")
-        setIfAbsent(Key.version, "1.0")
+        setIfAbsent(Key.version, SWIFTGATE_INTERFACE_VERSION)
         set(Key.processGroup, processGroup)
         set(Key.callable, callable)
         set(Key.applicationGroup, applicationGroup)
