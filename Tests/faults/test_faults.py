@@ -12,6 +12,8 @@ import socket
 import threading
 import time
 
+import pytest
+
 from harness.conf import daemon_site
 from harness.env import wait_until
 from harness.load import Load, send_partial_upload, wait_for_count
@@ -87,6 +89,7 @@ def kill_9(server, victim, others):
     return Kill(moment, held, serving, new[0], ended[0].split("SG00406: ", 1)[1] if ended else "(not logged)")
 
 
+@pytest.mark.expect_log("SG00406", "SG00508")
 def test_kill_9_fails_only_the_requests_in_flight_on_that_process(server):
     s = server(site("processes=2 threads=4"))
     first, second = ready(s, 2)
@@ -124,6 +127,7 @@ def test_kill_9_fails_only_the_requests_in_flight_on_that_process(server):
     assert kills[1].serving < 2.0
 
 
+@pytest.mark.expect_log("SG00406", "SG00508")
 def test_kill_9_does_not_carry_out_a_post_twice(server):
     # One prefork child serves the client's keep-alive connection, so the
     # POST goes over the daemon connection its first request left open.
@@ -197,6 +201,7 @@ def test_maximum_requests_recycling_under_load_fails_nothing(server):
     assert load.failed == []
 
 
+@pytest.mark.expect_log("SG00507", "ran longer than request-timeout of 2000 ms")
 def test_a_hanging_request_is_freed_by_request_timeout(server):
     s = server(site("processes=2 threads=4 request-timeout=2"))
     before = ready(s, 2)
@@ -222,6 +227,7 @@ def test_a_hanging_request_is_freed_by_request_timeout(server):
     assert load.failed == []
 
 
+@pytest.mark.expect_log("SG00507", "ran longer than request-timeout of 2000 ms")
 def test_request_timeout_lets_the_requests_beside_it_finish(server):
     s = server(site("processes=1 threads=2 request-timeout=2 env=SIDE_EFFECT_LOG={root}/data/effects.log",
                     "{site}/libside.so"), prepare=lambda s: s.build_fixture("side_effect.c", "libside.so"))
@@ -258,6 +264,7 @@ def test_request_timeout_lets_the_requests_beside_it_finish(server):
     assert ended
 
 
+@pytest.mark.expect_log("SG00406", "SG00513")
 def test_an_application_that_crashes_at_start_is_backed_off(server):
     s = server(site("processes=2 threads=2 connect-timeout=1 request-timeout=2", "{site}/libcrash.so"),
                prepare=lambda s: s.build_fixture("crash_at_start.c", "libcrash.so"))
@@ -295,6 +302,7 @@ def unreachable(load, kept):
         assert load.outcomes() == {503: len(load.results)}
 
 
+@pytest.mark.expect_log("SG00501")
 def test_an_unreachable_socket_is_503_within_connect_timeout(server):
     s = server(site("processes=2 threads=2 connect-timeout=1"))
     daemons = ready(s, 2)
@@ -327,6 +335,8 @@ def test_an_unreachable_socket_is_503_within_connect_timeout(server):
     assert back
 
 
+# The test application's /count fails when the body it reads is cut off.
+@pytest.mark.expect_log("application error in POST /g/count: the request body could not be read")
 def test_an_upload_abandoned_halfway_leaks_nothing(server):
     s = server(site("processes=2 threads=4"))
     daemons = ready(s, 2)

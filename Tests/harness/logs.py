@@ -33,6 +33,8 @@ LEVELS = {
     # fixtures/daemon_host.c: the SWIFTGATE_LOG_* number (0 emerg ... 3
     # error), a space, the line.
     "host": re.compile(r"^[0-3] "),
+    # nginx's error log: 2025/12/02 05:01:02 [error] 123#0: ...
+    "nginx": re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[(?:emerg|alert|crit|error)\] "),
 }
 
 

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from harness import fcgi
+from harness import fcgi, logs
 from harness.daemon import START_TIMEOUT, STOP_TIMEOUT, Daemon
 from harness.env import IS_ROOT, LIBS, SERVE_AS_ROOT, SWIFTGATE, TEST_APP, free_port, wait_until
 
@@ -433,6 +433,7 @@ def nginx(start_daemon):
     with open(conf, "w") as f:
         f.write(NGINX_CONF.format(user="user root;" if os.geteuid() == 0 else "", dir=root,
                                   port=port, sock=daemon.sock))
+    watched = logs.watch(os.path.join(root, "error.log"), ("nginx",), "nginx's error log")
     proc = subprocess.Popen([NGINX, "-c", conf, "-p", root, "-e", os.path.join(root, "error.log")],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -458,6 +459,7 @@ def nginx(start_daemon):
                 proc.kill()
                 proc.wait(timeout=STOP_TIMEOUT)
         proc.stderr.close()
+        logs.unwatch(watched)
         shutil.rmtree(root, ignore_errors=True)
 
 
