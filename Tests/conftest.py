@@ -20,16 +20,17 @@ def pytest_configure(config):
         "test's servers write fails it")
 
 
-# The check (harness/logs.py): where every watched log stands is noted as a
-# test's setup begins; after the test body, lines at level error or worse
-# written since, in every log watched, fail the test unless declared; what
-# its teardown (servers stopping) writes is checked after it, as a
-# teardown error. A test that failed already gets the lines in its report.
+# The check (harness/logs.py): a test's declarations take effect as its
+# setup begins; after the test body, the lines at level error or worse
+# written since the last check, in every log watched, fail the test unless
+# declared; what its teardown (servers stopping) writes is checked after
+# it, as a teardown error. A test that failed already gets the lines in
+# its report.
 
 WHAT = {
     "call": "error-level log lines the test did not declare (pytest.mark.expect_log or "
             "harness.logs.expect_errors):\n",
-    "teardown": "error-level log lines written while the test's servers stopped, not declared:\n",
+    "teardown": "error-level log lines written after the test body (its servers stopping), not declared:\n",
 }
 
 

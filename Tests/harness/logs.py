@@ -2,13 +2,13 @@
 test whose logs have an error-level line it did not declare (httpd's own
 test/pyhttpd/log.py is the model).
 
-Every server the harness starts watches its log (`watch`). The root
-conftest.py notes where each watched log stood when a test began and,
-after the test, reads what was written since: a line at level error or
-worse that no declared pattern matches fails the test; after its
-teardown (where scratch servers stop) the same check runs again and
-makes a teardown error. A shared, module-scoped server is read the same
-way, so each test answers only for the lines written while it ran.
+Every server the harness starts watches its log (`watch`) until it stops
+(`unwatch`). The root conftest.py reads every watched log after each test
+body, from where the last reading stopped: a line at level error or worse
+that no declared pattern matches fails the test. After the test's
+teardown, where scratch servers stop, the same reading makes a teardown
+error. A shared, module-scoped server is read the same way, so each test
+answers for the lines written while it ran, its setup included.
 
 A test declares what it provokes with a marker,
 
@@ -16,8 +16,9 @@ A test declares what it provokes with a marker,
 
 or, for errors only known as it runs, by calling `expect_errors(...)`
 inside it. A pattern is a log number (SG00504, AH00561) or any other part
-of the line. A server told `expected=` at `watch` accepts those in every
-test (a fault it always logs)."""
+of the line. A server given `expected=` (Apache(..., expected=...)) accepts
+those lines in every test: what its configuration makes it log whenever a
+process starts, for example."""
 
 import os
 import re
@@ -124,12 +125,14 @@ def unwatch(log):
 
 
 def expect_errors(*patterns):
-    """Declares, from inside a test, error lines the test provokes: log
-    numbers (SG00504, AH00561) or parts of the line."""
+    """Declares, from inside a test, error lines it provokes: log numbers
+    (SG00504, AH00561) or parts of the line. They count until the next
+    test begins."""
     _check.patterns.extend(patterns)
 
 
 def begin_test(patterns):
+    """A test's setup begins: its declared patterns replace the last test's."""
     _check.begin(patterns)
 
 
