@@ -440,8 +440,13 @@ def test_the_parent_stays_swift_free_in_daemon_mode(apache):
         assert "libSwiftGateDaemon" in f.read()
 
 
-# Without CAP_SETUID Apache's own children cannot switch users either
-# (AH02162) and the parent gives up (AH00050).
+# FIXME: without CAP_SETUID Apache's own children cannot switch to www-data
+# either (AH02162), and the parent exits at once (AH00050: "Child returned a
+# Fatal error... Apache is exiting!"). The back-off checked below races
+# that exit: in one run of seven or so, the parent is gone before a second
+# daemon ends and the test fails. The daemons' setuid should fail while
+# Apache's children's succeeds (or the test should expect the exit). The
+# last loop races too: the newest SG00403 process may still be exiting.
 @pytest.mark.expect_log("SG00403", "SG00406", "AH02162", "AH00050")
 @pytest.mark.skipif(not IS_ROOT or not shutil.which("setpriv"), reason="needs root and setpriv")
 def test_a_failing_setuid_ends_the_daemon_process(scratch_apache):
