@@ -28,8 +28,8 @@ import re
 LEVELS = {
     # Apache's error log: [Tue Dec 02 05:01:02.123456 2025] [swiftgate:error] [pid 1:tid 2] SG00504: ...
     "apache": re.compile(r"^\[[^\]]*\] \[[^:\]\s]*:(?:emerg|alert|crit|error)\] "),
-    # SwiftGateDaemon.StderrLog, the log of `swiftgate serve` and of the
-    # command line: 2025-12-02 05:01:02.123 [error] daemon: ...
+    # StderrLog (Swift), the log of `swiftgate serve`, of the command line
+    # and of a daemon without a host: 2025-12-02 05:01:02.123 [error] daemon: ...
     "stderr": re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \[(?:emerg|alert|crit|error)\] "),
     # fixtures/daemon_host.c: the SWIFTGATE_LOG_* number (0 emerg ... 3
     # error), a space, the line.
