@@ -13,15 +13,22 @@ import time
 
 import pytest
 
-from apache import LIBS, MODULE, REPO, free_port
+from harness import logs
+from harness.env import LIBS, MODULE, REPO, free_port
 
 
+@pytest.mark.expect_log("AH01617: user admin: authentication failure")
 def test_make_run_serves_the_site_and_admin(tmp_path):
     root = tempfile.mkdtemp(prefix="swiftgate-example-test-")
     port = free_port()
     env = dict(os.environ, SERVER_ROOT=root, PORT=str(port), HOST="127.0.0.1", LOG_LEVEL="info")
-    proc = subprocess.Popen([os.path.join(REPO, "scripts/run-example"), MODULE, LIBS], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    # Its output (express's, and Apache's error log: --log-to-terminal)
+    # goes to a file the log check reads.
+    out = tmp_path / "run-example.out"
+    watched = logs.watch(str(out), ("stderr", "apache"), "output of scripts/run-example")
+    with open(out, "wb") as sink:
+        proc = subprocess.Popen([os.path.join(REPO, "scripts/run-example"), MODULE, LIBS], env=env,
+                                stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
     output = b""
     try:
         import http.client
@@ -44,8 +51,7 @@ def test_make_run_serves_the_site_and_admin(tmp_path):
             except OSError:
                 time.sleep(0.2)
         assert status == 200
-        os.set_blocking(proc.stdout.fileno(), False)
-        output = proc.stdout.read() or b""
+        output = out.read_bytes()
         match = re.search(rb"as admin with password (\S+)", output)
         assert match, output
         password = match.group(1).decode()
@@ -72,6 +78,7 @@ def test_make_run_serves_the_site_and_admin(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        logs.unwatch(watched)
         shutil.rmtree(root, ignore_errors=True)
     leftovers = subprocess.run(["pgrep", "-f", root], capture_output=True, text=True).stdout.split()
     assert leftovers == []

@@ -10,15 +10,12 @@ import socket
 import ssl
 import stat
 import subprocess
-import sys
 import time
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))
-
-from apache import MODULE, free_port  # noqa: E402
-from express_server import CLI, DAEMON_LIBRARY, Scratch, as_root_options, start_express  # noqa: E402
+from harness.cli import CLI, Scratch, as_root_options, start_express
+from harness.env import DAEMON_LIBRARY, MODULE, free_port
 
 
 @pytest.fixture
@@ -119,6 +116,7 @@ def test_url_alias_serves_static_files(scratch, servers):
     assert status == 200 and b"Express Site" in body
 
 
+@pytest.mark.expect_log("application error in GET /fail: boom")
 def test_log_to_terminal_shows_application_log_lines(scratch, servers):
     server = start_express(scratch.path("libSwiftGateTestApp.so"), "--log-to-terminal", "--embedded-mode",
                            path="/info")
@@ -180,6 +178,7 @@ def basic(name, password):
     return {"Authorization": "Basic " + base64.b64encode(("%s:%s" % (name, password)).encode()).decode()}
 
 
+@pytest.mark.expect_log("AH01617: user ann: authentication failure", "AH01631: user bob: authorization failure")
 def test_auth_group_lets_in_only_that_groups_users(scratch, servers):
     db = os.path.join(scratch.data, "users.sqlite")
     add_user(db, "ann", "ann-password", "--group", "editors")

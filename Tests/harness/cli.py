@@ -1,5 +1,7 @@
-"""`swiftgate express start-server` and `swiftgate serve --http` run as a
-user would run them, on free loopback ports, with every wait bounded."""
+"""The command line as a user runs it: `swiftgate express start-server` (a
+private Apache) and `swiftgate serve --http` (the development server), on
+free loopback ports, with every wait bounded. Their output, and express's
+error log, are watched by harness.logs."""
 
 import os
 import shutil
@@ -8,16 +10,18 @@ import subprocess
 import tempfile
 import time
 
-from apache import LIBS, MODULE, REPO, SERVE_AS_ROOT, free_port, http_request, wait_until
+from . import logs
+from .env import DAEMON_LIBRARY, IS_ROOT, LIBS, MODULE, SERVE_AS_ROOT, SWIFTGATE, free_port, http_request, wait_until
+from .proc import alive, descendants
 
-CLI = os.path.join(REPO, ".build/debug/swiftgate")
-DAEMON_LIBRARY = os.path.join(LIBS, "libSwiftGateDaemon.so")
+# The command line of the build under test (SWIFTGATE_LIBS).
+CLI = SWIFTGATE
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 30.0
 
 
 def as_root_options():
-    return ["--user", "www-data", "--group", "www-data"] if os.geteuid() == 0 else []
+    return ["--user", "www-data", "--group", "www-data"] if IS_ROOT else []
 
 
 class Scratch:
@@ -53,41 +57,18 @@ class Scratch:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def children_of(pid):
-    """Every live descendant of pid, from /proc."""
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            if fields[0] != "Z":
-                parents.setdefault(int(fields[1]), []).append(int(entry))
-        except (OSError, IndexError, ValueError):
-            continue
-    found, todo = [], [pid]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 class Process:
-    """A command whose output goes to a file, with HTTP helpers."""
+    """A command whose output goes to a file, with HTTP helpers. The output
+    is watched as the command line's log (and Apache's, which
+    --log-to-terminal sends there); `logs_too` names more logs, as (path,
+    formats)."""
 
-    def __init__(self, args, port):
+    def __init__(self, args, port, logs_too=()):
         self.port = port
         self.output_file = tempfile.NamedTemporaryFile(prefix="swiftgate-out-", delete=False)
+        name = " ".join([os.path.basename(args[0])] + args[1:3])
+        self.watched = [logs.watch(self.output_file.name, ("stderr", "apache"), "output of " + name)]
+        self.watched += [logs.watch(path, formats, "%s of %s" % (path, name)) for path, formats in logs_too]
         self.proc = subprocess.Popen(args, stdout=self.output_file, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
         self.seen_children = set()
@@ -104,7 +85,7 @@ class Process:
             try:
                 status, _, _ = self.request("GET", path, timeout=5)
                 if status < 500:
-                    self.seen_children.update(children_of(self.proc.pid))
+                    self.seen_children.update(descendants(self.proc.pid))
                     return self
             except OSError:
                 pass
@@ -120,7 +101,7 @@ class Process:
     def stop(self, sig=signal.SIGINT):
         """Signals the command and waits; returns its exit status."""
         if self.proc.poll() is None:
-            self.seen_children.update(children_of(self.proc.pid))
+            self.seen_children.update(descendants(self.proc.pid))
             self.proc.send_signal(sig)
             try:
                 self.proc.wait(timeout=STOP_TIMEOUT)
@@ -132,7 +113,7 @@ class Process:
         return [pid for pid in self.seen_children if alive(pid)]
 
     def kill(self):
-        for pid in children_of(self.proc.pid) + list(self.seen_children):
+        for pid in descendants(self.proc.pid) + list(self.seen_children):
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
@@ -142,8 +123,13 @@ class Process:
             self.proc.wait(timeout=10)
 
     def cleanup(self):
+        """Stops the command, has the rest of its logs checked and removes
+        its output (not express's server root: the caller made it, or
+        removes it)."""
         self.stop()
         self.kill()
+        for watched in self.watched:
+            logs.unwatch(watched)
         os.unlink(self.output_file.name)
 
 
@@ -153,7 +139,7 @@ def start_express(library, *options, server_root=None, wait=True, path="/"):
     root = server_root or tempfile.mkdtemp(prefix="swiftgate-express-root-")
     args = [CLI, "express", "start-server", library, "--port", str(port), "--server-root", root,
             "--module-path", MODULE, "--daemon-library-path", DAEMON_LIBRARY] + as_root_options() + list(options)
-    process = Process(args, port)
+    process = Process(args, port, [(os.path.join(root, "error_log"), ("apache",))])
     process.server_root = root
     return process.wait_ready(path) if wait else process
 

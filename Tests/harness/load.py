@@ -1,5 +1,4 @@
-"""A bounded HTTP load for the fault cases, and what /proc (and ss, for
-the peers of UNIX sockets) says about the processes under it.
+"""A bounded HTTP load for the fault cases.
 
 Load runs a fixed number of client threads against one Apache; each
 thread sends one request per TCP connection, one after the other, so that
@@ -8,13 +7,9 @@ graceful restart) and its start and end times are known. Every request has
 a timeout and the whole run a deadline and a request limit."""
 
 import http.client
-import os
 import socket
-import subprocess
 import threading
 import time
-
-from apache import children  # noqa: F401 -- the tests take it from here
 
 
 class Result:
@@ -139,63 +134,6 @@ def wait_for_count(log, text, count, timeout):
             return True
         time.sleep(0.05)
     return log().count(text) >= count
-
-
-# ---- processes, as /proc and ss show them ----
-
-def rss_kib(pid):
-    """Resident set size in KiB."""
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS for pid %d" % pid)
-
-
-def fd_count(pid):
-    return len(os.listdir("/proc/%d/fd" % pid))
-
-
-def unix_connections(pid):
-    """The connected UNIX stream sockets a process holds, as {inode: peer
-    inode}; the peer is "0" once the other end has closed. For a daemon
-    process, the FastCGI connections it has accepted."""
-    peers = {}
-    out = subprocess.run(["ss", "-xaH"], capture_output=True, text=True, timeout=10, check=True).stdout
-    for line in out.splitlines():
-        fields = line.split()
-        if len(fields) >= 6 and fields[0] == "u_str" and fields[1] == "ESTAB":
-            peers[fields[-3]] = fields[-1]
-    return {inode: peers[inode] for inode in socket_inodes(pid) if inode in peers}
-
-
-def socket_inodes(pid):
-    """The inodes of the sockets in a process's fd table."""
-    found = set()
-    for fd in os.listdir("/proc/%d/fd" % pid):
-        try:
-            target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            found.add(target[len("socket:["):-1])
-    return found
-
-
-def footprint(pids):
-    """{pid: (RSS KiB, open fds other than UNIX connections, UNIX
-    connections, UNIX connections whose peer has closed)} for the pids
-    still alive. UNIX connections are counted apart: Apache keeps daemon
-    connections open between requests, up to one per thread."""
-    out = {}
-    for pid in pids:
-        try:
-            connections = unix_connections(pid)
-            out[pid] = (rss_kib(pid), fd_count(pid) - len(connections), len(connections),
-                        len([p for p in connections.values() if p == "0"]))
-        except (OSError, AssertionError):
-            continue
-    return out
 
 
 def send_partial_upload(port, path, declared, send, timeout=120.0, chunk=1 << 20):

@@ -3,7 +3,6 @@ private server root with a generated config, as a user would run it."""
 
 import http.client
 import os
-import re
 import shutil
 import signal
 import socket
@@ -11,81 +10,24 @@ import subprocess
 import tempfile
 import time
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-APACHE = shutil.which("apache2") or "/usr/sbin/apache2"
-APACHE_MODULES = "/usr/lib/apache2/modules"
-MODULE = os.environ.get("SWIFTGATE_MODULE", os.path.join(REPO, ".build/module/mod_swiftgate.so"))
-LIBS = os.environ.get("SWIFTGATE_LIBS", os.path.join(REPO, ".build/debug"))
-HEADER_DIR = os.path.join(REPO, "Sources/CSwiftGate/include")
+from . import logs
+from .conf import render
+from .env import (APACHE, APACHE_MODULES, IS_ROOT, LIBS, MODULE, free_port, http_request, raw_exchange,
+                  wait_until)
+from .fixtures import build_library
+from .proc import children
+
 START_TIMEOUT = 20.0
-# `swiftgate serve` refuses root without it; CI runs the tests as root.
-SERVE_AS_ROOT = ["--allow-root"] if os.geteuid() == 0 else []
 STOP_TIMEOUT = 20.0
-
-
-def wait_until(condition, timeout, step=0.05):
-    """Polls condition until it is true or timeout seconds passed."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return condition()
-
-
-def children(parent):
-    """Pids whose parent is `parent`, from /proc."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == parent:
-            found.append(int(entry))
-    return sorted(found)
-
-
-def http_request(port, method, path, body=None, headers=None, timeout=30, conn=None):
-    """One request to 127.0.0.1:port, on conn if given (left open) or on a
-    connection of its own; returns (status, headers dict lower-cased, body
-    bytes)."""
-    own = conn is None
-    conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        data = response.read()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, data
-    finally:
-        if own:
-            conn.close()
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def render(template, values):
-    with open(os.path.join(REPO, "apache", template)) as f:
-        text = f.read()
-    for key, value in values.items():
-        text = text.replace("@%s@" % key, value)
-    left = re.findall(r"@[A-Z_]+@", text)
-    assert not left, "unfilled placeholders in %s: %s" % (template, left)
-    return text
 
 
 class Apache:
     """One private Apache. `site` is the site.conf text; {root} and {site}
-    in it are replaced by the server root and its site/ folder."""
+    in it are replaced by the server root and its site/ folder. Its error
+    log is watched (harness.logs) from the start: `expected` names error
+    lines it may write in any test."""
 
-    def __init__(self, site, mpm="event", log_level="info"):
+    def __init__(self, site, mpm="event", log_level="info", expected=()):
         self.root = tempfile.mkdtemp(prefix="swiftgate-test-")
         os.chmod(self.root, 0o755)
         self.site_dir = os.path.join(self.root, "site")
@@ -104,10 +46,10 @@ class Apache:
         daemon = os.path.join(LIBS, "libSwiftGateDaemon.so")
         if os.path.exists(daemon):
             shutil.copy(daemon, self.root)
-        self.build_fixture("raw_app.c", "libraw_app.so")
-        self.build_fixture("abi_mismatch.c", "libabi_mismatch.so")
+        build_library("raw_app.c", self.site_dir)
+        build_library("abi_mismatch.c", self.site_dir)
         user_group = ""
-        if os.geteuid() == 0:
+        if IS_ROOT:
             user_group = "User www-data\nGroup www-data"
             shutil.chown(os.path.join(self.root, "data"), "www-data", "www-data")
         with open(self.conf, "w") as f:
@@ -119,12 +61,12 @@ class Apache:
             }))
         self.write_site(site)
         subprocess.run(["chmod", "-R", "a+rX", self.root], check=True)
+        self.watched = logs.watch(self.error_log, ("apache",), "Apache %s (port %d, %s)" % (self.root, self.port, mpm),
+                                  expected)
 
     def build_fixture(self, source, name):
-        subprocess.run(
-            ["cc", "-shared", "-fPIC", "-O1", "-I", HEADER_DIR, "-o", os.path.join(self.site_dir, name),
-             os.path.join(os.path.dirname(__file__), "fixtures", source)],
-            check=True)
+        """Compiles fixtures/SOURCE into the site folder as `name`."""
+        os.chmod(build_library(source, self.site_dir, name), 0o755)
 
     def write_site(self, site):
         with open(os.path.join(self.root, "site.conf"), "w") as f:
@@ -169,8 +111,13 @@ class Apache:
                 pass
 
     def cleanup(self):
-        self.stop()
-        shutil.rmtree(self.root, ignore_errors=True)
+        """Stops the server, has the rest of its log checked, and removes
+        its root."""
+        try:
+            self.stop()
+        finally:
+            logs.unwatch(self.watched)
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def log(self):
         try:
@@ -196,6 +143,11 @@ class Apache:
                 found.append(pid)
         return found
 
+    def daemon_sockets(self):
+        """The daemon groups' sockets, run/swiftgate.N.sock, in group order."""
+        run = os.path.join(self.root, "run")
+        return sorted(os.path.join(run, n) for n in os.listdir(run) if n.startswith("swiftgate.") and n.endswith(".sock"))
+
     def wait_for(self, predicate, timeout=10.0, interval=0.1):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -217,20 +169,5 @@ class Apache:
 
     def raw(self, data, timeout=10.0):
         """Sends raw bytes and reads until the server closes (or timeout)."""
-        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
-            s.sendall(data)
-            return read_until_closed(s, timeout)
+        return raw_exchange(self.port, data, timeout)
 
-
-def read_until_closed(s, timeout):
-    chunks = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            chunk = s.recv(65536)
-        except socket.timeout:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    return b"".join(chunks)
