@@ -19,4 +19,9 @@ public struct TestResponse: Sendable {
 
     /// The body as UTF-8 text.
     public var text: String { String(decoding: body, as: UTF8.self) }
+
+    /// Whether the whole response went out: `false` when the application
+    /// failed after the head was sent, so that a host would have cut the
+    /// response short for the client to see (or when it failed before).
+    public var isComplete: Bool { outcome == .complete }
 }

@@ -107,6 +107,7 @@ struct ShortCircuit: Middleware {
         }
         let response = try await app.test("/")
         #expect(response.outcome == .failedAfterHead)
+        #expect(!response.isComplete)
         #expect(response.text == "part")
         #expect(trail.all == ["hook"])
     }

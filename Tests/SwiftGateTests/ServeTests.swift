@@ -8,6 +8,7 @@ import Testing
     @Test func bytesBodyGetsItsContentLength() async throws {
         let response = try await ApplicationFunction { _ in .text("hello") }.test("/")
         #expect(response.outcome == .complete)
+        #expect(response.isComplete)
         #expect(response.headerFields[.contentLength] == "5")
         #expect(response.headerFields[.contentType] == "text/plain; charset=utf-8")
         #expect(response.text == "hello")
