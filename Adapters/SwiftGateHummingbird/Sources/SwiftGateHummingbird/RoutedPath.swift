@@ -1,11 +1,13 @@
 /// The path a framework routes on: the part of the request target below the
 /// mount point, still percent-encoded as the client sent it.
 ///
-/// Hummingbird (like its own server) routes on the encoded path, so the
-/// encoded bytes are taken from `REQUEST_URI` whenever that decodes to exactly
-/// `SCRIPT_NAME` + `PATH_INFO`. When it does not (httpd normalised the path:
+/// Hummingbird and Vapor route on the encoded path their own servers read
+/// from the request line, so the encoded bytes are taken from `REQUEST_URI`
+/// whenever that decodes to exactly `SCRIPT_NAME` + `PATH_INFO`. When it does not (httpd normalised the path:
 /// `..` segments, merged slashes), `PATH_INFO` is encoded again, so the
 /// framework routes on what Apache matched.
+///
+/// Both adapters carry this file (each is a package of its own).
 enum RoutedPath {
     /// The path and query to hand the framework.
     ///
