@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(name: "mod_swiftgate", path: "../.."),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .target(
@@ -27,6 +28,7 @@ let package = Package(
                 "SwiftGateHummingbird",
                 .product(name: "SwiftGateTesting", package: "mod_swiftgate"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
     ]

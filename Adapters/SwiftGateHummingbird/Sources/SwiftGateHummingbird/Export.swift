@@ -26,7 +26,7 @@ import SwiftGate
 /// - Returns: The pointer the callable object returns to the host.
 public func export<Builder: HTTPResponderBuilder>(
     _ factory: @escaping @Sendable (Settings) async throws -> Builder
-) -> UnsafeMutableRawPointer where Builder.Responder.Context: SwiftGateRequestContext {
+) -> UnsafeMutableRawPointer where Builder: SendableMetatype, Builder.Responder.Context: SwiftGateRequestContext {
     SwiftGate.export { settings in
         HummingbirdApplication(router: try await factory(settings))
     }
@@ -39,7 +39,7 @@ public func export<Builder: HTTPResponderBuilder>(
 /// - Returns: The pointer the callable object returns to the host.
 public func export<Responder: HTTPResponder>(
     _ factory: @escaping @Sendable (Settings) async throws -> Responder
-) -> UnsafeMutableRawPointer where Responder.Context: SwiftGateRequestContext {
+) -> UnsafeMutableRawPointer where Responder: SendableMetatype, Responder.Context: SwiftGateRequestContext {
     SwiftGate.export { settings in
         HummingbirdApplication(responder: try await factory(settings))
     }

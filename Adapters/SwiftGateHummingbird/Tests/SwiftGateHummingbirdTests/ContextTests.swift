@@ -17,7 +17,11 @@ struct AppContext: SwiftGateRequestContext {
 
 /// Fills the context's user from REMOTE_USER, or refuses the request.
 struct RequireUser: RouterMiddleware {
-    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
+    func handle(
+        _ request: Request,
+        context: AppContext,
+        next: (Request, AppContext) async throws -> Response
+    )
         async throws -> Response
     {
         guard let user = context.remoteUser else { throw HTTPError(.unauthorized) }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import SwiftGateHummingbird
 import SwiftGateTesting
@@ -55,7 +56,7 @@ struct RequestMappingTests {
         let todo = try await app.test("/todos/3?x=1", scriptName: "/app")
         #expect(todo.status == .ok)
         #expect(try JSONDecoder().decode(Todo.self, from: Data(todo.body)).id == 3)
-        let encoded = try await app.test("/path/a%2Bb", scriptName: "/my%20app")
+        let encoded = try await app.test("/path/a%2Bb", scriptName: "/app")
         #expect(encoded.text == "/path/a%2Bb a%2Bb")
         let root = try await app.test("", scriptName: "/app")
         #expect(root.text == "root")

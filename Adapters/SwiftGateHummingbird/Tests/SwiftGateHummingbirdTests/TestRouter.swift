@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import SwiftGateHummingbird
 
@@ -14,7 +15,11 @@ struct Boom: Error {}
 struct OrderMiddleware<Context: RequestContext>: RouterMiddleware {
     let name: String
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         var response = try await next(request, context)

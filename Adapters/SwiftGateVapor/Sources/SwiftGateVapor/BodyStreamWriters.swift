@@ -1,6 +1,6 @@
 import NIOCore
-import Synchronization
 import SwiftGate
+import Synchronization
 import Vapor
 
 /// Vapor's async body writer over SwiftGate's: each buffer is copied once and
