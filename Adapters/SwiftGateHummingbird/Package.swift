@@ -22,6 +22,16 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        // What the adapter costs per request, without a host.
+        .executableTarget(
+            name: "SwiftGateHummingbirdBench",
+            dependencies: [
+                "SwiftGateHummingbird",
+                .product(name: "SwiftGate", package: "mod_swiftgate"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
         .testTarget(
             name: "SwiftGateHummingbirdTests",
             dependencies: [
