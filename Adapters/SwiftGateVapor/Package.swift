@@ -12,6 +12,8 @@ let package = Package(
     dependencies: [
         .package(name: "mod_swiftgate", path: "../.."),
         .package(url: "https://github.com/vapor/vapor", from: "4.122.3"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         .target(
@@ -19,6 +21,18 @@ let package = Package(
             dependencies: [
                 .product(name: "SwiftGate", package: "mod_swiftgate"),
                 .product(name: "Vapor", package: "vapor"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        // What the adapter costs per request, without a host.
+        .executableTarget(
+            name: "SwiftGateVaporBench",
+            dependencies: [
+                "SwiftGateVapor",
+                .product(name: "SwiftGate", package: "mod_swiftgate"),
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .testTarget(
@@ -27,6 +41,7 @@ let package = Package(
                 "SwiftGateVapor",
                 .product(name: "SwiftGateTesting", package: "mod_swiftgate"),
                 .product(name: "Vapor", package: "vapor"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
     ]

@@ -22,7 +22,7 @@ let environ: [String: String] = [
     "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "localhost:8000",
     "swiftgate.url_scheme": "http",
 ]
-let fields: HTTPFields = [.host: "localhost:8000", .userAgent: "bench/1.0", .accept: "*/*"]
+let fields: HTTPFields = [HTTPField.Name("Host")!: "localhost:8000", .userAgent: "bench/1.0", .accept: "*/*"]
 
 func measure(_ name: String, _ app: some SwiftGate.Application, requests: Int) async throws -> Double {
     var bytes = 0

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import SwiftGateTesting
 import SwiftGateVapor
 import Testing
