@@ -5,11 +5,24 @@ import SwiftGate
 ///
 /// Reading one variable does not build the whole dictionary; ``all`` does.
 public struct SwiftGateEnviron: Sendable {
-    /// The gateway's request; its body belongs to Hummingbird's request.
-    let request: SwiftGate.Request
+    /// Holds the gateway's request, so that copying a context (the router
+    /// and every middleware do) retains one object rather than each of the
+    /// request's strings and stores.
+    final class Storage: Sendable {
+        let request: SwiftGate.Request
+
+        init(_ request: SwiftGate.Request) {
+            self.request = request
+        }
+    }
+
+    private let storage: Storage
+
+    /// The gateway's request; its body belongs to the framework's request.
+    var request: SwiftGate.Request { storage.request }
 
     init(_ request: SwiftGate.Request) {
-        self.request = request
+        storage = Storage(request)
     }
 
     /// One variable by name, such as `"SERVER_NAME"` or `"swiftgate.process_group"`.

@@ -7,6 +7,7 @@
 import Dispatch
 import HTTPTypes
 import Hummingbird
+import Logging
 import SwiftGate
 import SwiftGateHummingbird
 
@@ -15,6 +16,22 @@ struct NullWriter: SwiftGate.ResponseBodyWriter {
     func write(_ bytes: [UInt8]) async throws {}
     func flush() async throws {}
 }
+
+/// Keeps metadata in a dictionary and drops lines, like the hosts' handler
+/// (swift-log's default handler formats its metadata on every change).
+struct DictionaryLogHandler: LogHandler {
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {}
+}
+
+LoggingSystem.bootstrap { _ in DictionaryLogHandler() }
 
 let environ: [String: String] = [
     "REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": "/hello", "QUERY_STRING": "",
