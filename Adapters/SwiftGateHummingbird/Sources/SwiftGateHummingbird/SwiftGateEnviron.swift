@@ -21,7 +21,10 @@ public struct SwiftGateEnviron: Sendable {
     /// The gateway's request; its body belongs to the framework's request.
     var request: SwiftGate.Request { storage.request }
 
-    init(_ request: SwiftGate.Request) {
+    /// The environ of a gateway request.
+    ///
+    /// - Parameter request: The request as the host handed it over.
+    public init(_ request: SwiftGate.Request) {
         storage = Storage(request)
     }
 
