@@ -57,3 +57,18 @@ struct ContextTests {
         #expect(first.text != second.text)
     }
 }
+
+@Suite("Any HTTPResponder, not only a router")
+struct ResponderTests {
+    @Test("a callback responder sees the request and context the gateway made")
+    func callbackResponder() async throws {
+        let responder = CallbackResponder<BasicSwiftGateRequestContext> { request, context in
+            let text =
+                "\(request.method) \(request.uri.path) \(request.uri.query ?? "") \(context.environ.serverProtocol ?? "")"
+            return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
+        let app = HummingbirdApplication(responder: responder)
+        let response = try await app.test("/a/b?c=d", method: .post, scriptName: "/mount")
+        #expect(response.text == "POST /a/b c=d HTTP/1.1")
+    }
+}

@@ -112,7 +112,11 @@ public struct VaporApplication: SwiftGate.Application {
             on: eventLoop
         )
         vaporRequest.storage[Vapor.Request.Gateway.EnvironKey.self] = SwiftGateEnviron(request)
-        let response = try await responder.respond(to: vaporRequest).get()
+        // Vapor's own server calls the responder on the request's event
+        // loop, so its future callbacks run inline there; called from here,
+        // each callback would hop onto the loop by itself.
+        let responder = self.responder
+        let response = try await eventLoop.flatSubmit { responder.respond(to: vaporRequest) }.get()
         return gatewayResponse(response, for: vaporRequest)
     }
 

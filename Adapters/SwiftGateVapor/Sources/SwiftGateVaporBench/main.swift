@@ -7,6 +7,7 @@
 
 import Dispatch
 import HTTPTypes
+import Logging
 import SwiftGate
 import SwiftGateVapor
 import Vapor
@@ -16,6 +17,22 @@ struct NullWriter: SwiftGate.ResponseBodyWriter {
     func write(_ bytes: [UInt8]) async throws {}
     func flush() async throws {}
 }
+
+/// Keeps metadata in a dictionary and drops lines, like the hosts' handler
+/// at Apache's default `LogLevel warn` (Vapor logs every request at info).
+struct DictionaryLogHandler: LogHandler {
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .warning
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {}
+}
+
+LoggingSystem.bootstrap { _ in DictionaryLogHandler() }
 
 func environ(_ path: String) -> [String: String] {
     [
@@ -62,5 +79,12 @@ _ = try await measure("warm-up vapor", vapor, path: "/hello", requests: requests
 let base = try await measure("plain SwiftGate", plain, path: "/hello", requests: requests)
 let closure = try await measure("Vapor closure route", vapor, path: "/hello", requests: requests)
 let async = try await measure("Vapor async route", vapor, path: "/async", requests: requests)
+let loop = vapor.application.eventLoopGroup.any()
+let hopStart = DispatchTime.now().uptimeNanoseconds
+for _ in 0..<requests {
+    try await loop.submit {}.get()
+}
+let hop = Double(DispatchTime.now().uptimeNanoseconds - hopStart) / Double(requests)
+print("one round trip to an event loop and back: \(Int(hop)) ns")
 print("Vapor through the adapter adds \(Int(closure - base)) ns (closure route), \(Int(async - base)) ns (async route)")
 try await vapor.shutdown()
