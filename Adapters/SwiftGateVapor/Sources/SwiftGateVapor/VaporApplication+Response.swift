@@ -20,6 +20,11 @@ extension VaporApplication {
         var fields = HTTPFields()
         fields.reserveCapacity(response.headers.count)
         for (name, value) in response.headers {
+            // Vapor marks every body of unknown length `Transfer-Encoding:
+            // chunked` for its own server; Apache frames the response.
+            if name.caseInsensitiveCompare("Transfer-Encoding") == .orderedSame {
+                continue
+            }
             guard let name = HTTPField.Name(name) else {
                 request.logger.warning("response field '\(name)' is not a valid field name; dropped")
                 continue

@@ -165,6 +165,7 @@ struct VaporAdapterTests {
             #expect(response.writes.count == 5)
             #expect(response.flushes == 5)
             #expect(response.body.count == 5000)
+            #expect(response.headerFields[.transferEncoding] == nil)
         }
     }
 
