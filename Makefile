@@ -23,7 +23,7 @@ DEBIAN_PACKAGES := apache2 apache2-dev libapr1-dev libaprutil1-dev libsqlite3-de
 test: EXTRA_PACKAGES := clang-format nginx openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all module swift deps test faults fuzz lint format run bench install clean
+.PHONY: all module swift deps test faults fuzz lint format run bench install clean docs
 
 all: module swift
 
@@ -84,9 +84,9 @@ faults: deps module
 		$(PYTHON) -m pytest -s -q -rx Tests/faults
 
 # libFuzzer targets (Tests/fuzz): the C module's FastCGI and field parsing,
-# the daemon's FastCGI parser, stored password hashes. Each runs FUZZ_SECONDS
-# (60), or FUZZ_RUNS inputs when set, on a scratch copy of its seed corpus;
-# any crash fails. Not part of make test.
+# the Swift FastCGI codec (SwiftGateFastCGI), stored password hashes. Each
+# runs FUZZ_SECONDS (60), or FUZZ_RUNS inputs when set, on a scratch copy of
+# its seed corpus; any crash fails. Not part of make test.
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS ?=
 fuzz:
@@ -118,6 +118,12 @@ install: all
 	install -d $(DESTDIR)/etc/apache2/mods-available
 	install -m 644 apache/swiftgate.load apache/swiftgate.conf $(DESTDIR)/etc/apache2/mods-available/
 	@echo "Installed. Enable with: a2enmod swiftgate && systemctl reload apache2"
+
+# The architecture page's diagram, from its checked-in source (Graphviz).
+docs: docs/request-path.svg
+docs/request-path.svg: docs/request-path.dot
+	@command -v dot >/dev/null || { echo "make docs needs Graphviz: apt-get install graphviz"; exit 1; }
+	dot -Tsvg $< -o $@
 
 clean:
 	rm -rf .build/module

@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "SwiftGateTestApp", type: .dynamic, targets: ["SwiftGateTestApp"]),
         // The daemon host: mod_swiftgate's daemon processes open it and call
         // swiftgate_daemon_main; it serves FastCGI and opens applications.
+        // The FastCGI codec and the hosting layer link into it; the
+        // development server does not.
         .library(name: "SwiftGateDaemon", type: .dynamic, targets: ["SwiftGateDaemon"]),
         // An application user store (SQLite) with Django-compatible password
         // hashes, for sites and for `swiftgate users`.
@@ -60,14 +62,34 @@ let package = Package(
             name: "SwiftGateTestApp",
             dependencies: ["SwiftGate", "SwiftGateRuntime"]
         ),
-        // A host like mod_swiftgate: it opens application libraries, so it
-        // must never link SwiftGate or SwiftGateRuntime itself.
+        // The hosts' layers. A host opens application libraries, each with
+        // its own runtime, so none of these links SwiftGate or
+        // SwiftGateRuntime.
+        // FastCGI records, name-value pairs and the request description.
+        .target(
+            name: "SwiftGateFastCGI",
+            dependencies: ["CSwiftGate"]
+        ),
+        // What every host shares: application libraries and their registry,
+        // the ABI callbacks (HostedRequest), response-head checks, POSIX
+        // helpers, logging.
+        .target(
+            name: "SwiftGateHosting",
+            dependencies: ["CSwiftGate"]
+        ),
+        // The FastCGI daemon: supervision, the connection server and its
+        // poller, the authorizer role.
         .target(
             name: "SwiftGateDaemon",
-            dependencies: ["CSwiftGate", "CSwiftGatePoller"]
+            dependencies: ["SwiftGateFastCGI", "SwiftGateHosting", "CSwiftGate", "CSwiftGatePoller"]
         ),
         // epoll for the daemon's workers (not imported by Swift's Glibc).
         .target(name: "CSwiftGatePoller"),
+        // The development HTTP/1.1 server, linked by the command line only.
+        .target(
+            name: "SwiftGateDevServer",
+            dependencies: ["SwiftGateFastCGI", "SwiftGateHosting", "CSwiftGate"]
+        ),
         .target(
             name: "SwiftGateUsers",
             dependencies: [
@@ -81,16 +103,46 @@ let package = Package(
             name: "swiftgate",
             dependencies: [
                 "SwiftGateDaemon",
+                "SwiftGateDevServer",
+                "SwiftGateHosting",
                 "SwiftGateUsers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // One test target per module.
         .testTarget(
             name: "SwiftGateTests",
-            dependencies: [
-                "SwiftGate", "SwiftGateRuntime", "SwiftGateTesting", "CSwiftGate", "SwiftGateDaemon",
-                "SwiftGateUsers",
-            ]
+            dependencies: ["SwiftGate", "SwiftGateTesting"]
+        ),
+        .testTarget(
+            name: "SwiftGateRuntimeTests",
+            dependencies: ["SwiftGate", "SwiftGateRuntime", "CSwiftGate"]
+        ),
+        .testTarget(
+            name: "SwiftGateFastCGITests",
+            dependencies: ["SwiftGateFastCGI", "CSwiftGate"]
+        ),
+        .testTarget(
+            name: "SwiftGateHostingTests",
+            dependencies: ["SwiftGateHosting"]
+        ),
+        .testTarget(
+            name: "SwiftGateDaemonTests",
+            dependencies: ["SwiftGateDaemon", "SwiftGateFastCGI", "CSwiftGate"]
+        ),
+        .testTarget(
+            name: "SwiftGateDevServerTests",
+            dependencies: ["SwiftGateDevServer"]
+        ),
+        .testTarget(
+            name: "SwiftGateUsersTests",
+            dependencies: ["SwiftGateUsers"]
+        ),
+        // The command line's pure pieces (option checks, httpd.conf
+        // quoting, the server root's directory checks).
+        .testTarget(
+            name: "SwiftGateCommandTests",
+            dependencies: ["swiftgate"]
         ),
     ]
 )

@@ -1,8 +1,10 @@
 /*
  * mod_swiftgate.c -- the module record and its hooks. Glue only: the
- * concerns live in sg_config (directives), sg_library (loading
- * applications in children), sg_cgi (the request description) and
- * sg_embedded (serving on the worker thread).
+ * concerns live in sg_config (directives), sg_group and sg_daemon (daemon
+ * process groups), sg_library (loading applications in children), sg_cgi
+ * (the request description), sg_embedded and sg_fcgi (serving a request
+ * in either mode) and sg_auth (access checks). This is the one file that
+ * hands the configuration to the daemon side.
  */
 #define SG_MODULE_MAIN
 #include "httpd.h"
@@ -15,6 +17,7 @@
 #include "sg_auth.h"
 #include "sg_config.h"
 #include "sg_cgi.h"
+#include "sg_daemon.h"
 #include "sg_embedded.h"
 #include "sg_fcgi.h"
 #include "sg_group.h"
@@ -53,7 +56,7 @@ static const sg_alias *match_alias(const sg_server_conf *conf, const char *uri,
 /* Maps a mounted URL to its library, as ScriptAlias does for CGI: the
  * filename is the library plus the rest of the URL, and httpd's directory
  * walk splits that rest off into PATH_INFO. */
-static int sg_translate_name(request_rec *r)
+static int translate_name(request_rec *r)
 {
     const sg_server_conf *conf =
         ap_get_module_config(r->server->module_config, &swiftgate_module);
@@ -73,11 +76,12 @@ static int sg_translate_name(request_rec *r)
     return OK;
 }
 
-static int sg_handler(request_rec *r)
+static int handler(request_rec *r)
 {
     const sg_alias *a;
     const sg_dir_conf *d;
-    const char *group;
+    sg_group *g;
+    int rv;
 
     if (!r->handler || strcmp(r->handler, SG_HANDLER)) {
         return DECLINED;
@@ -91,55 +95,60 @@ static int sg_handler(request_rec *r)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     d = ap_get_module_config(r->per_dir_config, &swiftgate_module);
-    group = sg_effective_process_group(a, d);
-    if (*group) {
-        sg_group *g = sg_group_find(group);
-
-        if (!g) {
-            sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00003),
-                     "%s is delegated to daemon process group '%s', which "
-                     "no SwiftGateDaemonProcess defines",
-                     r->uri, group);
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-        return sg_fcgi_handle(r, a, d, g);
+    rv = sg_config_route(r, sg_config_process_group(a, d), 0, &g);
+    if (rv != OK) {
+        return rv;
     }
-    if (sg_global.restrict_embedded) {
-        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00004),
-                 "%s is not delegated to a daemon process group and "
-                 "SwiftGateRestrictEmbedded is On",
-                 r->uri);
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    return sg_embedded_handle(r, a, d);
+    return g ? sg_fcgi_handle(r, a, d, g) : sg_embedded_handle(r, a, d);
 }
 
-static int sg_check_config_hook(apr_pool_t *pconf, apr_pool_t *plog,
-                                apr_pool_t *ptemp, server_rec *s)
+/* The daemon side's settings, from the server-wide directives. */
+static void daemon_settings(sg_daemon_settings *settings)
 {
-    return sg_check_config(pconf, s);
+    const sg_global_conf *global = sg_config_global();
+
+    memset(settings, 0, sizeof(*settings));
+    settings->socket_prefix = global->socket_prefix;
+    settings->library = global->daemon_library;
 }
 
-static int sg_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
-    memset(&sg_global, 0, sizeof(sg_global));
-    sg_global.check_libraries = apr_array_make(pconf, 2, sizeof(char *));
-    sg_groups_reset(pconf);
+    sg_config_reset(pconf);
+    sg_group_reset(pconf);
     return OK;
 }
 
-static int sg_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-                          apr_pool_t *ptemp, server_rec *s)
+/* The mounts' checks, then daemon mode's. */
+static int check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                        server_rec *s)
 {
-    return sg_daemon_start_all(pconf, s);
+    sg_daemon_settings settings;
+    int rv = sg_config_check(pconf, s);
+
+    if (rv != OK) {
+        return rv;
+    }
+    daemon_settings(&settings);
+    return sg_daemon_check(pconf, s, sg_group_all(), &settings);
 }
 
-static void sg_child_init(apr_pool_t *p, server_rec *s)
+static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                       server_rec *s)
+{
+    sg_daemon_settings settings;
+
+    daemon_settings(&settings);
+    settings.libraries = sg_config_daemon_apps(pconf, s);
+    return sg_daemon_start_all(pconf, s, sg_group_all(), &settings);
+}
+
+static void child_init(apr_pool_t *p, server_rec *s)
 {
     apr_status_t rv;
 
-    sg_daemon_child_init();
-    sg_mpm_shape_init();
+    sg_daemon_child_init(sg_group_all());
+    sg_cgi_mpm_init();
     rv = sg_library_child_init(p, s);
     if (rv != APR_SUCCESS) {
         sg_log_s(APLOG_CRIT, rv, s, SG_LOGNO(00002),
@@ -149,23 +158,27 @@ static void sg_child_init(apr_pool_t *p, server_rec *s)
     sg_embedded_child_init(p, s);
 }
 
-static void sg_register_hooks(apr_pool_t *p)
+static void register_hooks(apr_pool_t *p)
 {
     /* After mod_alias, so that an Alias for static files inside a mount
      * point (Alias /static ...) wins over the application. */
     static const char *const after_alias[] = {"mod_alias.c", NULL};
 
-    ap_hook_pre_config(sg_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_check_config(sg_check_config_hook, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_post_config(sg_post_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_child_init(sg_child_init, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_translate_name(sg_translate_name, after_alias, NULL,
-                           APR_HOOK_MIDDLE);
-    ap_hook_handler(sg_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(translate_name, after_alias, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(handler, NULL, NULL, APR_HOOK_MIDDLE);
     sg_auth_register(p);
 }
 
-AP_DECLARE_MODULE(swiftgate) = {STANDARD20_MODULE_STUFF, sg_create_dir_conf,
-                                sg_merge_dir_conf,       sg_create_server_conf,
-                                sg_merge_server_conf,    sg_cmds,
-                                sg_register_hooks};
+AP_DECLARE_MODULE(swiftgate) = {
+    STANDARD20_MODULE_STUFF, /* the module API version */
+    sg_config_create_dir,    /* per-directory records */
+    sg_config_merge_dir,     /* merging them */
+    sg_config_create_server, /* per-server records */
+    sg_config_merge_server,  /* merging them */
+    sg_config_cmds,          /* the directives */
+    register_hooks,
+};

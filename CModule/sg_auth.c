@@ -8,7 +8,7 @@
 #include "sg_auth.h"
 #include "sg_cgi.h"
 #include "sg_config.h"
-#include "sg_fcgi.h"
+#include "sg_fcgi_auth.h"
 #include "sg_group.h"
 #include "sg_library.h"
 #include "sg_log.h"
@@ -50,9 +50,15 @@ static void cb_add_group(void *ctx, const char *name, uint64_t len)
         apr_pstrmemdup(a->r->pool, name, (apr_size_t)len);
 }
 
-/* Runs one check; SWIFTGATE_AUTH_*. */
-static int run_check(request_rec *r, const sg_script *script, int kind,
-                     const char *user, const char *password, sg_answer *out)
+static const sg_dir_conf *dir_conf(request_rec *r)
+{
+    return ap_get_module_config(r->per_dir_config, &swiftgate_module);
+}
+
+/* Runs one check of the directory d; SWIFTGATE_AUTH_*. */
+static int run_check(request_rec *r, const sg_dir_conf *d,
+                     const sg_script *script, int kind, const char *user,
+                     const char *password, sg_answer *out)
 {
     const char *callable =
         script->callable ? script->callable : SWIFTGATE_DEFAULT_CALLABLE;
@@ -60,6 +66,7 @@ static int run_check(request_rec *r, const sg_script *script, int kind,
     sg_runinfo info;
     sg_pairs env;
     sg_instance *in;
+    sg_group *g;
     swiftgate_check_request c;
     int rc;
 
@@ -70,30 +77,17 @@ static int run_check(request_rec *r, const sg_script *script, int kind,
     info.process_group = script->process_group ? script->process_group : "";
     info.application_group = group;
     info.callable = callable;
-    info.multithread = sg_mpm_multithread;
-    info.multiprocess = sg_mpm_multiprocess;
+    info.multithread = sg_cgi_multithread;
+    info.multiprocess = sg_cgi_multiprocess;
     /* No Authorization: the password is passed on its own. */
-    env = sg_cgi_environ(r, &info, 0);
+    env = sg_cgi_environ(r, &info, &d->proxy, 0);
 
-    if (*info.process_group) {
-        sg_group *g = sg_group_find(info.process_group);
-
-        if (!g) {
-            sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00601),
-                     "access check for %s: process group '%s' is not "
-                     "defined",
-                     r->uri, info.process_group);
-            return SWIFTGATE_AUTH_ERROR;
-        }
-        return sg_fcgi_check(r, g, script, &env, kind, user, password,
-                             &out->user, out->groups);
-    }
-    if (sg_global.restrict_embedded) {
-        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00602),
-                 "access check for %s is not delegated to a daemon process "
-                 "group and SwiftGateRestrictEmbedded is On",
-                 r->uri);
+    if (sg_config_route(r, info.process_group, 1, &g) != OK) {
         return SWIFTGATE_AUTH_ERROR;
+    }
+    if (g) {
+        return sg_fcgi_auth_check(r, g, script, &env, kind, user, password,
+                                  &out->user, out->groups);
     }
     in = sg_library_instance(r->pool, r->server, script->library, callable,
                              group);
@@ -121,11 +115,6 @@ static int run_check(request_rec *r, const sg_script *script, int kind,
     return rc >= SWIFTGATE_AUTH_GRANTED && rc <= SWIFTGATE_AUTH_ERROR
                ? rc
                : SWIFTGATE_AUTH_ERROR;
-}
-
-static const sg_dir_conf *dir_conf(request_rec *r)
-{
-    return ap_get_module_config(r->per_dir_config, &swiftgate_module);
 }
 
 /* Lets mod_authn_socache answer the next requests of this user itself. */
@@ -157,7 +146,7 @@ static authn_status check_password(request_rec *r, const char *user,
                  r->uri);
         return AUTH_GENERAL_ERROR;
     }
-    rc = run_check(r, d->auth_user, SWIFTGATE_CHECK_PASSWORD, user, password,
+    rc = run_check(r, d, d->auth_user, SWIFTGATE_CHECK_PASSWORD, user, password,
                    &answer);
     switch (rc) {
         case SWIFTGATE_AUTH_GRANTED:
@@ -195,7 +184,7 @@ static authz_status check_group(request_rec *r, const char *require_args,
                  r->uri);
         return AUTHZ_GENERAL_ERROR;
     }
-    rc = run_check(r, d->auth_group, SWIFTGATE_CHECK_GROUPS, r->user, NULL,
+    rc = run_check(r, d, d->auth_group, SWIFTGATE_CHECK_GROUPS, r->user, NULL,
                    &answer);
     if (rc == SWIFTGATE_AUTH_ERROR) {
         sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00607),
@@ -227,7 +216,8 @@ static int check_access(request_rec *r)
     if (!d->access) {
         return DECLINED;
     }
-    rc = run_check(r, d->access, SWIFTGATE_CHECK_ACCESS, NULL, NULL, &answer);
+    rc =
+        run_check(r, d, d->access, SWIFTGATE_CHECK_ACCESS, NULL, NULL, &answer);
     if (rc == SWIFTGATE_AUTH_GRANTED) {
         return OK;
     }

@@ -8,7 +8,12 @@
 
 #include "httpd.h"
 
-/* Registers the providers and the access hook. */
+/*
+ * Registers the auth providers "swiftgate" (AuthBasicProvider) and
+ * "swiftgate-group" (Require), and the access hook of
+ * SwiftGateAccessScript (register_hooks).
+ * @param p the pool register_hooks was given
+ */
 void sg_auth_register(apr_pool_t *p);
 
 #endif /* SG_AUTH_H */

@@ -1,9 +1,8 @@
 /*
  * sg_cgi.c -- building the request description from httpd's own CGI
- * variables, and checking response fields.
+ * variables.
  */
 #include "sg_cgi.h"
-#include "sg_proto.h"
 #include "sg_proxy.h"
 
 #include "apr_lib.h"
@@ -23,16 +22,16 @@ static void set_pair(swiftgate_pair *p, const char *name, const char *value)
     p->value_len = strlen(p->value);
 }
 
-int sg_mpm_multithread, sg_mpm_multiprocess;
+int sg_cgi_multithread, sg_cgi_multiprocess;
 
-void sg_mpm_shape_init(void)
+void sg_cgi_mpm_init(void)
 {
     int threads = 1, daemons = 1;
 
     ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
     ap_mpm_query(AP_MPMQ_MAX_DAEMONS, &daemons);
-    sg_mpm_multithread = threads > 1;
-    sg_mpm_multiprocess = daemons > 1;
+    sg_cgi_multithread = threads > 1;
+    sg_cgi_multiprocess = daemons > 1;
 }
 
 /* The request-target as the client sent it: the second word of the
@@ -84,7 +83,8 @@ static void add_cgi_vars(request_rec *r)
     }
 }
 
-sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info, int pass_auth)
+sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info,
+                        const sg_proxy_conf *proxy, int pass_auth)
 {
     const apr_array_header_t *arr;
     const apr_table_entry_t *e;
@@ -94,7 +94,7 @@ sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info, int pass_auth)
 
     ap_add_common_vars(r);
     add_cgi_vars(r);
-    scheme = sg_proxy_apply(r);
+    scheme = sg_proxy_apply(r, proxy);
     if (pass_auth) {
         const char *auth = apr_table_get(r->headers_in, "Authorization");
         if (auth) {
@@ -115,22 +115,24 @@ sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info, int pass_auth)
             set_pair(&out.items[out.count++], e[i].key, e[i].val);
         }
     }
-    set_pair(&out.items[out.count++], "swiftgate.url_scheme", scheme);
-    set_pair(&out.items[out.count++], "swiftgate.multithread",
+    set_pair(&out.items[out.count++], SWIFTGATE_ENV_URL_SCHEME, scheme);
+    set_pair(&out.items[out.count++], SWIFTGATE_ENV_MULTITHREAD,
              info->multithread ? "1" : "0");
-    set_pair(&out.items[out.count++], "swiftgate.multiprocess",
+    set_pair(&out.items[out.count++], SWIFTGATE_ENV_MULTIPROCESS,
              info->multiprocess ? "1" : "0");
-    set_pair(&out.items[out.count++], "swiftgate.process_group",
+    set_pair(&out.items[out.count++], SWIFTGATE_ENV_PROCESS_GROUP,
              info->process_group);
-    set_pair(&out.items[out.count++], "swiftgate.application_group",
+    set_pair(&out.items[out.count++], SWIFTGATE_ENV_APPLICATION_GROUP,
              info->application_group);
-    set_pair(&out.items[out.count++], "swiftgate.callable_object",
+    set_pair(&out.items[out.count++], SWIFTGATE_ENV_CALLABLE_OBJECT,
              info->callable);
-    set_pair(&out.items[out.count++], "swiftgate.version", "1.0");
+    set_pair(&out.items[out.count++], SWIFTGATE_ENV_VERSION,
+             SWIFTGATE_INTERFACE_VERSION);
     return out;
 }
 
-sg_pairs sg_cgi_headers(request_rec *r, int pass_auth)
+sg_pairs sg_cgi_headers(request_rec *r, const sg_proxy_conf *proxy,
+                        int pass_auth)
 {
     const apr_array_header_t *arr = apr_table_elts(r->headers_in);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
@@ -142,7 +144,7 @@ sg_pairs sg_cgi_headers(request_rec *r, int pass_auth)
     for (i = 0; i < arr->nelts; i++) {
         if (!e[i].key || !strcasecmp(e[i].key, "Proxy-Authorization")
             || (!pass_auth && !strcasecmp(e[i].key, "Authorization"))
-            || sg_proxy_hides(r, e[i].key)) {
+            || sg_proxy_hides(r, proxy, e[i].key)) {
             continue;
         }
         if (!strcasecmp(e[i].key, "Host")) {
@@ -154,15 +156,4 @@ sg_pairs sg_cgi_headers(request_rec *r, int pass_auth)
         set_pair(&out.items[out.count++], e[i].key, e[i].val);
     }
     return out;
-}
-
-/* The checks themselves are in sg_proto.c, where the fuzzers reach them. */
-int sg_field_name_valid(const char *name, apr_size_t len)
-{
-    return sg_http_token_valid(name, len);
-}
-
-int sg_field_value_valid(const char *value, apr_size_t len)
-{
-    return sg_http_value_valid(value, len);
 }

@@ -8,6 +8,9 @@
 #include "httpd.h"
 #include "swiftgate.h"
 
+#include "sg_proxy.h"
+
+/* Name-value pairs as the ABI takes them. */
 typedef struct sg_pairs {
     swiftgate_pair *items;
     apr_size_t count;
@@ -22,26 +25,42 @@ typedef struct sg_runinfo {
     int multiprocess;
 } sg_runinfo;
 
-/* The environ: ap_add_common_vars + ap_add_cgi_vars (as mod_cgi) with
- * HTTP_AUTHORIZATION only when pass_auth, forwarding headers applied or
- * removed (sg_proxy.h), plus the swiftgate.* keys. */
-sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info, int pass_auth);
+/*
+ * The environ of a request: ap_add_common_vars and the CGI/1.1 request
+ * variables (as mod_cgi), forwarding headers applied or removed
+ * (sg_proxy_apply), then the swiftgate.* keys.
+ * @param r the request; its subprocess_env is filled in on the way
+ * @param info what the swiftgate.* keys report
+ * @param proxy the directory's forwarding header settings, or NULL
+ * @param pass_auth whether HTTP_AUTHORIZATION is kept
+ * @return the pairs, pointing into r's pool and tables
+ */
+sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info,
+                        const sg_proxy_conf *proxy, int pass_auth);
 
-/* The request header fields; Authorization only when pass_auth,
- * Proxy-Authorization never, forwarding headers only from trusted proxies.
- * Call after sg_cgi_environ (Host follows its HTTP_HOST). */
-sg_pairs sg_cgi_headers(request_rec *r, int pass_auth);
-
-/* Whether a response field may be written: the name a token, the value
- * free of CR, LF, NUL and other control bytes but HTAB. */
-int sg_field_name_valid(const char *name, apr_size_t len);
-int sg_field_value_valid(const char *value, apr_size_t len);
+/*
+ * The request header fields an application sees: Authorization only when
+ * pass_auth, Proxy-Authorization never, forwarding headers only as
+ * sg_proxy_hides allows. Call after sg_cgi_environ: Host follows its
+ * HTTP_HOST.
+ * @param r the request
+ * @param proxy the directory's forwarding header settings, or NULL
+ * @param pass_auth whether Authorization is shown
+ * @return the pairs, pointing into r's pool and tables
+ */
+sg_pairs sg_cgi_headers(request_rec *r, const sg_proxy_conf *proxy,
+                        int pass_auth);
 
 /* Whether this child runs requests on several threads, and whether the
- * server has several children: asked of the MPM once, by
- * sg_mpm_shape_init in child_init (its limits do not change while a child
- * lives). */
-extern int sg_mpm_multithread, sg_mpm_multiprocess;
-void sg_mpm_shape_init(void);
+ * server has several children, for embedded mode's swiftgate.* keys: set
+ * by sg_cgi_mpm_init, read-only afterwards. */
+extern int sg_cgi_multithread, sg_cgi_multiprocess;
+
+/*
+ * Asks the MPM its shape once per child (child_init, before any request):
+ * its limits do not change while a child lives. Sets sg_cgi_multithread
+ * and sg_cgi_multiprocess.
+ */
+void sg_cgi_mpm_init(void);
 
 #endif /* SG_CGI_H */

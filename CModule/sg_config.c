@@ -1,7 +1,11 @@
 /*
  * sg_config.c -- mod_swiftgate's directives. Owns the records, the directive
- * handlers and the table, and the startup checks; key=value options are
- * parsed from tables of {name, parser, offset} (sg_options.c).
+ * handlers and the table, the mounts' startup checks, and what a request's
+ * settings come to (which callable, which group, daemon or embedded).
+ * key=value options are parsed from tables of {name, parser, offset} by
+ * sg_options.c; a SwiftGateDaemonProcess line becomes an sg_group
+ * (sg_group.c). Nothing here reaches the daemon side: mod_swiftgate.c
+ * hands it the settings.
  */
 #include "sg_config.h"
 #include "sg_group.h"
@@ -17,32 +21,39 @@
 
 #include "swiftgate.h"
 
-sg_global_conf sg_global;
+/* Settings for the whole server: read while the configuration is, reset
+ * by sg_config_reset for each cycle. */
+static sg_global_conf global;
 
-/* SwiftGateDaemonProcess defaults. One process with a pool of threads is
- * what most sites need; more processes buy crash isolation and use more
- * cores, at the price of memory per process. */
-#define SG_DEFAULT_PROCESSES 1
-/* Threads serve requests at once in one process: enough to keep a slow
- * request from holding up the rest, few enough to bound the memory of
- * stacks and connections. */
-#define SG_DEFAULT_THREADS 15
-/* Connections Apache's children may queue on a group's socket while every
- * daemon thread is busy or a daemon is restarting. */
-#define SG_DEFAULT_LISTEN_BACKLOG 100
-/* How long a request waits for a daemon to accept its connection before
- * it is answered 503: longer than a daemon takes to restart. */
-#define SG_DEFAULT_CONNECT_TIMEOUT apr_time_from_sec(15)
-/* How long a daemon being recycled or replaced by a graceful restart may
- * take to finish the requests it is serving. */
-#define SG_DEFAULT_GRACEFUL_TIMEOUT apr_time_from_sec(15)
-/* How long a daemon may take to stop when Apache stops, before it is
- * killed. */
-#define SG_DEFAULT_SHUTDOWN_TIMEOUT apr_time_from_sec(5)
+/* SwiftGateScriptAlias's options. */
+static const sg_option alias_options[] = {
+    {"callable-object", sg_options_symbol, APR_OFFSETOF(sg_alias, callable)},
+    {"application-group", sg_options_group, APR_OFFSETOF(sg_alias, app_group)},
+    {"settings", sg_options_file, APR_OFFSETOF(sg_alias, settings)},
+    {"process-group", sg_options_group, APR_OFFSETOF(sg_alias, process_group)},
+    {NULL, NULL, 0}};
+
+/* The access-check scripts' options. */
+static const sg_option script_options[] = {
+    {"callable-object", sg_options_symbol, APR_OFFSETOF(sg_script, callable)},
+    {"application-group", sg_options_group, APR_OFFSETOF(sg_script, app_group)},
+    {"process-group", sg_options_group, APR_OFFSETOF(sg_script, process_group)},
+    {NULL, NULL, 0}};
+
+void sg_config_reset(apr_pool_t *pconf)
+{
+    memset(&global, 0, sizeof(global));
+    global.check_libraries = apr_array_make(pconf, 2, sizeof(char *));
+}
+
+const sg_global_conf *sg_config_global(void)
+{
+    return &global;
+}
 
 /* ---- records ---- */
 
-void *sg_create_server_conf(apr_pool_t *p, server_rec *s)
+void *sg_config_create_server(apr_pool_t *p, server_rec *s)
 {
     sg_server_conf *conf = apr_pcalloc(p, sizeof(*conf));
 
@@ -50,7 +61,7 @@ void *sg_create_server_conf(apr_pool_t *p, server_rec *s)
     return conf;
 }
 
-void *sg_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+void *sg_config_merge_server(apr_pool_t *p, void *basev, void *addv)
 {
     sg_server_conf *base = basev, *add = addv;
     sg_server_conf *conf = apr_pcalloc(p, sizeof(*conf));
@@ -60,7 +71,7 @@ void *sg_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     return conf;
 }
 
-void *sg_create_dir_conf(apr_pool_t *p, char *dir)
+void *sg_config_create_dir(apr_pool_t *p, char *dir)
 {
     sg_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
 
@@ -68,7 +79,7 @@ void *sg_create_dir_conf(apr_pool_t *p, char *dir)
     return conf;
 }
 
-void *sg_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+void *sg_config_merge_dir(apr_pool_t *p, void *basev, void *addv)
 {
     sg_dir_conf *base = basev, *add = addv;
     sg_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
@@ -80,15 +91,15 @@ void *sg_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     conf->auth_user = add->auth_user ? add->auth_user : base->auth_user;
     conf->auth_group = add->auth_group ? add->auth_group : base->auth_group;
     conf->access = add->access ? add->access : base->access;
-    conf->trusted_proxies =
-        add->trusted_proxies ? add->trusted_proxies : base->trusted_proxies;
-    if (add->proxy_headers) {
-        conf->proxy_headers = add->proxy_headers;
-        conf->proxy_headers_mask = add->proxy_headers_mask;
+    conf->proxy.trusted =
+        add->proxy.trusted ? add->proxy.trusted : base->proxy.trusted;
+    if (add->proxy.headers) {
+        conf->proxy.headers = add->proxy.headers;
+        conf->proxy.mask = add->proxy.mask;
     }
     else {
-        conf->proxy_headers = base->proxy_headers;
-        conf->proxy_headers_mask = base->proxy_headers_mask;
+        conf->proxy.headers = base->proxy.headers;
+        conf->proxy.mask = base->proxy.mask;
     }
     conf->pass_authorization = add->pass_authorization != SG_UNSET
                                    ? add->pass_authorization
@@ -96,7 +107,7 @@ void *sg_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     return conf;
 }
 
-const char *sg_effective_callable(const sg_alias *a, const sg_dir_conf *d)
+const char *sg_config_callable(const sg_alias *a, const sg_dir_conf *d)
 {
     if (a->callable) {
         return a->callable;
@@ -104,7 +115,7 @@ const char *sg_effective_callable(const sg_alias *a, const sg_dir_conf *d)
     return d && d->callable ? d->callable : SWIFTGATE_DEFAULT_CALLABLE;
 }
 
-const char *sg_effective_app_group(const sg_alias *a, const sg_dir_conf *d)
+const char *sg_config_app_group(const sg_alias *a, const sg_dir_conf *d)
 {
     if (a->app_group) {
         return a->app_group;
@@ -112,7 +123,7 @@ const char *sg_effective_app_group(const sg_alias *a, const sg_dir_conf *d)
     return d && d->app_group ? d->app_group : "";
 }
 
-const char *sg_effective_process_group(const sg_alias *a, const sg_dir_conf *d)
+const char *sg_config_process_group(const sg_alias *a, const sg_dir_conf *d)
 {
     if (a->process_group) {
         return a->process_group;
@@ -130,7 +141,6 @@ static const char *cmd_script_alias(cmd_parms *cmd, void *dummy, int argc,
     sg_alias *a;
     const char *err;
     apr_size_t len;
-    int i;
 
     if ((err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT))) {
         return err;
@@ -162,19 +172,14 @@ static const char *cmd_script_alias(cmd_parms *cmd, void *dummy, int argc,
     }
     a->config_file = cmd->directive->filename;
     a->config_line = cmd->directive->line_num;
-    for (i = 2; i < argc; i++) {
-        if ((err = sg_parse_option(cmd, sg_alias_options, a, argv[i]))) {
-            return err;
-        }
-    }
-    return NULL;
+    return sg_options_parse(cmd, alias_options, a, argc - 2, argv + 2);
 }
 
 static const char *cmd_callable(cmd_parms *cmd, void *dconf, const char *arg)
 {
     sg_dir_conf *conf = dconf;
 
-    if (sg_parse_symbol(cmd, arg, &conf->callable)) {
+    if (sg_options_symbol(cmd, arg, &conf->callable)) {
         return apr_psprintf(cmd->pool,
                             "SwiftGateCallableObject: '%s' is not a C symbol "
                             "name",
@@ -187,7 +192,7 @@ static const char *cmd_app_group(cmd_parms *cmd, void *dconf, const char *arg)
 {
     sg_dir_conf *conf = dconf;
 
-    return sg_parse_group(cmd, arg, &conf->app_group);
+    return sg_options_group(cmd, arg, &conf->app_group);
 }
 
 static const char *cmd_pass_auth(cmd_parms *cmd, void *dconf, int on)
@@ -210,11 +215,11 @@ static const char *cmd_trusted_proxy(cmd_parms *cmd, void *dconf,
     if (err) {
         return apr_pstrcat(cmd->pool, "SwiftGateTrustedProxies: ", err, NULL);
     }
-    if (!conf->trusted_proxies) {
-        conf->trusted_proxies =
+    if (!conf->proxy.trusted) {
+        conf->proxy.trusted =
             apr_array_make(cmd->pool, 4, sizeof(apr_ipsubnet_t *));
     }
-    APR_ARRAY_PUSH(conf->trusted_proxies, void *) = subnet;
+    APR_ARRAY_PUSH(conf->proxy.trusted, void *) = subnet;
     return NULL;
 }
 
@@ -232,12 +237,12 @@ static const char *cmd_trusted_proxy_header(cmd_parms *cmd, void *dconf,
                             "X-Real-IP)",
                             arg);
     }
-    if (!conf->proxy_headers) {
-        conf->proxy_headers = apr_array_make(cmd->pool, 4, sizeof(int));
+    if (!conf->proxy.headers) {
+        conf->proxy.headers = apr_array_make(cmd->pool, 4, sizeof(int));
     }
-    if (!(conf->proxy_headers_mask & (1u << h))) {
-        APR_ARRAY_PUSH(conf->proxy_headers, int) = h;
-        conf->proxy_headers_mask |= 1u << h;
+    if (!(conf->proxy.mask & (1u << h))) {
+        APR_ARRAY_PUSH(conf->proxy.headers, int) = h;
+        conf->proxy.mask |= 1u << h;
     }
     return NULL;
 }
@@ -247,7 +252,6 @@ static const char *cmd_daemon_process(cmd_parms *cmd, void *dummy, int argc,
 {
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
     sg_group *g;
-    int i;
 
     if (err) {
         return err;
@@ -261,30 +265,10 @@ static const char *cmd_daemon_process(cmd_parms *cmd, void *dummy, int argc,
                             "defined",
                             argv[0]);
     }
-    g = apr_array_push(sg_groups());
-    memset(g, 0, sizeof(*g));
-    g->name = apr_pstrdup(cmd->pool, argv[0]);
-    g->processes = SG_DEFAULT_PROCESSES;
-    g->threads = SG_DEFAULT_THREADS;
-    g->env = apr_array_make(cmd->pool, 2, sizeof(const char *));
-    g->umask = -1;
-    g->listen_backlog = SG_DEFAULT_LISTEN_BACKLOG;
-    g->connect_timeout = SG_DEFAULT_CONNECT_TIMEOUT;
-    g->graceful_timeout = SG_DEFAULT_GRACEFUL_TIMEOUT;
-    g->shutdown_timeout = SG_DEFAULT_SHUTDOWN_TIMEOUT;
-    g->reload_on_change = 1;
-    g->listen_fd = -1;
+    g = sg_group_add(cmd->pool, argv[0]);
     g->config_file = cmd->directive->filename;
     g->config_line = cmd->directive->line_num;
-    for (i = 1; i < argc; i++) {
-        if ((err = sg_parse_option(cmd, sg_group_options, g, argv[i]))) {
-            return err;
-        }
-    }
-    if (!g->display_name) {
-        g->display_name = apr_psprintf(cmd->pool, "(swiftgate:%s)", g->name);
-    }
-    return NULL;
+    return sg_options_parse(cmd, sg_group_options, g, argc - 1, argv + 1);
 }
 
 /* SwiftGateAuthUserScript and friends: cmd->info is the sg_dir_conf field. */
@@ -293,7 +277,6 @@ static const char *cmd_check_script(cmd_parms *cmd, void *dconf, int argc,
 {
     sg_script *script = apr_pcalloc(cmd->pool, sizeof(*script));
     const char *err;
-    int i;
 
     if (argc < 1) {
         return apr_psprintf(cmd->pool, "%s: expected a library path",
@@ -307,12 +290,11 @@ static const char *cmd_check_script(cmd_parms *cmd, void *dconf, int argc,
     if ((err = sg_library_check_file(cmd->temp_pool, script->library))) {
         return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, err);
     }
-    for (i = 1; i < argc; i++) {
-        if ((err = sg_parse_option(cmd, sg_script_options, script, argv[i]))) {
-            return err;
-        }
+    if ((err = sg_options_parse(cmd, script_options, script, argc - 1,
+                                argv + 1))) {
+        return err;
     }
-    *(const char **)apr_array_push(sg_global.check_libraries) = script->library;
+    *(const char **)apr_array_push(global.check_libraries) = script->library;
     *(const sg_script **)((char *)dconf + (apr_size_t)cmd->info) = script;
     return NULL;
 }
@@ -322,14 +304,14 @@ static const char *cmd_process_group(cmd_parms *cmd, void *dconf,
 {
     sg_dir_conf *conf = dconf;
 
-    return sg_parse_group(cmd, arg, &conf->process_group);
+    return sg_options_group(cmd, arg, &conf->process_group);
 }
 
 static const char *cmd_global_path(cmd_parms *cmd, void *dummy, const char *arg)
 {
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
     const char **field =
-        (const char **)((char *)&sg_global + (apr_size_t)cmd->info);
+        (const char **)((char *)&global + (apr_size_t)cmd->info);
 
     if (err) {
         return err;
@@ -349,11 +331,11 @@ static const char *cmd_restrict_embedded(cmd_parms *cmd, void *dummy, int on)
     if (err) {
         return err;
     }
-    sg_global.restrict_embedded = on;
+    global.restrict_embedded = on;
     return NULL;
 }
 
-const command_rec sg_cmds[] = {
+const command_rec sg_config_cmds[] = {
     AP_INIT_TAKE_ARGV("SwiftGateScriptAlias", cmd_script_alias, NULL, RSRC_CONF,
                       "URL-path /path/to/libApp.so [callable-object=NAME] "
                       "[application-group=NAME] [process-group=NAME] "
@@ -477,22 +459,109 @@ static int check_alias(apr_pool_t *p, server_rec *main_server,
     return OK;
 }
 
-int sg_check_config(apr_pool_t *pconf, server_rec *main_server)
+int sg_config_check(apr_pool_t *pconf, server_rec *main_server)
 {
     const sg_alias *first = NULL;
-    server_rec *s;
-    int i, rv;
+    server_rec *s = main_server;
+    sg_alias *a;
+    int i = -1, rv;
 
-    for (s = main_server; s; s = s->next) {
-        sg_server_conf *conf =
-            ap_get_module_config(s->module_config, &swiftgate_module);
-        const sg_alias *a = (const sg_alias *)conf->aliases->elts;
-
-        for (i = 0; i < conf->aliases->nelts; i++) {
-            if ((rv = check_alias(pconf, main_server, &a[i], &first)) != OK) {
-                return rv;
-            }
+    while ((a = sg_config_next_alias(&s, &i))) {
+        if ((rv = check_alias(pconf, main_server, a, &first)) != OK) {
+            return rv;
         }
     }
-    return sg_daemon_check(pconf, main_server);
+    return OK;
+}
+
+/* ---- for the other files ---- */
+
+sg_alias *sg_config_next_alias(server_rec **s, int *i)
+{
+    while (*s) {
+        sg_server_conf *conf =
+            ap_get_module_config((*s)->module_config, &swiftgate_module);
+
+        if (++*i < conf->aliases->nelts) {
+            return &((sg_alias *)conf->aliases->elts)[*i];
+        }
+        *s = (*s)->next;
+        *i = -1;
+    }
+    return NULL;
+}
+
+int sg_config_route(request_rec *r, const char *process_group, int check,
+                    sg_group **g)
+{
+    const char *what = check ? "the access check for " : "";
+
+    *g = NULL;
+    if (*process_group) {
+        if (!(*g = sg_group_find(process_group))) {
+            sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00003),
+                     "%s%s is delegated to daemon process group '%s', which "
+                     "no SwiftGateDaemonProcess defines",
+                     what, r->uri, process_group);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        return OK;
+    }
+    if (global.restrict_embedded) {
+        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00004),
+                 "%s%s is not delegated to a daemon process group and "
+                 "SwiftGateRestrictEmbedded is On",
+                 what, r->uri);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
+/* The applications the processes of group g start first: one per mount
+ * delegated to it, as "library\ncallable\ngroup"; NULL-terminated. */
+static const char *const *group_preload(apr_pool_t *p, server_rec *s,
+                                        const sg_group *g)
+{
+    apr_array_header_t *pre = apr_array_make(p, 4, sizeof(char *));
+    sg_alias *a;
+    int i = -1;
+
+    while ((a = sg_config_next_alias(&s, &i))) {
+        if (a->process_group && !strcmp(a->process_group, g->name)) {
+            *(const char **)apr_array_push(pre) =
+                apr_pstrcat(p, a->library, "\n", sg_config_callable(a, NULL),
+                            "\n", sg_config_app_group(a, NULL), NULL);
+        }
+    }
+    *(const char **)apr_array_push(pre) = NULL;
+    return (const char *const *)pre->elts;
+}
+
+const char *const *sg_config_daemon_apps(apr_pool_t *p, server_rec *main_server)
+{
+    apr_array_header_t *libs = apr_array_make(p, 4, sizeof(char *));
+    apr_array_header_t *groups = sg_group_all();
+    server_rec *s = main_server;
+    sg_alias *a;
+    int i = -1, j;
+
+    while ((a = sg_config_next_alias(&s, &i))) {
+        const char **known = (const char **)libs->elts;
+        int seen = 0;
+
+        for (j = 0; j < libs->nelts && !seen; j++) {
+            seen = !strcmp(known[j], a->library);
+        }
+        if (!seen) {
+            *(const char **)apr_array_push(libs) = a->library;
+        }
+    }
+    apr_array_cat(libs, global.check_libraries);
+    *(const char **)apr_array_push(libs) = NULL;
+    for (j = 0; j < groups->nelts; j++) {
+        sg_group *g = &((sg_group *)groups->elts)[j];
+
+        g->preload = group_preload(p, main_server, g);
+    }
+    return (const char *const *)libs->elts;
 }

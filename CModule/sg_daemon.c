@@ -1,15 +1,15 @@
 /*
- * sg_daemon.c -- daemon process groups: the registry, each group's
- * listening socket, forking daemons from the Apache parent, supervising
- * them, and draining or stopping them. What a forked daemon does is in
- * sg_daemon_process.c.
+ * sg_daemon.c -- daemon process groups in the Apache parent: the startup
+ * checks, each group's listening socket and secret, forking daemons,
+ * supervising them, and draining or stopping them. What a forked daemon
+ * does is in sg_daemon_process.c; the groups themselves are sg_group.c's.
  *
  * The parent never loads Swift: a forked daemon drops privileges first and
  * only then opens libSwiftGateDaemon.so, which serves FastCGI on the group's
  * socket and loads the application libraries.
  */
+#include "sg_daemon.h"
 #include "sg_daemon_private.h"
-#include "sg_config.h"
 #include "sg_library.h"
 #include "sg_log.h"
 
@@ -44,8 +44,6 @@
 #define SG_DEFAULT_FAST_DEATH apr_time_from_sec(10)
 /* The longest wait before starting a failing daemon again. */
 #define SG_DEFAULT_MAX_BACKOFF apr_time_from_sec(32)
-/* How often a request waiting for a group's first serving process looks. */
-#define SG_SERVING_POLL apr_time_from_msec(10)
 /* Daemons of earlier configurations still finishing their requests; past
  * this many, the oldest are no longer tracked (they still exit on their
  * own when their graceful-timeout ends). */
@@ -69,46 +67,23 @@ typedef struct sg_persist {
     sg_draining draining[SG_MAX_DRAINING];
 } sg_persist;
 
-static apr_array_header_t *groups;
 static sg_persist *persist;
-pid_t sg_daemon_parent_pid;
-apr_pool_t *sg_daemon_cycle_pool;
-server_rec *sg_daemon_main_server;
-const char *sg_daemon_library;
-
-/* ---- the registry ---- */
-
-void sg_groups_reset(apr_pool_t *pconf)
-{
-    groups = apr_array_make(pconf, 4, sizeof(sg_group));
-}
-
-apr_array_header_t *sg_groups(void)
-{
-    return groups;
-}
-
-sg_group *sg_group_find(const char *name)
-{
-    sg_group *g = (sg_group *)groups->elts;
-    int i;
-
-    for (i = 0; i < groups->nelts; i++) {
-        if (!strcmp(g[i].name, name)) {
-            return &g[i];
-        }
-    }
-    return NULL;
-}
+/* The cycle sg_daemon_start_all was last given. */
+static sg_daemon_cycle cycle;
 
 /* ---- startup checks ---- */
 
-static const char *default_daemon_library(apr_pool_t *p)
+/* libSwiftGateDaemon.so: as named, or beside the module this code is in. */
+static const char *daemon_library(apr_pool_t *p,
+                                  const sg_daemon_settings *settings)
 {
     Dl_info info;
     char *dir, *slash;
 
-    if (dladdr((void *)&sg_groups_reset, &info) && info.dli_fname) {
+    if (settings->library) {
+        return settings->library;
+    }
+    if (dladdr((void *)&daemon_library, &info) && info.dli_fname) {
         dir = apr_pstrdup(p, info.dli_fname);
         slash = strrchr(dir, '/');
         if (slash) {
@@ -173,9 +148,10 @@ static const char *resolve_identity(apr_pool_t *p, sg_group *g)
 
 /* Where the groups' sockets go: SwiftGateSocketPrefix, or
  * DefaultRuntimeDir/swiftgate. */
-static const char *socket_prefix(apr_pool_t *p)
+static const char *socket_prefix(apr_pool_t *p,
+                                 const sg_daemon_settings *settings)
 {
-    return sg_global.socket_prefix ? sg_global.socket_prefix
+    return settings->socket_prefix ? settings->socket_prefix
                                    : ap_runtime_dir_relative(p, "swiftgate");
 }
 
@@ -216,18 +192,18 @@ static const char *check_socket_directory(apr_pool_t *p, const char *prefix)
     return NULL;
 }
 
-int sg_daemon_check(apr_pool_t *p, server_rec *s)
+int sg_daemon_check(apr_pool_t *p, server_rec *s, apr_array_header_t *groups,
+                    const sg_daemon_settings *settings)
 {
     sg_group *g = (sg_group *)groups->elts;
-    const char *err;
+    const char *library, *err;
     int i;
 
     if (!groups->nelts) {
         return OK;
     }
-    sg_daemon_library = sg_global.daemon_library ? sg_global.daemon_library
-                                                 : default_daemon_library(p);
-    if ((err = sg_library_check_file(p, sg_daemon_library))) {
+    library = daemon_library(p, settings);
+    if ((err = sg_library_check_file(p, library))) {
         sg_log_s(APLOG_CRIT, 0, s, SG_LOGNO(00401),
                  "daemon mode needs libSwiftGateDaemon.so: %s (install it "
                  "beside mod_swiftgate.so or name it with "
@@ -235,7 +211,7 @@ int sg_daemon_check(apr_pool_t *p, server_rec *s)
                  err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((err = check_socket_directory(p, socket_prefix(p)))) {
+    if ((err = check_socket_directory(p, socket_prefix(p, settings)))) {
         sg_log_s(APLOG_CRIT, 0, s, SG_LOGNO(00412),
                  "daemon mode: %s (SwiftGateSocketPrefix names another "
                  "place)",
@@ -253,8 +229,8 @@ int sg_daemon_check(apr_pool_t *p, server_rec *s)
         }
         if ((err = resolve_identity(p, &g[i]))
             || (geteuid() == 0
-                && (err = sg_library_check_access(p, sg_daemon_library,
-                                                  g[i].uid, g[i].gid)))) {
+                && (err = sg_library_check_access(p, library, g[i].uid,
+                                                  g[i].gid)))) {
             sg_log_s(APLOG_CRIT, 0, s, SG_LOGNO(00402),
                      "SwiftGateDaemonProcess %s (%s:%d): %s", g[i].name,
                      g[i].config_file, g[i].config_line, err);
@@ -279,7 +255,7 @@ static void daemon_event(int reason, void *data, int status)
         return;
     }
     apr_proc_other_child_unregister(d);
-    if (getpid() != sg_daemon_parent_pid) {
+    if (getpid() != cycle.parent_pid) {
         return;
     }
     /* However it ended, it serves no more. */
@@ -303,14 +279,13 @@ static void daemon_event(int reason, void *data, int status)
             delay = SG_DEFAULT_MAX_BACKOFF;
         }
     }
-    sg_log_s(failed ? APLOG_ERR : APLOG_INFO, 0, sg_daemon_main_server,
-             SG_LOGNO(00406),
-             "daemon group '%s': process %" APR_PID_T_FMT " ended "
-             "(status %d); starting another%s%s",
-             g->name, d->proc.pid, status, delay ? " in " : "",
-             delay ? apr_psprintf(sg_daemon_cycle_pool, "%ld s",
-                                  (long)apr_time_sec(delay))
-                   : "");
+    sg_log_s(
+        failed ? APLOG_ERR : APLOG_INFO, 0, cycle.main_server, SG_LOGNO(00406),
+        "daemon group '%s': process %" APR_PID_T_FMT " ended "
+        "(status %d); starting another%s%s",
+        g->name, d->proc.pid, status, delay ? " in " : "",
+        delay ? apr_psprintf(cycle.pool, "%ld s", (long)apr_time_sec(delay))
+              : "");
     d->proc.pid = 0;
     spawn(d, delay);
 }
@@ -320,18 +295,17 @@ static void spawn(sg_daemon *d, apr_interval_time_t delay)
     apr_status_t rv;
 
     d->started = apr_time_now() + delay;
-    rv = apr_proc_fork(&d->proc, sg_daemon_cycle_pool);
+    rv = apr_proc_fork(&d->proc, cycle.pool);
     if (rv == APR_INCHILD) {
-        sg_daemon_main(d, delay);
+        sg_daemon_process_main(&cycle, d, delay);
     }
     if (rv != APR_INPARENT) {
-        sg_log_s(APLOG_CRIT, rv, sg_daemon_main_server, SG_LOGNO(00407),
+        sg_log_s(APLOG_CRIT, rv, cycle.main_server, SG_LOGNO(00407),
                  "daemon group '%s': cannot fork", d->group->name);
         d->proc.pid = 0;
         return;
     }
-    apr_proc_other_child_register(&d->proc, daemon_event, d, NULL,
-                                  sg_daemon_cycle_pool);
+    apr_proc_other_child_register(&d->proc, daemon_event, d, NULL, cycle.pool);
 }
 
 static apr_status_t make_socket(apr_pool_t *p, sg_group *g)
@@ -394,7 +368,7 @@ static apr_status_t make_secret(apr_pool_t *p, sg_group *g)
     return APR_SUCCESS;
 }
 
-void sg_daemon_child_init(void)
+void sg_daemon_child_init(apr_array_header_t *groups)
 {
     sg_group *g = (sg_group *)groups->elts;
     int i;
@@ -481,6 +455,7 @@ static void remember_draining(pid_t pid, const char *path)
  * the longest shutdown-timeout to exit, then SIGKILL. */
 static void stop_all(void)
 {
+    apr_array_header_t *groups = cycle.groups;
     sg_group *g = (sg_group *)groups->elts;
     apr_interval_time_t wait = 0;
     apr_time_t deadline;
@@ -530,8 +505,7 @@ static void stop_all(void)
     for (i = 0; i < groups->nelts; i++) {
         for (j = 0; j < g[i].processes; j++) {
             if (g[i].daemons[j].proc.pid > 0) {
-                sg_log_s(APLOG_WARNING, 0, sg_daemon_main_server,
-                         SG_LOGNO(00408),
+                sg_log_s(APLOG_WARNING, 0, cycle.main_server, SG_LOGNO(00408),
                          "daemon group '%s': process %" APR_PID_T_FMT
                          " did not stop within shutdown-timeout; killed",
                          g[i].name, g[i].daemons[j].proc.pid);
@@ -555,10 +529,11 @@ static void stop_all(void)
  * generation's daemons drain; a stop stops them. */
 static apr_status_t end_generation(void *data)
 {
+    apr_array_header_t *groups = cycle.groups;
     sg_group *g = (sg_group *)groups->elts;
     int i, j;
 
-    if (getpid() != sg_daemon_parent_pid) {
+    if (getpid() != cycle.parent_pid) {
         return APR_SUCCESS;
     }
     if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_DESTROY_CONFIG) {
@@ -581,26 +556,10 @@ static apr_status_t end_generation(void *data)
     return APR_SUCCESS;
 }
 
-int sg_group_wait_serving(const sg_group *g, apr_time_t deadline)
-{
-    int i;
-
-    for (;;) {
-        for (i = 0; i < g->processes; i++) {
-            if (apr_atomic_read32(&g->serving[i])) {
-                return 1;
-            }
-        }
-        if (apr_time_now() >= deadline) {
-            return 0;
-        }
-        apr_sleep(SG_SERVING_POLL);
-    }
-}
-
 /* The groups' serving flags, in anonymous shared memory made before the
  * MPM forks: the children read them, the daemons set them. */
-static apr_status_t make_serving_flags(apr_pool_t *pconf)
+static apr_status_t make_serving_flags(apr_pool_t *pconf,
+                                       apr_array_header_t *groups)
 {
     sg_group *g = (sg_group *)groups->elts;
     volatile apr_uint32_t *flags;
@@ -625,7 +584,9 @@ static apr_status_t make_serving_flags(apr_pool_t *pconf)
     return APR_SUCCESS;
 }
 
-int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s)
+int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s,
+                        apr_array_header_t *groups,
+                        const sg_daemon_settings *settings)
 {
     sg_group *g = (sg_group *)groups->elts;
     void *data = NULL;
@@ -644,14 +605,17 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s)
     }
     persist = data;
     persist->generation++;
-    sg_daemon_parent_pid = getpid();
-    sg_daemon_cycle_pool = pconf;
-    sg_daemon_main_server = s;
+    cycle.parent_pid = getpid();
+    cycle.pool = pconf;
+    cycle.main_server = s;
+    cycle.groups = groups;
+    cycle.library = daemon_library(pconf, settings);
+    cycle.libraries = settings->libraries;
     adopt_draining(pconf);
     if (!groups->nelts) {
         return OK;
     }
-    prefix = socket_prefix(pconf);
+    prefix = socket_prefix(pconf, settings);
     for (i = 0; i < groups->nelts; i++) {
         if ((rv = make_secret(pconf, &g[i])) != APR_SUCCESS) {
             sg_log_s(APLOG_CRIT, rv, s, SG_LOGNO(00414),
@@ -668,7 +632,7 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s)
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
-    if ((rv = make_serving_flags(pconf)) != APR_SUCCESS) {
+    if ((rv = make_serving_flags(pconf, groups)) != APR_SUCCESS) {
         sg_log_s(APLOG_CRIT, rv, s, SG_LOGNO(00411),
                  "cannot make shared memory for the daemon groups");
         return HTTP_INTERNAL_SERVER_ERROR;

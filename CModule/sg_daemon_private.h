@@ -6,10 +6,11 @@
 #ifndef SG_DAEMON_PRIVATE_H
 #define SG_DAEMON_PRIVATE_H
 
-#include "sg_group.h"
+#include "sg_daemon.h"
 
 #include "apr_thread_proc.h"
 
+/* One process slot of a group. */
 typedef struct sg_daemon {
     sg_group *group;
     int slot;
@@ -18,16 +19,27 @@ typedef struct sg_daemon {
     int failures;
 } sg_daemon;
 
-/* The configuration cycle being run, set by sg_daemon_start_all: the
- * parent's pid, the cycle's pool and main server. */
-extern pid_t sg_daemon_parent_pid;
-extern apr_pool_t *sg_daemon_cycle_pool;
-extern server_rec *sg_daemon_main_server;
-/* libSwiftGateDaemon.so, as sg_daemon_check found it. */
-extern const char *sg_daemon_library;
+/* The configuration cycle the daemons run under, as sg_daemon_start_all
+ * was given it. */
+typedef struct sg_daemon_cycle {
+    pid_t parent_pid;
+    apr_pool_t *pool;
+    server_rec *main_server;
+    apr_array_header_t *groups; /* sg_group */
+    const char *library;        /* libSwiftGateDaemon.so, resolved */
+    const char *const *libraries;
+} sg_daemon_cycle;
 
-/* Runs in the forked process of d, after waiting delay (a stop request
- * ends the wait); never returns. */
-void sg_daemon_main(sg_daemon *d, apr_interval_time_t delay);
+/*
+ * The life of a forked daemon process: signals, environment, privileges,
+ * then libSwiftGateDaemon.so serving the group's socket.
+ * @param c the cycle it was forked in
+ * @param d its slot, whose group it serves
+ * @param delay how long to wait before loading anything (back-off after
+ *        failures); a stop request ends the wait
+ * Never returns: the process exits with a SWIFTGATE_DAEMON_EXIT_* status.
+ */
+void sg_daemon_process_main(const sg_daemon_cycle *c, sg_daemon *d,
+                            apr_interval_time_t delay);
 
 #endif /* SG_DAEMON_PRIVATE_H */

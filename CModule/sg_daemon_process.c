@@ -6,7 +6,6 @@
  * log, each naming the group.
  */
 #include "sg_daemon_private.h"
-#include "sg_config.h"
 #include "sg_log.h"
 
 #include "ap_listen.h"
@@ -118,47 +117,6 @@ static void daemon_log(void *ctx, int32_t level, const char *msg, uint64_t len)
              daemon_group->name, (int)len, msg);
 }
 
-/* The libraries requests may name, and the applications to start first. */
-static void daemon_apps(apr_pool_t *p, sg_group *g, const char ***libraries,
-                        const char ***preload)
-{
-    apr_array_header_t *libs = apr_array_make(p, 4, sizeof(char *));
-    apr_array_header_t *pre = apr_array_make(p, 4, sizeof(char *));
-    server_rec *s;
-    int i, j;
-
-    for (s = sg_daemon_main_server; s; s = s->next) {
-        sg_server_conf *conf =
-            ap_get_module_config(s->module_config, &swiftgate_module);
-        const sg_alias *a = (const sg_alias *)conf->aliases->elts;
-
-        for (i = 0; i < conf->aliases->nelts; i++) {
-            const char **known = (const char **)libs->elts;
-            int seen = 0;
-
-            for (j = 0; j < libs->nelts && !seen; j++) {
-                seen = !strcmp(known[j], a[i].library);
-            }
-            if (!seen) {
-                *(const char **)apr_array_push(libs) = a[i].library;
-            }
-            if (a[i].process_group && !strcmp(a[i].process_group, g->name)) {
-                *(const char **)apr_array_push(pre) = apr_pstrcat(
-                    p, a[i].library, "\n", sg_effective_callable(&a[i], NULL),
-                    "\n", sg_effective_app_group(&a[i], NULL), NULL);
-            }
-        }
-    }
-    for (i = 0; i < sg_global.check_libraries->nelts; i++) {
-        *(const char **)apr_array_push(libs) =
-            ((const char **)sg_global.check_libraries->elts)[i];
-    }
-    *(const char **)apr_array_push(libs) = NULL;
-    *(const char **)apr_array_push(pre) = NULL;
-    *libraries = (const char **)libs->elts;
-    *preload = (const char **)pre->elts;
-}
-
 static apr_uint64_t ms(apr_interval_time_t t)
 {
     return (apr_uint64_t)apr_time_as_msec(t);
@@ -172,17 +130,15 @@ static void daemon_serving(void *ctx, int32_t serving)
     apr_atomic_set32(&d->group->serving[d->slot], serving ? 1 : 0);
 }
 
-/* Runs in the forked process; never returns. */
-void sg_daemon_main(sg_daemon *d, apr_interval_time_t delay)
+void sg_daemon_process_main(const sg_daemon_cycle *c, sg_daemon *d,
+                            apr_interval_time_t delay)
 {
     sg_group *g = d->group;
-    server_rec *s = sg_daemon_main_server;
-    apr_array_header_t *groups = sg_groups();
-    sg_group *all = (sg_group *)groups->elts;
+    server_rec *s = c->main_server;
+    sg_group *all = (sg_group *)c->groups->elts;
     swiftgate_daemon_config config;
     swiftgate_host host;
     swiftgate_daemon_main_fn serve;
-    const char **libraries, **preload;
     struct pollfd pfd;
     void *handle;
     int control[2], i;
@@ -198,7 +154,7 @@ void sg_daemon_main(sg_daemon *d, apr_interval_time_t delay)
     /* Apache's listeners and the other groups' sockets and secrets are not
      * ours: an application here must not reach another group's daemons. */
     ap_close_listeners();
-    for (i = 0; i < groups->nelts; i++) {
+    for (i = 0; i < c->groups->nelts; i++) {
         if (&all[i] == g) {
             continue;
         }
@@ -218,7 +174,7 @@ void sg_daemon_main(sg_daemon *d, apr_interval_time_t delay)
         const char *kv = ((const char **)g->env->elts)[i];
         const char *eq = strchr(kv, '=');
 
-        setenv(apr_pstrmemdup(sg_daemon_cycle_pool, kv, eq - kv), eq + 1, 1);
+        setenv(apr_pstrmemdup(c->pool, kv, eq - kv), eq + 1, 1);
     }
     setenv("HOME", g->home, 1);
     setenv("USER", g->user_name, 1);
@@ -238,7 +194,7 @@ void sg_daemon_main(sg_daemon *d, apr_interval_time_t delay)
         }
     }
     prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
-    if (getppid() != sg_daemon_parent_pid) {
+    if (getppid() != c->parent_pid) {
         _exit(SWIFTGATE_DAEMON_EXIT_OK);
     }
     if (g->umask >= 0) {
@@ -263,18 +219,17 @@ void sg_daemon_main(sg_daemon *d, apr_interval_time_t delay)
         }
     }
 
-    handle = dlopen(sg_daemon_library, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    handle = dlopen(c->library, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     serve = handle ? (swiftgate_daemon_main_fn)dlsym(handle,
                                                      SWIFTGATE_SYM_DAEMON_MAIN)
                    : NULL;
     if (!serve) {
         sg_log_s(APLOG_CRIT, 0, s, SG_LOGNO(00405),
-                 "daemon group '%s': cannot load %s: %s", g->name,
-                 sg_daemon_library, dlerror());
+                 "daemon group '%s': cannot load %s: %s", g->name, c->library,
+                 dlerror());
         _exit(SWIFTGATE_DAEMON_EXIT_FAILED);
     }
 
-    daemon_apps(sg_daemon_cycle_pool, g, &libraries, &preload);
     daemon_group = g;
     memset(&host, 0, sizeof(host));
     host.abi_version = SWIFTGATE_ABI_VERSION;
@@ -298,8 +253,8 @@ void sg_daemon_main(sg_daemon *d, apr_interval_time_t delay)
     config.graceful_timeout_ms = ms(g->graceful_timeout);
     config.shutdown_timeout_ms = ms(g->shutdown_timeout);
     config.process_group = g->name;
-    config.libraries = libraries;
-    config.preload = preload;
+    config.libraries = c->libraries;
+    config.preload = g->preload;
     config.check_libraries = (uint32_t)g->reload_on_change;
     config.host = &host;
     config.serving = daemon_serving;

@@ -8,6 +8,7 @@
 #include "sg_cgi.h"
 #include "sg_library.h"
 #include "sg_log.h"
+#include "sg_proto.h"
 #include "sg_response.h"
 
 #include "apr_lib.h"
@@ -107,8 +108,8 @@ static int32_t cb_send_head(void *ctx, int32_t status,
     }
     /* Check every field before applying any. */
     for (i = 0; i < count; i++) {
-        if (!sg_field_name_valid(fields[i].name, fields[i].name_len)
-            || !sg_field_value_valid(fields[i].value, fields[i].value_len)) {
+        if (!sg_proto_token_valid(fields[i].name, fields[i].name_len)
+            || !sg_proto_value_valid(fields[i].value, fields[i].value_len)) {
             sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00306),
                      "refused response field '%s' from the application: "
                      "its name or value holds a forbidden byte "
@@ -129,7 +130,7 @@ static int32_t cb_send_head(void *ctx, int32_t status,
     }
     r->status = status;
     for (i = 0; i < count; i++) {
-        rc = sg_out_apply_field(
+        rc = sg_response_apply_field(
             &b->out,
             apr_pstrmemdup(r->pool, fields[i].name, fields[i].name_len),
             apr_pstrmemdup(r->pool, fields[i].value, fields[i].value_len));
@@ -150,7 +151,8 @@ static int32_t cb_write_body(void *ctx, const uint8_t *data, uint64_t len,
     if (!b->head_sent) {
         return SWIFTGATE_ERR_STATE;
     }
-    return sg_out_write(&b->out, (const char *)data, (apr_size_t)len, flush);
+    return sg_response_write(&b->out, (const char *)data, (apr_size_t)len,
+                             flush);
 }
 
 static void cb_log(void *ctx, int32_t level, const char *msg, uint64_t len)
@@ -170,8 +172,8 @@ static void cb_log(void *ctx, int32_t level, const char *msg, uint64_t len)
 static sg_instance *embedded_instance(request_rec *r, const sg_alias *a,
                                       const sg_dir_conf *d)
 {
-    const char *callable = sg_effective_callable(a, d);
-    const char *group = sg_effective_app_group(a, d);
+    const char *callable = sg_config_callable(a, d);
+    const char *group = sg_config_app_group(a, d);
 
     if (a->instance && callable == a->instance_callable
         && group == a->instance_group) {
@@ -201,15 +203,15 @@ int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d)
     info.process_group = "";
     info.application_group = in->app_group;
     info.callable = in->callable;
-    info.multithread = sg_mpm_multithread;
-    info.multiprocess = sg_mpm_multiprocess;
-    environ = sg_cgi_environ(r, &info, pass_auth);
-    headers = sg_cgi_headers(r, pass_auth);
+    info.multithread = sg_cgi_multithread;
+    info.multiprocess = sg_cgi_multiprocess;
+    environ = sg_cgi_environ(r, &info, &d->proxy, pass_auth);
+    headers = sg_cgi_headers(r, &d->proxy, pass_auth);
 
     memset(&b, 0, sizeof(b));
     b.r = r;
     b.in = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    sg_out_init(&b.out, r);
+    sg_response_init(&b.out, r);
 
     memset(&req, 0, sizeof(req));
     req.struct_size = sizeof(req);
@@ -225,10 +227,11 @@ int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d)
     req.log = cb_log;
 
     rc = in->library->handle_request(in->app, &req);
-    rc = sg_out_finish(&b.out, rc != SWIFTGATE_OK,
-                       b.read_status            ? b.read_status
-                       : rc >= 400 && rc <= 599 ? rc
-                                                : HTTP_INTERNAL_SERVER_ERROR);
+    rc = sg_response_finish(&b.out, rc != SWIFTGATE_OK,
+                            b.read_status ? b.read_status
+                            : rc >= 400 && rc <= 599
+                                ? rc
+                                : HTTP_INTERNAL_SERVER_ERROR);
     if (!b.read_status) {
         ap_discard_request_body(r);
     }
@@ -237,38 +240,30 @@ int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d)
 
 void sg_embedded_child_init(apr_pool_t *p, server_rec *main_server)
 {
-    server_rec *s;
-    int i;
+    server_rec *s = main_server;
+    sg_alias *a;
+    int i = -1;
 
-    if (sg_global.restrict_embedded) {
+    if (sg_config_global()->restrict_embedded) {
         return; /* this child never loads Swift */
     }
     /* check_config made sure at most one settings file is named. */
-    for (s = main_server; s; s = s->next) {
-        sg_server_conf *conf =
-            ap_get_module_config(s->module_config, &swiftgate_module);
-        const sg_alias *a = (const sg_alias *)conf->aliases->elts;
-        for (i = 0; i < conf->aliases->nelts; i++) {
-            if (a[i].settings) {
-                setenv("SWIFTGATE_SETTINGS", a[i].settings, 1);
-            }
+    while ((a = sg_config_next_alias(&s, &i))) {
+        if (a->settings) {
+            setenv("SWIFTGATE_SETTINGS", a->settings, 1);
         }
     }
-    for (s = main_server; s; s = s->next) {
-        sg_server_conf *conf =
-            ap_get_module_config(s->module_config, &swiftgate_module);
-        sg_alias *a = (sg_alias *)conf->aliases->elts;
-        for (i = 0; i < conf->aliases->nelts; i++) {
-            if (a[i].process_group && *a[i].process_group) {
-                continue; /* served by a daemon group */
-            }
-            /* This child's copy of the configuration: written here, before
-             * any worker thread runs, and only read afterwards. */
-            a[i].instance_callable = sg_effective_callable(&a[i], NULL);
-            a[i].instance_group = sg_effective_app_group(&a[i], NULL);
-            a[i].instance =
-                sg_library_instance(p, s, a[i].library, a[i].instance_callable,
-                                    a[i].instance_group);
+    s = main_server;
+    i = -1;
+    while ((a = sg_config_next_alias(&s, &i))) {
+        if (a->process_group && *a->process_group) {
+            continue; /* served by a daemon group */
         }
+        /* This child's copy of the configuration: written here, before any
+         * worker thread runs, and only read afterwards. */
+        a->instance_callable = sg_config_callable(a, NULL);
+        a->instance_group = sg_config_app_group(a, NULL);
+        a->instance = sg_library_instance(
+            p, s, a->library, a->instance_callable, a->instance_group);
     }
 }

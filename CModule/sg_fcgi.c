@@ -3,8 +3,8 @@
  * the group's socket as FastCGI PARAMS, the client's body as STDIN while the
  * daemon's STDOUT streams back (both at once, so a daemon echoing a large
  * body never waits on us), and the CGI-style response head is read with
- * httpd's own script header scanner. The authorizer role, which shares the
- * encoding and the connecting here, is in sg_fcgi_auth.c.
+ * httpd's own script header scanner. The encoding and the connecting are
+ * sg_fcgi_conn.c's, which the authorizer role (sg_fcgi_auth.c) shares.
  */
 #include "sg_fcgi.h"
 #include "sg_fcgi_conn.h"
@@ -26,13 +26,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* How long to wait between attempts to reach a daemon that is not
- * listening yet (starting or restarting): short, against connect-timeout. */
-#define SG_DEFAULT_CONNECT_RETRY apr_time_from_msec(25)
 /* Client body bytes read per STDIN record: FastCGI's largest record. */
 #define SG_FCGI_CHUNK SWIFTGATE_FCGI_MAX_CONTENT
-/* FCGI_KEEP_CONN: the daemon leaves the connection open after a request. */
-#define SG_FCGI_KEEP_CONN 1
 /* exchange(): a reused connection was closed before it took the request. */
 #define SG_FCGI_RETRY (-2)
 /* Daemon connections one thread keeps open between requests. */
@@ -47,142 +42,6 @@ typedef struct sg_kept {
 } sg_kept;
 
 static __thread sg_kept kept_conns[SG_FCGI_KEPT];
-
-/* ---- encoding ---- */
-
-void sg_fcgi_init(sg_fcgi *f, request_rec *r, sg_group *g)
-{
-    memset(f, 0, sizeof(*f));
-    f->r = r;
-    f->g = g;
-    f->fd = -1;
-    f->started = apr_time_now();
-    f->in = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    f->rbuf = apr_palloc(r->pool, SG_FCGI_READ_BUFFER);
-    f->head = apr_palloc(r->pool, SG_DEFAULT_MAX_HEAD);
-    sg_out_init(&f->out, r);
-}
-
-static void need(sg_fcgi *f, apr_size_t more)
-{
-    apr_size_t live = f->pending_len - f->pending_off;
-
-    if (f->pending_off > 0) {
-        memmove(f->pending, f->pending + f->pending_off, live);
-        f->pending_len = live;
-        f->pending_off = 0;
-    }
-    if (f->pending_len + more > f->pending_cap) {
-        apr_size_t cap = (f->pending_len + more) * 2;
-        char *grown = apr_palloc(f->r->pool, cap);
-
-        memcpy(grown, f->pending, f->pending_len);
-        f->pending = grown;
-        f->pending_cap = cap;
-    }
-}
-
-void sg_fcgi_put_record(sg_fcgi *f, int type, const char *content,
-                        apr_size_t len)
-{
-    unsigned char *h;
-
-    need(f, SWIFTGATE_FCGI_HEADER_LEN + len);
-    h = (unsigned char *)f->pending + f->pending_len;
-    sg_fcgi_put_header(h, type, 1, len, 0);
-    if (len) {
-        memcpy(h + SWIFTGATE_FCGI_HEADER_LEN, content, len);
-    }
-    f->pending_len += SWIFTGATE_FCGI_HEADER_LEN + len;
-}
-
-/* BEGIN_REQUEST and the PARAMS stream, split into records: the group's
- * secret first, then env. */
-void sg_fcgi_put_params(sg_fcgi *f, const sg_pairs *env, int role, int flags)
-{
-    static const char secret_name[] = SWIFTGATE_PARAM_SECRET;
-    const char *secret = f->g->secret ? f->g->secret : "";
-    apr_size_t secret_len = strlen(secret);
-    apr_size_t total, i, off = 0;
-    unsigned char *stream, *p;
-    unsigned char begin[8] = {
-        0, (unsigned char)role, (unsigned char)flags, 0, 0, 0, 0, 0};
-
-    total = SG_FCGI_PAIR_OVERHEAD + sizeof(secret_name) - 1 + secret_len;
-    for (i = 0; i < env->count; i++) {
-        total += SG_FCGI_PAIR_OVERHEAD + env->items[i].name_len
-                 + env->items[i].value_len;
-    }
-    stream = p = apr_palloc(f->r->pool, total + 1);
-    p += sg_fcgi_put_pair(p, secret_name, sizeof(secret_name) - 1, f->g->secret,
-                          secret_len);
-    for (i = 0; i < env->count; i++) {
-        const swiftgate_pair *e = &env->items[i];
-
-        /* A pair over 2 GiB has no encoding: it is left out. */
-        p += sg_fcgi_put_pair(p, e->name, e->name_len, e->value, e->value_len);
-    }
-    total = (apr_size_t)(p - stream);
-    sg_fcgi_put_record(f, SWIFTGATE_FCGI_BEGIN_REQUEST, (char *)begin,
-                       sizeof(begin));
-    while (off < total) {
-        apr_size_t n = total - off;
-
-        n = n > SWIFTGATE_FCGI_MAX_CONTENT ? SWIFTGATE_FCGI_MAX_CONTENT : n;
-        sg_fcgi_put_record(f, SWIFTGATE_FCGI_PARAMS, (char *)stream + off, n);
-        off += n;
-    }
-    sg_fcgi_put_record(f, SWIFTGATE_FCGI_PARAMS, NULL, 0);
-}
-
-/* ---- connecting ---- */
-
-int sg_fcgi_connect_daemon(sg_fcgi *f)
-{
-    struct sockaddr_un sa;
-    apr_time_t deadline = apr_time_now() + f->g->connect_timeout;
-    int fd, err;
-
-    /* The group's socket takes connections even while no process accepts
-     * them (starting, or waiting to restart after failures): rather than
-     * queue a request there, wait for a serving process, then give up. */
-    if (!sg_group_wait_serving(f->g, deadline)) {
-        sg_log_r(APLOG_ERR, 0, f->r, SG_LOGNO(00513),
-                 "no process of daemon group '%s' was serving within "
-                 "connect-timeout (%ld s): starting, or restarting after "
-                 "failures (see the group's log lines)",
-                 f->g->name, (long)apr_time_sec(f->g->connect_timeout));
-        return HTTP_SERVICE_UNAVAILABLE;
-    }
-    memset(&sa, 0, sizeof(sa));
-    sa.sun_family = AF_UNIX;
-    apr_cpystrn(sa.sun_path, f->g->socket_path, sizeof(sa.sun_path));
-    for (;;) {
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0) {
-            err = errno;
-            break;
-        }
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-            f->fd = fd;
-            return OK;
-        }
-        err = errno;
-        close(fd);
-        /* Refused or missing: no daemon yet; EAGAIN: its backlog is full. */
-        if ((err != ECONNREFUSED && err != ENOENT && err != EAGAIN)
-            || apr_time_now() >= deadline) {
-            break;
-        }
-        apr_sleep(SG_DEFAULT_CONNECT_RETRY);
-    }
-    sg_log_r(APLOG_ERR, err, f->r, SG_LOGNO(00501),
-             "daemon group '%s' did not accept a connection on %s within "
-             "connect-timeout (%ld s)",
-             f->g->name, f->g->socket_path,
-             (long)apr_time_sec(f->g->connect_timeout));
-    return HTTP_SERVICE_UNAVAILABLE;
-}
 
 static int readable_now(int fd)
 {
@@ -237,7 +96,7 @@ static void kept_put(const sg_group *g, int fd)
 /* ---- the exchange ---- */
 
 /* Reads the next piece of the client's body into a STDIN record. */
-static int send_body_chunk(sg_fcgi *f)
+static int send_body_chunk(sg_fcgi_conn *f)
 {
     apr_status_t rv;
     char buf[SG_FCGI_CHUNK];
@@ -262,17 +121,17 @@ static int send_body_chunk(sg_fcgi *f)
     }
     if (len > 0) {
         f->body_taken = 1;
-        sg_fcgi_put_record(f, SWIFTGATE_FCGI_STDIN, buf, len);
+        sg_fcgi_conn_put_record(f, SWIFTGATE_FCGI_STDIN, buf, len);
     }
     if (eos) {
-        sg_fcgi_put_record(f, SWIFTGATE_FCGI_STDIN, NULL, 0);
+        sg_fcgi_conn_put_record(f, SWIFTGATE_FCGI_STDIN, NULL, 0);
         f->body_sent = 1;
     }
     return SWIFTGATE_OK;
 }
 
 /* The head is complete: let httpd's scanner read it. */
-static int take_head(sg_fcgi *f, apr_size_t head_end)
+static int take_head(sg_fcgi_conn *f, apr_size_t head_end)
 {
     request_rec *r = f->r;
     apr_bucket_brigade *bb =
@@ -310,43 +169,44 @@ static int take_head(sg_fcgi *f, apr_size_t head_end)
     }
     if ((length = apr_table_get(r->headers_out, "Content-Length"))) {
         apr_table_unset(r->headers_out, "Content-Length");
-        if (sg_out_apply_field(&f->out, "Content-Length", length)
+        if (sg_response_apply_field(&f->out, "Content-Length", length)
             != SWIFTGATE_OK) {
             return HTTP_BAD_GATEWAY;
         }
     }
-    sg_out_drop_reserved(&f->out);
+    sg_response_drop_reserved(&f->out);
     f->head_done = 1;
     return OK;
 }
 
 /* STDOUT content: head bytes until the blank line, then body. */
-static int take_stdout(sg_fcgi *f, const char *data, apr_size_t len, int flush)
+static int take_stdout(sg_fcgi_conn *f, const char *data, apr_size_t len,
+                       int flush)
 {
     if (!f->head_done) {
         apr_size_t take = len, searched = f->head_len, end;
         int rc;
 
-        if (f->head_len + take > SG_DEFAULT_MAX_HEAD) {
+        if (f->head_len + take > SG_MAX_RESPONSE_HEAD) {
             sg_log_r(APLOG_ERR, 0, f->r, SG_LOGNO(00504),
                      "daemon group '%s' sent a response head over %d bytes",
-                     f->g->name, SG_DEFAULT_MAX_HEAD);
+                     f->g->name, SG_MAX_RESPONSE_HEAD);
             return HTTP_BAD_GATEWAY;
         }
         memcpy(f->head + f->head_len, data, take);
         f->head_len += take;
-        if ((end = sg_cgi_head_end(f->head, f->head_len, searched)) == 0) {
+        if ((end = sg_proto_head_end(f->head, f->head_len, searched)) == 0) {
             return OK;
         }
         if ((rc = take_head(f, end)) != OK) {
             return rc;
         }
         if (end < f->head_len) {
-            sg_out_write(&f->out, f->head + end, f->head_len - end, flush);
+            sg_response_write(&f->out, f->head + end, f->head_len - end, flush);
         }
         return OK;
     }
-    if (sg_out_write(&f->out, data, len, flush) == SWIFTGATE_ERR_LENGTH) {
+    if (sg_response_write(&f->out, data, len, flush) == SWIFTGATE_ERR_LENGTH) {
         return HTTP_BAD_GATEWAY;
     }
     return OK;
@@ -355,14 +215,14 @@ static int take_stdout(sg_fcgi *f, const char *data, apr_size_t len, int flush)
 /* Parses the complete records in rbuf. */
 /* Whether the received bytes already hold the request's END_REQUEST: then
  * nothing need be flushed early, the end of the response follows. */
-static int end_received(const sg_fcgi *f)
+static int end_received(const sg_fcgi_conn *f)
 {
     apr_size_t off = 0;
-    sg_fcgi_record rec;
+    sg_proto_record rec;
 
-    while (
-        sg_fcgi_next_record((const unsigned char *)f->rbuf, f->rlen, &off, &rec)
-        == SG_FCGI_RECORD) {
+    while (sg_proto_next_record((const unsigned char *)f->rbuf, f->rlen, &off,
+                                &rec)
+           == SG_PROTO_RECORD) {
         if (rec.type == SWIFTGATE_FCGI_END_REQUEST) {
             return 1;
         }
@@ -370,20 +230,20 @@ static int end_received(const sg_fcgi *f)
     return 0;
 }
 
-static int take_records(sg_fcgi *f, int flush)
+static int take_records(sg_fcgi_conn *f, int flush)
 {
     apr_size_t off = 0;
-    sg_fcgi_record rec;
+    sg_proto_record rec;
     int rc = OK, found;
 
     while (rc == OK
-           && (found = sg_fcgi_next_record((const unsigned char *)f->rbuf,
-                                           f->rlen, &off, &rec))
-                  != SG_FCGI_PARTIAL) {
+           && (found = sg_proto_next_record((const unsigned char *)f->rbuf,
+                                            f->rlen, &off, &rec))
+                  != SG_PROTO_PARTIAL) {
         const char *content = (const char *)rec.content;
         apr_size_t clen = rec.content_len;
 
-        if (found == SG_FCGI_BAD_VERSION) {
+        if (found == SG_PROTO_BAD_VERSION) {
             sg_log_r(APLOG_ERR, 0, f->r, SG_LOGNO(00505),
                      "daemon group '%s' broke the FastCGI protocol "
                      "(version %d)",
@@ -421,7 +281,7 @@ static int take_records(sg_fcgi *f, int flush)
 
 /* Writes what the socket takes of the pending bytes, without waiting: OK,
  * SG_FCGI_RETRY or a status. */
-static int write_pending(sg_fcgi *f)
+static int write_pending(sg_fcgi_conn *f)
 {
     ssize_t n = write(f->fd, f->pending + f->pending_off,
                       f->pending_len - f->pending_off);
@@ -439,7 +299,7 @@ static int write_pending(sg_fcgi *f)
 }
 
 /* Runs the exchange; OK when the daemon ended the request, else a status. */
-static int exchange(sg_fcgi *f)
+static int exchange(sg_fcgi_conn *f)
 {
     apr_interval_time_t socket_timeout =
         f->g->socket_timeout ? f->g->socket_timeout : f->r->server->timeout;
@@ -479,8 +339,8 @@ static int exchange(sg_fcgi *f)
             return HTTP_GATEWAY_TIME_OUT;
         }
         if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
-            ssize_t got =
-                read(f->fd, f->rbuf + f->rlen, SG_FCGI_READ_BUFFER - f->rlen);
+            ssize_t got = read(f->fd, f->rbuf + f->rlen,
+                               SG_FCGI_CONN_READ_BUFFER - f->rlen);
             if (got < 0 && (errno == EAGAIN || errno == EINTR)) {
                 continue;
             }
@@ -493,7 +353,7 @@ static int exchange(sg_fcgi *f)
                 if (f->head_done) {
                     /* The daemon had committed to this response: what it
                      * sent goes out, then the cut. */
-                    sg_out_write(&f->out, "", 0, 1);
+                    sg_response_write(&f->out, "", 0, 1);
                 }
                 sg_log_r(APLOG_ERR, got < 0 ? errno : 0, f->r, SG_LOGNO(00508),
                          "daemon group '%s' closed the connection before "
@@ -539,22 +399,22 @@ static int exchange(sg_fcgi *f)
 int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
                    sg_group *g)
 {
-    sg_fcgi f;
+    sg_fcgi_conn f;
     sg_runinfo info;
     sg_pairs env, extended;
     char *request = NULL;
     apr_size_t request_len = 0;
     int rc, body_sent;
 
-    sg_fcgi_init(&f, r, g);
+    sg_fcgi_conn_init(&f, r, g);
 
     memset(&info, 0, sizeof(info));
     info.process_group = g->name;
-    info.application_group = sg_effective_app_group(a, d);
-    info.callable = sg_effective_callable(a, d);
+    info.application_group = sg_config_app_group(a, d);
+    info.callable = sg_config_callable(a, d);
     info.multithread = g->threads > 1;
     info.multiprocess = g->processes > 1;
-    env = sg_cgi_environ(r, &info, d->pass_authorization == 1);
+    env = sg_cgi_environ(r, &info, &d->proxy, d->pass_authorization == 1);
     extended.items =
         apr_palloc(r->pool, sizeof(swiftgate_pair) * (env.count + 1));
     memcpy(extended.items, env.items, sizeof(swiftgate_pair) * env.count);
@@ -566,11 +426,11 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
         p->value = apr_psprintf(r->pool, "%" APR_TIME_T_FMT, r->request_time);
         p->value_len = strlen(p->value);
     }
-    sg_fcgi_put_params(&f, &extended, SWIFTGATE_FCGI_RESPONDER,
-                       SG_FCGI_KEEP_CONN);
+    sg_fcgi_conn_put_params(&f, &extended, SWIFTGATE_FCGI_RESPONDER,
+                            SWIFTGATE_FCGI_KEEP_CONN);
     if (!ap_request_has_body(r)) {
         /* No body to read: the empty STDIN goes out with the PARAMS. */
-        sg_fcgi_put_record(&f, SWIFTGATE_FCGI_STDIN, NULL, 0);
+        sg_fcgi_conn_put_record(&f, SWIFTGATE_FCGI_STDIN, NULL, 0);
         f.body_sent = 1;
     }
     body_sent = f.body_sent;
@@ -586,7 +446,7 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
         request = apr_pmemdup(r->pool, f.pending, f.pending_len);
         request_len = f.pending_len;
     }
-    else if ((rc = sg_fcgi_connect_daemon(&f)) != OK) {
+    else if ((rc = sg_fcgi_conn_connect(&f)) != OK) {
         return rc;
     }
     rc = exchange(&f);
@@ -597,7 +457,7 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
         f.pending_off = 0;
         f.body_sent = body_sent;
         f.reused = 0;
-        if ((rc = sg_fcgi_connect_daemon(&f)) != OK) {
+        if ((rc = sg_fcgi_conn_connect(&f)) != OK) {
             return rc;
         }
         rc = exchange(&f);
@@ -617,10 +477,10 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
         r->content_type = NULL;
         return f.error_status;
     }
-    rc = sg_out_finish(&f.out, rc != OK,
-                       f.read_status ? f.read_status
-                       : rc != OK    ? rc
-                                     : HTTP_BAD_GATEWAY);
+    rc = sg_response_finish(&f.out, rc != OK,
+                            f.read_status ? f.read_status
+                            : rc != OK    ? rc
+                                          : HTTP_BAD_GATEWAY);
     if (!f.body_sent && !f.read_status) {
         ap_discard_request_body(r);
     }

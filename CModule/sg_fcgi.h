@@ -6,21 +6,22 @@
 #define SG_FCGI_H
 
 #include "httpd.h"
-#include "sg_cgi.h"
+
 #include "sg_config.h"
 #include "sg_group.h"
 
-/* Serves r by the daemons of group g (a is the mount, d the directory's
- * configuration). */
+/*
+ * Serves a request by the daemons of a group: its environ as PARAMS, its
+ * body as STDIN while the response streams back, over a connection this
+ * thread kept from an earlier request when the method is safe to repeat.
+ * @param r the request
+ * @param a the mount it falls under
+ * @param d the directory's configuration
+ * @param g the daemon group, as sg_config_route found it
+ * @return OK once the response went out, or the status for Apache to
+ *         answer with (502, 503, 504; a daemon's own error status)
+ */
 int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
                    sg_group *g);
-
-/* Asks group g an access check (SWIFTGATE_CHECK_*) through the FastCGI
- * authorizer role; returns SWIFTGATE_AUTH_*. canonical and groups receive
- * what a granted answer carries. */
-int sg_fcgi_check(request_rec *r, sg_group *g, const sg_script *script,
-                  const sg_pairs *environ, int kind, const char *user,
-                  const char *password, const char **canonical,
-                  apr_array_header_t *groups);
 
 #endif /* SG_FCGI_H */

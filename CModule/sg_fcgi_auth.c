@@ -4,7 +4,7 @@
  * to the group's socket as PARAMS, and the answer's head lines carry the
  * status, the canonical user name and the user's groups.
  */
-#include "sg_fcgi.h"
+#include "sg_fcgi_auth.h"
 #include "sg_fcgi_conn.h"
 #include "sg_log.h"
 
@@ -36,7 +36,7 @@ static void add_param(sg_pairs *env, const char *name, const char *value)
 }
 
 /* Reads the authorizer's answer: its head lines, until END_REQUEST. */
-static int authorizer_exchange(sg_fcgi *f)
+static int authorizer_exchange(sg_fcgi_conn *f)
 {
     apr_interval_time_t timeout = f->g->request_timeout ? f->g->request_timeout
                                   : f->g->socket_timeout
@@ -72,10 +72,10 @@ static int authorizer_exchange(sg_fcgi *f)
             continue;
         }
         {
-            ssize_t got =
-                read(f->fd, f->rbuf + f->rlen, SG_FCGI_READ_BUFFER - f->rlen);
+            ssize_t got = read(f->fd, f->rbuf + f->rlen,
+                               SG_FCGI_CONN_READ_BUFFER - f->rlen);
             apr_size_t off = 0;
-            sg_fcgi_record rec;
+            sg_proto_record rec;
             int found;
 
             if (got < 0 && (errno == EAGAIN || errno == EINTR)) {
@@ -85,14 +85,14 @@ static int authorizer_exchange(sg_fcgi *f)
                 return HTTP_BAD_GATEWAY;
             }
             f->rlen += (apr_size_t)got;
-            while ((found = sg_fcgi_next_record((const unsigned char *)f->rbuf,
-                                                f->rlen, &off, &rec))
-                   != SG_FCGI_PARTIAL) {
-                if (found == SG_FCGI_BAD_VERSION) {
+            while ((found = sg_proto_next_record((const unsigned char *)f->rbuf,
+                                                 f->rlen, &off, &rec))
+                   != SG_PROTO_PARTIAL) {
+                if (found == SG_PROTO_BAD_VERSION) {
                     return HTTP_BAD_GATEWAY;
                 }
                 if (rec.type == SWIFTGATE_FCGI_STDOUT) {
-                    if (f->head_len + rec.content_len >= SG_DEFAULT_MAX_HEAD) {
+                    if (f->head_len + rec.content_len >= SG_MAX_RESPONSE_HEAD) {
                         return HTTP_BAD_GATEWAY;
                     }
                     memcpy(f->head + f->head_len, rec.content, rec.content_len);
@@ -110,17 +110,17 @@ static int authorizer_exchange(sg_fcgi *f)
     return OK;
 }
 
-int sg_fcgi_check(request_rec *r, sg_group *g, const sg_script *script,
-                  const sg_pairs *environ, int kind, const char *user,
-                  const char *password, const char **canonical,
-                  apr_array_header_t *groups)
+int sg_fcgi_auth_check(request_rec *r, sg_group *g, const sg_script *script,
+                       const sg_pairs *environ, int kind, const char *user,
+                       const char *password, const char **canonical,
+                       apr_array_header_t *groups)
 {
-    sg_fcgi f;
+    sg_fcgi_conn f;
     sg_pairs env;
     char *line, *state;
     int status = 0, rc;
 
-    sg_fcgi_init(&f, r, g);
+    sg_fcgi_conn_init(&f, r, g);
     env.items =
         apr_palloc(r->pool, sizeof(swiftgate_pair) * (environ->count + 6));
     memcpy(env.items, environ->items, sizeof(swiftgate_pair) * environ->count);
@@ -140,9 +140,9 @@ int sg_fcgi_check(request_rec *r, sg_group *g, const sg_script *script,
               kind == SWIFTGATE_CHECK_GROUPS   ? "groups"
               : kind == SWIFTGATE_CHECK_ACCESS ? "access"
                                                : "password");
-    sg_fcgi_put_params(&f, &env, SWIFTGATE_FCGI_AUTHORIZER, 0);
-    sg_fcgi_put_record(&f, SWIFTGATE_FCGI_STDIN, NULL, 0);
-    if (sg_fcgi_connect_daemon(&f) != OK) {
+    sg_fcgi_conn_put_params(&f, &env, SWIFTGATE_FCGI_AUTHORIZER, 0);
+    sg_fcgi_conn_put_record(&f, SWIFTGATE_FCGI_STDIN, NULL, 0);
+    if (sg_fcgi_conn_connect(&f) != OK) {
         return SWIFTGATE_AUTH_ERROR;
     }
     rc = authorizer_exchange(&f);

@@ -1,25 +1,25 @@
 /*
  * sg_fcgi_conn.h -- what the responder role (sg_fcgi.c) and the authorizer
  * role (sg_fcgi_auth.c) share: one exchange's state, its encoding into
- * FastCGI records, and connecting to a group's socket. No other file
- * includes it.
+ * FastCGI records, and connecting to a group's socket. Only those two
+ * files include it.
  */
 #ifndef SG_FCGI_CONN_H
 #define SG_FCGI_CONN_H
 
-#include "sg_fcgi.h"
+#include "httpd.h"
+
+#include "sg_cgi.h"
+#include "sg_group.h"
 #include "sg_proto.h"
 #include "sg_response.h"
 
-/* The largest response head accepted from a daemon: as much as httpd lets a
- * client send in request fields by default, so nothing legitimate is cut. */
-#define SG_DEFAULT_MAX_HEAD SG_MAX_RESPONSE_HEAD
 /* Room for one whole record (header, content, padding) and then some. */
-#define SG_FCGI_READ_BUFFER (128 * 1024)
-_Static_assert(SG_FCGI_READ_BUFFER > SG_FCGI_MAX_RECORD,
+#define SG_FCGI_CONN_READ_BUFFER (128 * 1024)
+_Static_assert(SG_FCGI_CONN_READ_BUFFER > SG_PROTO_MAX_RECORD,
                "a partial record always leaves room to read more");
 
-typedef struct sg_fcgi {
+typedef struct sg_fcgi_conn {
     request_rec *r;
     sg_group *g;
     int fd;
@@ -43,21 +43,44 @@ typedef struct sg_fcgi {
     int app_status;
     int error_status; /* the daemon answered with its own error */
     sg_out out;
-} sg_fcgi;
+} sg_fcgi_conn;
 
-/* A fresh exchange of r with group g; buffers from r's pool. */
-void sg_fcgi_init(sg_fcgi *f, request_rec *r, sg_group *g);
+/*
+ * Starts an exchange: no connection yet, nothing pending.
+ * @param f the exchange to fill in
+ * @param r the request it serves; its pool holds the buffers
+ * @param g the daemon group it goes to
+ */
+void sg_fcgi_conn_init(sg_fcgi_conn *f, request_rec *r, sg_group *g);
 
-/* Appends one record of request 1 to the bytes pending for the daemon. */
-void sg_fcgi_put_record(sg_fcgi *f, int type, const char *content,
-                        apr_size_t len);
+/*
+ * Appends one record of request 1 to the bytes pending for the daemon.
+ * @param f the exchange
+ * @param type the record type (SWIFTGATE_FCGI_*)
+ * @param content the content, or NULL when len is 0 (a stream's end)
+ * @param len at most SWIFTGATE_FCGI_MAX_CONTENT
+ */
+void sg_fcgi_conn_put_record(sg_fcgi_conn *f, int type, const char *content,
+                             apr_size_t len);
 
-/* BEGIN_REQUEST (role, flags) and the PARAMS stream of env, split into
- * records. */
-void sg_fcgi_put_params(sg_fcgi *f, const sg_pairs *env, int role, int flags);
+/*
+ * Appends BEGIN_REQUEST and the whole PARAMS stream, split into records:
+ * the group's secret first, then env. A pair too long for FastCGI's
+ * lengths is left out.
+ * @param f the exchange
+ * @param env the parameters
+ * @param role SWIFTGATE_FCGI_RESPONDER or SWIFTGATE_FCGI_AUTHORIZER
+ * @param flags BEGIN_REQUEST's flags (SWIFTGATE_FCGI_KEEP_CONN or 0)
+ */
+void sg_fcgi_conn_put_params(sg_fcgi_conn *f, const sg_pairs *env, int role,
+                             int flags);
 
-/* Connects f to its group's socket once a process serves, retrying within
- * connect-timeout: OK, or HTTP_SERVICE_UNAVAILABLE (logged). */
-int sg_fcgi_connect_daemon(sg_fcgi *f);
+/*
+ * Connects f to its group's socket once a process of the group serves,
+ * retrying while the socket refuses, within the group's connect-timeout.
+ * @param f the exchange; f->fd is set on success
+ * @return OK, or HTTP_SERVICE_UNAVAILABLE after logging why
+ */
+int sg_fcgi_conn_connect(sg_fcgi_conn *f);
 
 #endif /* SG_FCGI_CONN_H */

@@ -1,13 +1,16 @@
 /*
- * sg_group.h -- a daemon process group as SwiftGateDaemonProcess defines
- * it, and the process management that runs it (sg_daemon.c; the daemon
- * process itself in sg_daemon_process.c).
+ * sg_group.h -- daemon process groups as SwiftGateDaemonProcess defines
+ * them: the record, the registry of the configuration being read or
+ * running, and what Apache's children ask of a group. Running a group's
+ * processes is sg_daemon.h's business.
  */
 #ifndef SG_GROUP_H
 #define SG_GROUP_H
 
 #include "httpd.h"
 #include "apr_time.h"
+
+#include "sg_options.h"
 
 struct sg_daemon;
 
@@ -41,6 +44,9 @@ typedef struct sg_group {
     uid_t uid;
     gid_t gid;
     const char *user_name; /* for initgroups */
+    /* The applications its processes start before serving, as
+     * swiftgate_daemon_config.preload takes them; NULL-terminated. */
+    const char *const *preload;
     const char *socket_path;
     int listen_fd; /* the parent's and the daemons'; -1 in Apache's children */
     /* Made anew for every configuration cycle: what Apache's children send
@@ -53,29 +59,42 @@ typedef struct sg_group {
     volatile apr_uint32_t *serving;
 } sg_group;
 
-/* The groups defined in the configuration being read or running. */
-apr_array_header_t *sg_groups(void);
+/* SwiftGateDaemonProcess's options, read into an sg_group. */
+extern const sg_option sg_group_options[];
 
-/* The group called name, or NULL. */
+/*
+ * Starts a fresh registry for a configuration cycle (pre-config).
+ * @param pconf the cycle's pool, which holds the groups
+ */
+void sg_group_reset(apr_pool_t *pconf);
+
+/*
+ * Adds a group with every option at its default, for its directive to set.
+ * @param p where the group's strings are allocated
+ * @param name the group's name; no group may have it yet (sg_group_find)
+ * @return the new group, valid until the registry grows again
+ */
+sg_group *sg_group_add(apr_pool_t *p, const char *name);
+
+/*
+ * The groups of the configuration being read or running.
+ * @return an array of sg_group, in configuration order
+ */
+apr_array_header_t *sg_group_all(void);
+
+/*
+ * Looks a group up by name.
+ * @param name the group's name
+ * @return the group, or NULL when no SwiftGateDaemonProcess defines it
+ */
 sg_group *sg_group_find(const char *name);
 
-/* Pre-config: a fresh registry for this configuration cycle. */
-void sg_groups_reset(apr_pool_t *pconf);
-
-/* Post-config, real pass: create sockets and start every group's daemons.
- * Returns OK or an HTTP status (startup fails). */
-int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s);
-
-/* Child init: an Apache child closes every group's listening socket, so
- * that no code running in it (another site's embedded application, a
- * scripting module) can accept and answer a group's requests. */
-void sg_daemon_child_init(void);
-
-/* Waits until a process of g accepts requests, at most until deadline:
- * whether one does. */
+/*
+ * Waits until a process of a group accepts requests (its flag in serving).
+ * @param g the group, whose daemons were started (sg_daemon_start_all)
+ * @param deadline when to give up
+ * @return 1 when a process serves, 0 when none did by deadline
+ */
 int sg_group_wait_serving(const sg_group *g, apr_time_t deadline);
-
-/* Startup checks: users, groups, the daemon library. */
-int sg_daemon_check(apr_pool_t *p, server_rec *s);
 
 #endif /* SG_GROUP_H */

@@ -28,20 +28,47 @@ typedef struct sg_instance {
     const char *error; /* why it did not start, or NULL */
 } sg_instance;
 
-/* Configuration time: an error message, or NULL when path is a readable
- * regular ELF file. Loads nothing. */
+/*
+ * Checks a library as a file, at configuration time; loads nothing.
+ * @param p for the message
+ * @param path the library
+ * @return NULL when path is a readable regular file with an ELF header,
+ *         else why not
+ */
 const char *sg_library_check_file(apr_pool_t *p, const char *path);
 
-/* Configuration time: an error message, or NULL when uid/gid can reach and
- * read path (owner, group and other permission bits). */
+/*
+ * Checks that a user could load a library, by the permission bits of the
+ * file (read) and of every directory above it (search).
+ * @param p for the message
+ * @param path the library, absolute
+ * @param uid the user
+ * @param gid the user's group
+ * @return NULL when they can, else why not
+ */
 const char *sg_library_check_access(apr_pool_t *p, const char *path, uid_t uid,
                                     gid_t gid);
 
-/* Child: prepares the per-process tables. */
+/*
+ * In an Apache child: makes the per-process tables of libraries and
+ * instances, and the host services applications log through.
+ * @param p the child's pool, which holds the tables
+ * @param s the main server (applications log to it)
+ * @return APR_SUCCESS, or why the tables' lock could not be made
+ */
 apr_status_t sg_library_child_init(apr_pool_t *p, server_rec *s);
 
-/* Child: the instance for (path, callable, group), opening the library and
- * starting the application on first use. Never NULL; check ->error. */
+/*
+ * The started application for (library, callable object, application
+ * group) in this process: opens the library and starts the application on
+ * first use (under a lock), then returns the same instance every time.
+ * @param p for the lookup (what is kept goes to the child's pool)
+ * @param s the server, for the log
+ * @param path the library
+ * @param callable the callable object's symbol
+ * @param group the application group ("" is %{GLOBAL})
+ * @return the instance, never NULL; its error says why it cannot serve
+ */
 sg_instance *sg_library_instance(apr_pool_t *p, server_rec *s, const char *path,
                                  const char *callable, const char *group);
 

@@ -1,12 +1,8 @@
 /*
  * sg_options.c -- the key=value options of mod_swiftgate's directives: the
- * value parsers and the tables of {name, parser, offset} that
- * SwiftGateDaemonProcess, SwiftGateScriptAlias and the access-check scripts
- * read their options from.
+ * value parsers, and parsing a word through a record's table.
  */
 #include "sg_options.h"
-#include "sg_config.h"
-#include "sg_group.h"
 
 #include "apr_lib.h"
 #include "apr_strings.h"
@@ -15,7 +11,7 @@
 #include <pwd.h>
 
 /* A C identifier: what @_cdecl can name. */
-const char *sg_parse_symbol(cmd_parms *cmd, const char *value, void *field)
+const char *sg_options_symbol(cmd_parms *cmd, const char *value, void *field)
 {
     const char *c;
 
@@ -32,14 +28,14 @@ const char *sg_parse_symbol(cmd_parms *cmd, const char *value, void *field)
 }
 
 /* An application group; %{GLOBAL} is the empty, process-wide group. */
-const char *sg_parse_group(cmd_parms *cmd, const char *value, void *field)
+const char *sg_options_group(cmd_parms *cmd, const char *value, void *field)
 {
     *(const char **)field = strcmp(value, "%{GLOBAL}") ? value : "";
     return NULL;
 }
 
 /* A file that must exist now; relative paths are under ServerRoot. */
-static const char *parse_file(cmd_parms *cmd, const char *value, void *field)
+const char *sg_options_file(cmd_parms *cmd, const char *value, void *field)
 {
     const char *path = ap_server_root_relative(cmd->pool, value);
     apr_finfo_t finfo;
@@ -56,7 +52,7 @@ static const char *parse_file(cmd_parms *cmd, const char *value, void *field)
 }
 
 /* A name: process groups, display names. */
-static const char *parse_name(cmd_parms *cmd, const char *value, void *field)
+const char *sg_options_name(cmd_parms *cmd, const char *value, void *field)
 {
     if (!*value) {
         return "must not be empty";
@@ -80,8 +76,7 @@ static apr_int64_t whole_number(const char *value, int base, apr_int64_t min,
 }
 
 /* A count of at least 1 that fits an int. */
-static const char *parse_positive(cmd_parms *cmd, const char *value,
-                                  void *field)
+const char *sg_options_positive(cmd_parms *cmd, const char *value, void *field)
 {
     apr_int64_t n = whole_number(value, 10, 1, 100000);
 
@@ -93,7 +88,7 @@ static const char *parse_positive(cmd_parms *cmd, const char *value,
 }
 
 /* A count, 0 meaning none. */
-static const char *parse_count(cmd_parms *cmd, const char *value, void *field)
+const char *sg_options_count(cmd_parms *cmd, const char *value, void *field)
 {
     apr_int64_t n = whole_number(value, 10, 0, APR_INT64_MAX);
 
@@ -105,7 +100,7 @@ static const char *parse_count(cmd_parms *cmd, const char *value, void *field)
 }
 
 /* Whole seconds, 0 meaning none; stored as an interval. */
-static const char *parse_seconds(cmd_parms *cmd, const char *value, void *field)
+const char *sg_options_seconds(cmd_parms *cmd, const char *value, void *field)
 {
     apr_int64_t n = whole_number(value, 10, 0, 31536000);
 
@@ -117,7 +112,7 @@ static const char *parse_seconds(cmd_parms *cmd, const char *value, void *field)
 }
 
 /* A user that exists and is not root. */
-static const char *parse_user(cmd_parms *cmd, const char *value, void *field)
+const char *sg_options_user(cmd_parms *cmd, const char *value, void *field)
 {
     struct passwd *pw = getpwnam(value);
 
@@ -134,8 +129,8 @@ static const char *parse_user(cmd_parms *cmd, const char *value, void *field)
     return NULL;
 }
 
-static const char *parse_group_name(cmd_parms *cmd, const char *value,
-                                    void *field)
+const char *sg_options_unix_group(cmd_parms *cmd, const char *value,
+                                  void *field)
 {
     struct group *gr = getgrnam(value);
 
@@ -149,8 +144,7 @@ static const char *parse_group_name(cmd_parms *cmd, const char *value,
     return NULL;
 }
 
-static const char *parse_directory(cmd_parms *cmd, const char *value,
-                                   void *field)
+const char *sg_options_directory(cmd_parms *cmd, const char *value, void *field)
 {
     apr_finfo_t finfo;
 
@@ -166,7 +160,7 @@ static const char *parse_directory(cmd_parms *cmd, const char *value,
 }
 
 /* env=KEY=VALUE, repeatable. */
-static const char *parse_env(cmd_parms *cmd, const char *value, void *field)
+const char *sg_options_env(cmd_parms *cmd, const char *value, void *field)
 {
     apr_array_header_t **env = field;
     const char *eq = strchr(value, '=');
@@ -184,7 +178,7 @@ static const char *parse_env(cmd_parms *cmd, const char *value, void *field)
     return NULL;
 }
 
-static const char *parse_umask(cmd_parms *cmd, const char *value, void *field)
+const char *sg_options_umask(cmd_parms *cmd, const char *value, void *field)
 {
     apr_int64_t n = whole_number(value, 8, 0, 0777);
 
@@ -195,7 +189,7 @@ static const char *parse_umask(cmd_parms *cmd, const char *value, void *field)
     return NULL;
 }
 
-static const char *parse_on_off(cmd_parms *cmd, const char *value, void *field)
+const char *sg_options_on_off(cmd_parms *cmd, const char *value, void *field)
 {
     if (!strcasecmp(value, "on")) {
         *(int *)field = 1;
@@ -209,51 +203,9 @@ static const char *parse_on_off(cmd_parms *cmd, const char *value, void *field)
     return NULL;
 }
 
-#define GROUP_OPTION(name, parse, field)                                       \
-    {                                                                          \
-        name, parse, APR_OFFSETOF(sg_group, field)                             \
-    }
-
-const sg_option sg_group_options[] = {
-    GROUP_OPTION("processes", parse_positive, processes),
-    GROUP_OPTION("threads", parse_positive, threads),
-    GROUP_OPTION("user", parse_user, user),
-    GROUP_OPTION("group", parse_group_name, group_name),
-    GROUP_OPTION("home", parse_directory, home),
-    GROUP_OPTION("settings", parse_file, settings),
-    GROUP_OPTION("env", parse_env, env),
-    GROUP_OPTION("display-name", parse_name, display_name),
-    GROUP_OPTION("umask", parse_umask, umask),
-    GROUP_OPTION("listen-backlog", parse_positive, listen_backlog),
-    GROUP_OPTION("maximum-requests", parse_count, maximum_requests),
-    GROUP_OPTION("restart-interval", parse_seconds, restart_interval),
-    GROUP_OPTION("inactivity-timeout", parse_seconds, inactivity_timeout),
-    GROUP_OPTION("request-timeout", parse_seconds, request_timeout),
-    GROUP_OPTION("queue-timeout", parse_seconds, queue_timeout),
-    GROUP_OPTION("connect-timeout", parse_seconds, connect_timeout),
-    GROUP_OPTION("socket-timeout", parse_seconds, socket_timeout),
-    GROUP_OPTION("startup-timeout", parse_seconds, startup_timeout),
-    GROUP_OPTION("graceful-timeout", parse_seconds, graceful_timeout),
-    GROUP_OPTION("shutdown-timeout", parse_seconds, shutdown_timeout),
-    GROUP_OPTION("reload-on-change", parse_on_off, reload_on_change),
-    {NULL, NULL, 0}};
-
-const sg_option sg_alias_options[] = {
-    {"callable-object", sg_parse_symbol, APR_OFFSETOF(sg_alias, callable)},
-    {"application-group", sg_parse_group, APR_OFFSETOF(sg_alias, app_group)},
-    {"settings", parse_file, APR_OFFSETOF(sg_alias, settings)},
-    {"process-group", sg_parse_group, APR_OFFSETOF(sg_alias, process_group)},
-    {NULL, NULL, 0}};
-
-const sg_option sg_script_options[] = {
-    {"callable-object", sg_parse_symbol, APR_OFFSETOF(sg_script, callable)},
-    {"application-group", sg_parse_group, APR_OFFSETOF(sg_script, app_group)},
-    {"process-group", sg_parse_group, APR_OFFSETOF(sg_script, process_group)},
-    {NULL, NULL, 0}};
-
 /* Parses one "name=value" word into rec through table. */
-const char *sg_parse_option(cmd_parms *cmd, const sg_option *table, void *rec,
-                            const char *word)
+static const char *parse_word(cmd_parms *cmd, const sg_option *table, void *rec,
+                              const char *word)
 {
     const char *eq = strchr(word, '=');
     const char *name, *err;
@@ -276,4 +228,18 @@ const char *sg_parse_option(cmd_parms *cmd, const sg_option *table, void *rec,
     }
     return apr_psprintf(cmd->pool, "%s: unknown option '%s'", cmd->cmd->name,
                         name);
+}
+
+const char *sg_options_parse(cmd_parms *cmd, const sg_option *table, void *rec,
+                             int argc, char *const argv[])
+{
+    const char *err;
+    int i;
+
+    for (i = 0; i < argc; i++) {
+        if ((err = parse_word(cmd, table, rec, argv[i]))) {
+            return err;
+        }
+    }
+    return NULL;
 }

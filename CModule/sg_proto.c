@@ -5,24 +5,24 @@
 
 #include <string.h>
 
-int sg_fcgi_next_record(const unsigned char *buf, size_t len, size_t *off,
-                        sg_fcgi_record *rec)
+int sg_proto_next_record(const unsigned char *buf, size_t len, size_t *off,
+                         sg_proto_record *rec)
 {
     const unsigned char *h;
     size_t avail, content_len, padding_len;
 
     if (*off > len || len - *off < SWIFTGATE_FCGI_HEADER_LEN) {
-        return SG_FCGI_PARTIAL;
+        return SG_PROTO_PARTIAL;
     }
     avail = len - *off;
     h = buf + *off;
     if (h[0] != SWIFTGATE_FCGI_VERSION) {
-        return SG_FCGI_BAD_VERSION;
+        return SG_PROTO_BAD_VERSION;
     }
     content_len = ((size_t)h[4] << 8) | h[5];
     padding_len = h[6];
     if (avail - SWIFTGATE_FCGI_HEADER_LEN < content_len + padding_len) {
-        return SG_FCGI_PARTIAL;
+        return SG_PROTO_PARTIAL;
     }
     rec->type = h[1];
     rec->request_id = ((unsigned int)h[2] << 8) | h[3];
@@ -30,11 +30,11 @@ int sg_fcgi_next_record(const unsigned char *buf, size_t len, size_t *off,
     rec->content_len = content_len;
     rec->padding_len = padding_len;
     *off += SWIFTGATE_FCGI_HEADER_LEN + content_len + padding_len;
-    return SG_FCGI_RECORD;
+    return SG_PROTO_RECORD;
 }
 
-void sg_fcgi_put_header(unsigned char *h, int type, unsigned int request_id,
-                        size_t content_len, size_t padding_len)
+void sg_proto_put_header(unsigned char *h, int type, unsigned int request_id,
+                         size_t content_len, size_t padding_len)
 {
     h[0] = SWIFTGATE_FCGI_VERSION;
     h[1] = (unsigned char)type;
@@ -46,7 +46,7 @@ void sg_fcgi_put_header(unsigned char *h, int type, unsigned int request_id,
     h[7] = 0;
 }
 
-size_t sg_fcgi_put_length(unsigned char *p, size_t n)
+size_t sg_proto_put_length(unsigned char *p, size_t n)
 {
     if (n < 128) {
         p[0] = (unsigned char)n;
@@ -59,17 +59,17 @@ size_t sg_fcgi_put_length(unsigned char *p, size_t n)
     return 4;
 }
 
-size_t sg_fcgi_put_pair(unsigned char *p, const char *name, size_t name_len,
-                        const char *value, size_t value_len)
+size_t sg_proto_put_pair(unsigned char *p, const char *name, size_t name_len,
+                         const char *value, size_t value_len)
 {
     unsigned char *start = p;
 
-    if (name_len > SG_FCGI_MAX_PAIR_LENGTH
-        || value_len > SG_FCGI_MAX_PAIR_LENGTH) {
+    if (name_len > SG_PROTO_MAX_PAIR_LENGTH
+        || value_len > SG_PROTO_MAX_PAIR_LENGTH) {
         return 0;
     }
-    p += sg_fcgi_put_length(p, name_len);
-    p += sg_fcgi_put_length(p, value_len);
+    p += sg_proto_put_length(p, name_len);
+    p += sg_proto_put_length(p, value_len);
     if (name_len) {
         memcpy(p, name, name_len);
         p += name_len;
@@ -81,7 +81,7 @@ size_t sg_fcgi_put_pair(unsigned char *p, const char *name, size_t name_len,
     return (size_t)(p - start);
 }
 
-size_t sg_cgi_head_end(const char *buf, size_t len, size_t searched)
+size_t sg_proto_head_end(const char *buf, size_t len, size_t searched)
 {
     /* A blank line is at most three bytes: the last two searched ones may
      * start one that the new bytes complete. */
@@ -111,7 +111,7 @@ static int is_tchar(unsigned char c)
            || memchr(punctuation, c, sizeof(punctuation) - 1) != NULL;
 }
 
-int sg_http_token_valid(const char *name, size_t len)
+int sg_proto_token_valid(const char *name, size_t len)
 {
     size_t i;
 
@@ -126,7 +126,7 @@ int sg_http_token_valid(const char *name, size_t len)
     return 1;
 }
 
-int sg_http_value_valid(const char *value, size_t len)
+int sg_proto_value_valid(const char *value, size_t len)
 {
     size_t i;
 
@@ -140,7 +140,7 @@ int sg_http_value_valid(const char *value, size_t len)
     return 1;
 }
 
-int sg_http_content_length(const char *value, int64_t *out)
+int sg_proto_content_length(const char *value, int64_t *out)
 {
     int64_t n = 0;
     const char *p = value;

@@ -14,7 +14,6 @@
  * are ignored (and logged), never passed on as the truth.
  */
 #include "sg_proxy.h"
-#include "sg_config.h"
 #include "sg_log.h"
 
 #include "apr_lib.h"
@@ -116,25 +115,19 @@ const char *sg_proxy_parse_network(apr_pool_t *p, const char *arg, void **out)
     return NULL;
 }
 
-static const sg_dir_conf *dir_conf(request_rec *r)
+static int listed(const sg_proxy_conf *pc, int h)
 {
-    return ap_get_module_config(r->per_dir_config, &swiftgate_module);
-}
-
-static int listed(const sg_dir_conf *d, int h)
-{
-    return h < SG_FWD_COUNT && d->proxy_headers
-           && (d->proxy_headers_mask & (1u << h));
+    return h < SG_FWD_COUNT && pc->headers && (pc->mask & (1u << h));
 }
 
 /* The kinds the directory's listed headers tell. */
-static unsigned trusted_kinds(const sg_dir_conf *d)
+static unsigned trusted_kinds(const sg_proxy_conf *pc)
 {
     unsigned kinds = 0;
     int h;
 
     for (h = 0; h < SG_FWD_COUNT; h++) {
-        if (listed(d, h)) {
+        if (listed(pc, h)) {
             kinds |= fwd_info[h].kinds;
         }
     }
@@ -144,31 +137,31 @@ static unsigned trusted_kinds(const sg_dir_conf *d)
 /* Whether known header h is kept from the application: it tells a kind
  * the directory trusts, and it is not a listed header from a trusted
  * peer. */
-static int withheld(const sg_dir_conf *d, int h, int peer_is_trusted)
+static int withheld(const sg_proxy_conf *pc, int h, int peer_is_trusted)
 {
-    return (fwd_info[h].kinds & trusted_kinds(d))
-           && !(peer_is_trusted && listed(d, h));
+    return (fwd_info[h].kinds & trusted_kinds(pc))
+           && !(peer_is_trusted && listed(pc, h));
 }
 
-static int trusted_addr(const sg_dir_conf *d, apr_sockaddr_t *sa)
+static int trusted_addr(const sg_proxy_conf *pc, apr_sockaddr_t *sa)
 {
     int i;
 
-    if (!d->trusted_proxies) {
+    if (!pc->trusted) {
         return 0;
     }
-    for (i = 0; i < d->trusted_proxies->nelts; i++) {
-        if (apr_ipsubnet_test(
-                APR_ARRAY_IDX(d->trusted_proxies, i, apr_ipsubnet_t *), sa)) {
+    for (i = 0; i < pc->trusted->nelts; i++) {
+        if (apr_ipsubnet_test(APR_ARRAY_IDX(pc->trusted, i, apr_ipsubnet_t *),
+                              sa)) {
             return 1;
         }
     }
     return 0;
 }
 
-static int peer_trusted(request_rec *r, const sg_dir_conf *d)
+static int peer_trusted(request_rec *r, const sg_proxy_conf *pc)
 {
-    return trusted_addr(d, r->connection->client_addr);
+    return trusted_addr(pc, r->connection->client_addr);
 }
 
 /* A numeric IPv4 or IPv6 address (brackets allowed around IPv6), trimmed;
@@ -210,7 +203,7 @@ static const char *numeric_address(apr_pool_t *p, const char *start,
 
 /* The client address in X-Forwarded-For: the nearest hop, from the right,
  * that is not itself a trusted proxy (the leftmost when all are). */
-static const char *forwarded_for(request_rec *r, const sg_dir_conf *d,
+static const char *forwarded_for(request_rec *r, const sg_proxy_conf *pc,
                                  const char *value)
 {
     const char *end = value + strlen(value);
@@ -229,7 +222,7 @@ static const char *forwarded_for(request_rec *r, const sg_dir_conf *d,
             return NULL;
         }
         client = ip;
-        if (!trusted_addr(d, sa)) {
+        if (!trusted_addr(pc, sa)) {
             break;
         }
         end = start > value ? start - 1 : start;
@@ -315,12 +308,12 @@ static void ignored(request_rec *r, sg_fwd_header h, const char *value)
 }
 
 /* REMOTE_ADDR from the first listed client-address header present. */
-static void apply_client_address(request_rec *r, const sg_dir_conf *d)
+static void apply_client_address(request_rec *r, const sg_proxy_conf *pc)
 {
     int i;
 
-    for (i = 0; i < d->proxy_headers->nelts; i++) {
-        sg_fwd_header h = APR_ARRAY_IDX(d->proxy_headers, i, int);
+    for (i = 0; i < pc->headers->nelts; i++) {
+        sg_fwd_header h = APR_ARRAY_IDX(pc->headers, i, int);
         const char *value, *ip;
 
         if (h != SG_FWD_FOR && h != SG_FWD_CLIENT_IP && h != SG_FWD_REAL_IP) {
@@ -331,7 +324,7 @@ static void apply_client_address(request_rec *r, const sg_dir_conf *d)
             continue;
         }
         ip = h == SG_FWD_FOR
-                 ? forwarded_for(r, d, value)
+                 ? forwarded_for(r, pc, value)
                  : numeric_address(r->pool, value, strlen(value), NULL);
         if (!ip) {
             ignored(r, h, value);
@@ -342,20 +335,19 @@ static void apply_client_address(request_rec *r, const sg_dir_conf *d)
     }
 }
 
-const char *sg_proxy_apply(request_rec *r)
+const char *sg_proxy_apply(request_rec *r, const sg_proxy_conf *pc)
 {
-    const sg_dir_conf *d = dir_conf(r);
     apr_table_t *env = r->subprocess_env;
     const char *scheme = ap_http_scheme(r);
     const char *value;
     int i, trusted;
 
-    if (!d || !d->proxy_headers) {
+    if (!pc || !pc->headers) {
         return scheme;
     }
-    trusted = peer_trusted(r, d);
+    trusted = peer_trusted(r, pc);
     for (i = 0; i < SG_FWD_KNOWN; i++) {
-        if (withheld(d, i, trusted) && apr_table_get(env, fwd_info[i].cgi)) {
+        if (withheld(pc, i, trusted) && apr_table_get(env, fwd_info[i].cgi)) {
             sg_log_r(APLOG_DEBUG, 0, r, SG_LOGNO(00702),
                      "%s from %s removed: %s", fwd_info[i].field,
                      r->connection->client_ip,
@@ -368,8 +360,8 @@ const char *sg_proxy_apply(request_rec *r)
     if (!trusted) {
         return scheme;
     }
-    apply_client_address(r, d);
-    if (listed(d, SG_FWD_PROTO)
+    apply_client_address(r, pc);
+    if (listed(pc, SG_FWD_PROTO)
         && (value =
                 apr_table_get(r->headers_in, fwd_info[SG_FWD_PROTO].field))) {
         const char *proto = first_item(r->pool, value);
@@ -387,7 +379,7 @@ const char *sg_proxy_apply(request_rec *r)
             ignored(r, SG_FWD_PROTO, value);
         }
     }
-    if (listed(d, SG_FWD_HOST)
+    if (listed(pc, SG_FWD_HOST)
         && (value =
                 apr_table_get(r->headers_in, fwd_info[SG_FWD_HOST].field))) {
         const char *host = first_item(r->pool, value), *name;
@@ -399,7 +391,7 @@ const char *sg_proxy_apply(request_rec *r)
             ignored(r, SG_FWD_HOST, value);
         }
     }
-    if (listed(d, SG_FWD_PORT)
+    if (listed(pc, SG_FWD_PORT)
         && (value =
                 apr_table_get(r->headers_in, fwd_info[SG_FWD_PORT].field))) {
         const char *port = first_item(r->pool, value);
@@ -413,13 +405,12 @@ const char *sg_proxy_apply(request_rec *r)
     return scheme;
 }
 
-int sg_proxy_hides(request_rec *r, const char *name)
+int sg_proxy_hides(request_rec *r, const sg_proxy_conf *pc, const char *name)
 {
-    const sg_dir_conf *d = dir_conf(r);
     int h;
 
-    if (!d || !d->proxy_headers || (h = known_header(name)) < 0) {
+    if (!pc || !pc->headers || (h = known_header(name)) < 0) {
         return 0;
     }
-    return withheld(d, h, peer_trusted(r, d));
+    return withheld(pc, h, peer_trusted(r, pc));
 }

@@ -13,7 +13,7 @@
 
 #include "swiftgate.h"
 
-void sg_out_init(sg_out *o, request_rec *r)
+void sg_response_init(sg_out *o, request_rec *r)
 {
     memset(o, 0, sizeof(*o));
     o->r = r;
@@ -39,7 +39,7 @@ static int is_reserved(const char *name)
     return 0;
 }
 
-int sg_out_apply_field(sg_out *o, const char *name, const char *value)
+int sg_response_apply_field(sg_out *o, const char *name, const char *value)
 {
     request_rec *r = o->r;
 
@@ -49,7 +49,7 @@ int sg_out_apply_field(sg_out *o, const char *name, const char *value)
     else if (!strcasecmp(name, "Content-Length")) {
         int64_t len;
 
-        if (!sg_http_content_length(value, &len)) {
+        if (!sg_proto_content_length(value, &len)) {
             sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00303),
                      "application sent an invalid Content-Length '%s'", value);
             return SWIFTGATE_ERR_HEADER;
@@ -87,7 +87,7 @@ static void drop_reserved(request_rec *r, apr_table_t *t)
     }
 }
 
-void sg_out_drop_reserved(sg_out *o)
+void sg_response_drop_reserved(sg_out *o)
 {
     /* httpd's script header scanner files the fields it does not know under
      * err_headers_out: both tables are looked at. */
@@ -107,7 +107,7 @@ static apr_status_t pass_out(apr_bucket_brigade *bb, void *ctx)
     return rv;
 }
 
-int sg_out_write(sg_out *o, const char *data, apr_size_t len, int flush)
+int sg_response_write(sg_out *o, const char *data, apr_size_t len, int flush)
 {
     request_rec *r = o->r;
     apr_status_t rv = APR_SUCCESS;
@@ -158,7 +158,7 @@ static void abort_response(sg_out *o)
     c->keepalive = AP_CONN_CLOSE;
 }
 
-int sg_out_finish(sg_out *o, int failed, int error_status)
+int sg_response_finish(sg_out *o, int failed, int error_status)
 {
     request_rec *r = o->r;
     int short_body = !failed && o->declared >= 0 && o->written < o->declared

@@ -7,12 +7,14 @@
 #define SG_RESPONSE_H
 
 /* The largest response head an application may send (fields and their
- * separators), in either mode. */
+ * separators), in either mode: as much as httpd lets a client send in
+ * request fields by default, so nothing legitimate is cut. */
 #define SG_MAX_RESPONSE_HEAD (64 * 1024)
 
 #include "httpd.h"
 #include "apr_buckets.h"
 
+/* One response on its way to the output filters. */
 typedef struct sg_out {
     request_rec *r;
     apr_bucket_brigade *bb;
@@ -22,27 +24,56 @@ typedef struct sg_out {
     apr_off_t written;
 } sg_out;
 
-void sg_out_init(sg_out *o, request_rec *r);
+/*
+ * Starts a response: nothing written, no Content-Length declared.
+ * @param o the response to fill in
+ * @param r the request; its pool holds the brigade
+ */
+void sg_response_init(sg_out *o, request_rec *r);
 
-/* Applies one checked response field to r (Content-Type, Content-Length,
- * hop-by-hop fields dropped); SWIFTGATE_OK or SWIFTGATE_ERR_HEADER. */
-int sg_out_apply_field(sg_out *o, const char *name, const char *value);
+/*
+ * Applies one response field whose syntax was checked: Content-Type and
+ * Content-Length go to httpd's own fields (the length is enforced by
+ * sg_response_write), the fields an application may not set are dropped
+ * with a warning, the rest are added to r->headers_out.
+ * @param o the response
+ * @param name the field name
+ * @param value the field value
+ * @return SWIFTGATE_OK, or SWIFTGATE_ERR_HEADER (logged) for a
+ *         Content-Length that is not a number
+ */
+int sg_response_apply_field(sg_out *o, const char *name, const char *value);
 
-/* Removes the fields an application may not set (hop-by-hop ones, the
+/*
+ * Removes the fields an application may not set (hop-by-hop ones, the
  * daemon's error field) from r->headers_out and r->err_headers_out, where
  * httpd's script header scanner puts the ones it does not know (daemon
- * responses). */
-void sg_out_drop_reserved(sg_out *o);
+ * responses), with a warning for each.
+ * @param o the response
+ */
+void sg_response_drop_reserved(sg_out *o);
 
-/* Appends body bytes, passing them on when the buffer fills or on flush.
- * SWIFTGATE_OK, SWIFTGATE_ERR_LENGTH (cut at Content-Length, logged) or
- * SWIFTGATE_ERR_CLIENT. */
-int sg_out_write(sg_out *o, const char *data, apr_size_t len, int flush);
+/*
+ * Appends body bytes, passing them on when the buffer fills or on flush;
+ * bytes past the declared Content-Length are cut.
+ * @param o the response
+ * @param data the bytes
+ * @param len how many
+ * @param flush whether to pass everything buffered on now
+ * @return SWIFTGATE_OK, SWIFTGATE_ERR_LENGTH (cut at Content-Length,
+ *         logged) or SWIFTGATE_ERR_CLIENT (the client went away)
+ */
+int sg_response_write(sg_out *o, const char *data, apr_size_t len, int flush);
 
-/* Ends the response. failed: the application or the daemon failed. When
- * nothing was passed yet, returns error_status for Apache to answer with
- * (headers dropped); otherwise ends the stream (cut responses close the
- * connection) and returns OK. */
-int sg_out_finish(sg_out *o, int failed, int error_status);
+/*
+ * Ends a response. A failure, or a body shorter than its Content-Length,
+ * before anything was passed on becomes an error page (headers dropped);
+ * after, the stream is cut and the connection closed.
+ * @param o the response
+ * @param failed whether the application or the daemon failed
+ * @param error_status what Apache answers with when nothing was passed
+ * @return error_status for Apache to answer with, or OK
+ */
+int sg_response_finish(sg_out *o, int failed, int error_status);
 
 #endif /* SG_RESPONSE_H */

@@ -1,26 +1,18 @@
-/// An application made known to a host by its library's callable object.
-///
-/// Declare one per application, as a C symbol the host looks up by name
-/// (`SwiftGateCallableObject`, default `swiftgate_application`):
-///
-/// ```swift
-/// @_cdecl("swiftgate_application")
-/// public func application() -> UnsafeMutableRawPointer {
-///     export { settings in try await MySite(settings: settings) }
-/// }
-/// ```
-public final class ExportedApplication: Sendable {
+/// An application made known to a host: what ``export(_:)`` hands to the
+/// host through the library's callable object, and what `swiftgate_start`
+/// builds the application from.
+package final class ExportedApplication: Sendable {
     let factory: @Sendable (Settings) async throws -> any Application
 
     init(factory: @escaping @Sendable (Settings) async throws -> any Application) {
         self.factory = factory
     }
 
-    /// Recovers the object behind a pointer made by ``export(_:)-(Application)``.
+    /// Recovers the object behind a pointer made by ``export(_:)``.
     ///
     /// - Parameter pointer: What the callable object returned.
     /// - Returns: The exported application.
-    public static func fromOpaque(_ pointer: UnsafeMutableRawPointer) -> ExportedApplication {
+    package static func fromOpaque(_ pointer: UnsafeMutableRawPointer) -> ExportedApplication {
         Unmanaged<ExportedApplication>.fromOpaque(pointer).takeUnretainedValue()
     }
 
@@ -29,12 +21,23 @@ public final class ExportedApplication: Sendable {
     /// - Parameter settings: The process's settings.
     /// - Returns: The application.
     /// - Throws: What the application's factory throws.
-    public func makeApplication(settings: Settings) async throws -> any Application {
+    package func makeApplication(settings: Settings) async throws -> any Application {
         try await factory(settings)
     }
 }
 
 /// Exports an application that needs no settings.
+///
+/// Declare one callable object per application, as a C symbol the host
+/// looks up by name (`SwiftGateCallableObject`, default
+/// `swiftgate_application`):
+///
+/// ```swift
+/// @_cdecl("swiftgate_application")
+/// public func application() -> UnsafeMutableRawPointer {
+///     export(MySite())
+/// }
+/// ```
 ///
 /// - Parameter application: The application.
 /// - Returns: The pointer the callable object returns to the host.
@@ -45,12 +48,24 @@ public func export(_ application: some Application) -> UnsafeMutableRawPointer {
 /// Exports an application built from the process's settings when the host
 /// starts it (once per process and application group).
 ///
+/// The factory returns any application: a type of the site's own, or an
+/// `any Application` such as a ``MiddlewareGroup`` wrapped around it:
+///
+/// ```swift
+/// @_cdecl("swiftgate_application")
+/// public func application() -> UnsafeMutableRawPointer {
+///     export { settings in
+///         let site = try await MySite(settings: settings)
+///         return MiddlewareGroup([RequestLog()]).wrapping(site)
+///     }
+/// }
+/// ```
+///
 /// - Parameter factory: Builds the application; a thrown error is logged by
 ///   the host and the application answers 500.
 /// - Returns: The pointer the callable object returns to the host.
 public func export(
-    _ factory: @escaping @Sendable (Settings) async throws -> some Application
+    _ factory: @escaping @Sendable (Settings) async throws -> any Application
 ) -> UnsafeMutableRawPointer {
-    let exported = ExportedApplication { settings in try await factory(settings) }
-    return Unmanaged.passRetained(exported).toOpaque()
+    Unmanaged.passRetained(ExportedApplication(factory: factory)).toOpaque()
 }

@@ -7,11 +7,11 @@ import Synchronization
 /// Building `HTTPFields` checks and copies every name and value into
 /// strings; a browser sends a dozen fields or more, and many requests are
 /// answered without reading one. The host's pairs are copied as bytes (one
-/// allocation, as for the environ) and turned into fields on first use,
+/// allocation, as the environ is) and turned into fields on first use,
 /// from whichever thread asks.
 package final class HeaderFieldsStorage: Sendable {
     /// The host's pairs, or nil when made from fields.
-    private let pairs: EnvironStorage?
+    private let pairs: NameValueStorage?
     private let fields: Mutex<HTTPFields?>
 
     /// Copies `count` pairs that `pair(i)` gives as raw buffers.
@@ -19,8 +19,8 @@ package final class HeaderFieldsStorage: Sendable {
     /// - Parameters:
     ///   - count: How many fields.
     ///   - pair: The name and value bytes of field `i`, valid during the call.
-    package init(count: Int, pair: (Int) -> (name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)) {
-        pairs = EnvironStorage(count: count, pair: pair)
+    package init(count: Int, pair: NameValueStorage.Pair) {
+        pairs = NameValueStorage(count: count, pair: pair)
         fields = Mutex(nil)
     }
 

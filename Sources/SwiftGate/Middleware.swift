@@ -1,11 +1,12 @@
 /// Code that runs around an application: it may change the request, answer
 /// itself, or change the response.
 ///
-/// A middleware wrapped around an application is itself an ``Application``
-/// (see ``Application/wrapped(in:)``), the way WSGI middleware wraps a WSGI
-/// `application`. To run work when the request is over, register a finish
-/// hook on the request (``Request/onFinish(_:)``) rather than relying on the
-/// response: the host runs the hooks exactly once, whatever later code does.
+/// Middleware is composed one way: a ``MiddlewareGroup`` wraps an
+/// application, and the result is itself an ``Application``, the way WSGI
+/// middleware wraps a WSGI `application`. To run work when the request is
+/// over, register a finish hook on the request (``Request/onFinish(_:)``)
+/// rather than relying on the response: the host runs the hooks exactly
+/// once, whatever later code does.
 public protocol Middleware: Sendable {
     /// Handles a request, usually by calling `next`.
     ///
@@ -31,22 +32,18 @@ public struct Responder: Sendable {
     }
 }
 
-/// An application wrapped by one middleware.
-public struct MiddlewareApplication: Application {
+/// An application wrapped by one middleware: one link of the chain a
+/// ``MiddlewareGroup`` folds into.
+struct MiddlewareApplication: Application {
     let middleware: any Middleware
     let next: Responder
 
-    /// Wraps `application` in `middleware`.
-    ///
-    /// - Parameters:
-    ///   - middleware: The outer layer.
-    ///   - application: The inner application.
-    public init(_ middleware: any Middleware, wrapping application: any Application) {
+    init(_ middleware: any Middleware, wrapping application: any Application) {
         self.middleware = middleware
         self.next = Responder(application: application)
     }
 
-    public func respond(to request: Request) async throws -> Response {
+    func respond(to request: Request) async throws -> Response {
         try await middleware.handle(request, next: next)
     }
 }
@@ -78,15 +75,5 @@ public struct MiddlewareGroup: Sendable {
         middleware.reversed().reduce(application) { inner, outer in
             MiddlewareApplication(outer, wrapping: inner)
         }
-    }
-}
-
-extension Application {
-    /// This application wrapped in a middleware.
-    ///
-    /// - Parameter middleware: The outer layer.
-    /// - Returns: An application that runs `middleware` around this one.
-    public func wrapped(in middleware: any Middleware) -> MiddlewareApplication {
-        MiddlewareApplication(middleware, wrapping: self)
     }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Where a request body's bytes come from; hosts implement it.
 ///
 /// A source is read once, front to back, by one reader at a time.
@@ -82,10 +84,10 @@ public struct RequestBodyTooLarge: Error, Sendable, CustomStringConvertible {
 
 /// A source over chunks held in memory.
 final class ChunkedBytesSource: RequestBodySource {
-    private let state: MutexBox<ArraySlice<[UInt8]>>
+    private let state: Mutex<ArraySlice<[UInt8]>>
 
     init(chunks: [[UInt8]]) {
-        state = MutexBox(chunks[...])
+        state = Mutex(chunks[...])
     }
 
     func read() async throws -> [UInt8]? {

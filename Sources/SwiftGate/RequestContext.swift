@@ -45,7 +45,7 @@ public final class RequestContext: Sendable {
     /// Runs the finish hooks; every call after the first does nothing.
     ///
     /// Hosts call this; applications use ``onFinish(_:)``.
-    public func finish() async {
+    package func finish() async {
         let pending = hooks.withLock { list -> [@Sendable () async -> Void] in
             defer { list = nil }
             return list ?? []

@@ -5,8 +5,8 @@ import Synchronization
 ///
 /// Embedded mode implements it over Apache's output filters, daemon mode
 /// over FastCGI records, tests over memory. ``Application/serve(_:to:)``
-/// drives it.
-public protocol ResponseSink: Sendable {
+/// drives it. Only hosts implement it, and all of them are in this package.
+package protocol ResponseSink: Sendable {
     /// Sends the status and header fields; called once, before any body.
     ///
     /// - Parameters:
@@ -25,7 +25,7 @@ public protocol ResponseSink: Sendable {
 }
 
 /// How serving one request ended.
-public enum ServeOutcome: Sendable, Equatable {
+package enum ServeOutcome: Sendable, Equatable {
     /// The whole response was handed to the sink.
     case complete
     /// Nothing was sent; the host should answer with this status.
@@ -47,7 +47,7 @@ extension Application {
     ///   - request: The request.
     ///   - sink: Where the response goes.
     /// - Returns: How it ended.
-    public func serve(_ request: Request, to sink: some ResponseSink) async -> ServeOutcome {
+    package func serve(_ request: Request, to sink: some ResponseSink) async -> ServeOutcome {
         let outcome = await produce(request, to: sink)
         await request.context.finish()
         return outcome

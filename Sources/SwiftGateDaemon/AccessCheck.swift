@@ -1,4 +1,6 @@
 import CSwiftGate
+import SwiftGateFastCGI
+import SwiftGateHosting
 
 /// One access check asked of an application through `swiftgate_check`:
 /// the `ctx` of the `swiftgate_check` handed over, collecting what the

@@ -1,5 +1,6 @@
 import CSwiftGatePoller
 import Glibc
+import SwiftGateHosting
 
 /// Where the daemon's workers wait: one epoll instance watching the
 /// listening socket, the wake pipe and every kept-alive connection that is

@@ -1,4 +1,5 @@
 import CSwiftGate
+import SwiftGateFastCGI
 
 extension ConnectionServer {
     /// Answers a FastCGI AUTHORIZER request by calling the application's

@@ -1,4 +1,6 @@
 import CSwiftGate
+import SwiftGateFastCGI
+import SwiftGateHosting
 
 /// Serves the FastCGI records of one connection: management records,
 /// BEGIN_REQUEST by role, PARAMS, and then the request itself, one at a time
@@ -42,7 +44,7 @@ final class ConnectionServer {
     var isPolled = false
     /// The application the previous request on this connection ran.
     var lastChoice: Daemon.ApplicationChoice?
-    var log: DaemonLog { daemon.log }
+    var log: HostLog { daemon.log }
 
     init(connection: FastCGIConnection, daemon: Daemon) {
         self.connection = connection
@@ -206,9 +208,9 @@ final class ConnectionServer {
     /// still sending it would otherwise see the close as an error.
     private func drainBody(of request: DaemonRequest) {
         guard !request.bodyEnded, !request.aborted, !request.connectionFailed else { return }
-        let deadline = DaemonClock.monotonicMilliseconds() + Self.drainLimitMilliseconds
+        let deadline = PosixClock.monotonicMilliseconds() + Self.drainLimitMilliseconds
         while true {
-            let now = DaemonClock.monotonicMilliseconds()
+            let now = PosixClock.monotonicMilliseconds()
             guard now < deadline else { return }
             guard
                 case .record(let header, let content) = try? connection.nextRecord(

@@ -1,8 +1,8 @@
 /// The bytes of the control pipe. swiftgate.h defines them as character
 /// literals, which Swift does not import; these are the same bytes.
-public enum ControlByte {
+package enum ControlByte {
     /// `SWIFTGATE_DAEMON_DRAIN`: accept until idle, finish, exit 0.
-    public static let drain = UInt8(ascii: "g")
+    package static let drain = UInt8(ascii: "g")
     /// `SWIFTGATE_DAEMON_STOP`: stop accepting, finish running requests.
-    public static let stop = UInt8(ascii: "t")
+    package static let stop = UInt8(ascii: "t")
 }

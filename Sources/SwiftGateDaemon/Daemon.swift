@@ -1,18 +1,20 @@
 import CSwiftGate
 import Glibc
+import SwiftGateFastCGI
+import SwiftGateHosting
 
 /// A daemon process: worker threads that accept FastCGI connections on the
 /// shared listening socket and serve them, and the calling thread, which
 /// watches over them (``DaemonMonitor``) until the daemon stops or recycles.
 final class Daemon: @unchecked Sendable {
     let configuration: DaemonConfiguration
-    let log: DaemonLog
+    let log: HostLog
     let state: DaemonState
     let registry: ApplicationRegistry
     /// The parent when the daemon started; another parent means it died.
     let parentPID = getppid()
     /// When the daemon started (monotonic milliseconds), for restart-interval.
-    let started = DaemonClock.monotonicMilliseconds()
+    let started = PosixClock.monotonicMilliseconds()
     /// The PARAMS that choose an application, in ``ApplicationChoice``'s
     /// order (`""` for `SCRIPT_FILENAME` when the library is fixed).
     private let choosingParams: [String]
@@ -24,7 +26,7 @@ final class Daemon: @unchecked Sendable {
     /// - Throws: A ``PosixError`` when the wake pipe cannot be made.
     init(configuration: DaemonConfiguration) throws(PosixError) {
         self.configuration = configuration
-        log = DaemonLog(host: configuration.host, processGroup: configuration.processGroup)
+        log = HostLog(host: configuration.host, processGroup: configuration.processGroup)
         state = try DaemonState(threads: Int(configuration.threads))
         registry = ApplicationRegistry(log: log, processGroup: configuration.processGroup)
         choosingParams = [
@@ -93,11 +95,11 @@ final class Daemon: @unchecked Sendable {
             return true
         }
         let limit = configuration.startupTimeoutMilliseconds
-        let deadline = limit > 0 ? DaemonClock.monotonicMilliseconds() + limit : UInt64.max
+        let deadline = limit > 0 ? PosixClock.monotonicMilliseconds() + limit : UInt64.max
         let ok = done.withLock {
             while !finished {
-                if DaemonClock.monotonicMilliseconds() >= deadline { return false }
-                done.wait(untilMonotonicMilliseconds: min(deadline, DaemonClock.monotonicMilliseconds() + 1000))
+                if PosixClock.monotonicMilliseconds() >= deadline { return false }
+                done.wait(untilMonotonicMilliseconds: min(deadline, PosixClock.monotonicMilliseconds() + 1000))
             }
             return true
         }
@@ -179,7 +181,7 @@ final class Daemon: @unchecked Sendable {
         guard limit > 0, let text = description.value(SWIFTGATE_PARAM_REQUEST_START),
             let start = UInt64(text)
         else { return nil }
-        let now = DaemonClock.wallMicroseconds()
+        let now = PosixClock.wallMicroseconds()
         guard now > start else { return nil }
         let waited = (now - start) / 1000
         return waited > limit ? waited : nil

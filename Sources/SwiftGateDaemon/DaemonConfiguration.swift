@@ -1,4 +1,5 @@
 import CSwiftGate
+import SwiftGateHosting
 
 /// `swiftgate_daemon_config` copied into Swift values, with its defaults
 /// applied.

@@ -1,5 +1,6 @@
 import CSwiftGate
 import Glibc
+import SwiftGateHosting
 
 /// `swiftgate_daemon_main`: serves FastCGI on `config.listen_fd` until the
 /// daemon is stopped or recycles, then returns its exit status.
@@ -21,7 +22,7 @@ public func swiftgate_daemon_main(_ config: UnsafePointer<swiftgate_daemon_confi
 }
 
 /// The daemon's entry for hosts written in Swift that link this module.
-public enum DaemonEntry {
+package enum DaemonEntry {
     /// Runs a daemon as `swiftgate_daemon_main` does.
     ///
     /// The command line uses this to keep serving when the shell that
@@ -31,9 +32,9 @@ public enum DaemonEntry {
     ///   - config: The daemon's configuration (see swiftgate.h).
     ///   - watchesParent: Whether to stop when the parent process exits.
     /// - Returns: The exit status, as for `swiftgate_daemon_main`.
-    public static func run(_ config: UnsafePointer<swiftgate_daemon_config>, watchesParent: Bool) -> Int32 {
+    package static func run(_ config: UnsafePointer<swiftgate_daemon_config>, watchesParent: Bool) -> Int32 {
         guard var configuration = DaemonConfiguration(config) else {
-            DaemonLog(host: nil, processGroup: "").error(
+            HostLog(host: nil, processGroup: "").error(
                 "swiftgate_daemon_config of \(config.pointee.struct_size) bytes, "
                     + "\(MemoryLayout<swiftgate_daemon_config>.size) expected: host and daemon disagree on the ABI"
             )
@@ -41,7 +42,7 @@ public enum DaemonEntry {
         }
         configuration.watchesParent = watchesParent
         if !configuration.allowsRoot, getuid() == 0 || geteuid() == 0 {
-            DaemonLog(host: configuration.host, processGroup: configuration.processGroup).error(
+            HostLog(host: configuration.host, processGroup: configuration.processGroup).error(
                 "refusing to run applications as root (uid \(getuid()), euid \(geteuid())): "
                     + "the host must switch to an unprivileged user first"
             )
@@ -51,7 +52,7 @@ public enum DaemonEntry {
         do {
             daemon = try Daemon(configuration: configuration)
         } catch {
-            DaemonLog(host: configuration.host, processGroup: configuration.processGroup)
+            HostLog(host: configuration.host, processGroup: configuration.processGroup)
                 .error("cannot start: \(error)")
             return SWIFTGATE_DAEMON_EXIT_FAILED
         }

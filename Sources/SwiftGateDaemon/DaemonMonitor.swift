@@ -1,5 +1,6 @@
 import CSwiftGate
 import Glibc
+import SwiftGateHosting
 
 /// The daemon's watch, run on the thread that called
 /// `swiftgate_daemon_main`: reads the control pipe, and every tick checks
@@ -33,7 +34,7 @@ struct DaemonMonitor {
         var tick = 0
         while true {
             readControl()
-            let now = DaemonClock.monotonicMilliseconds()
+            let now = PosixClock.monotonicMilliseconds()
             let snapshot = state.snapshot()
             checkRequestTimeout(snapshot, now: now)
             if state.isStopping {
@@ -68,7 +69,7 @@ struct DaemonMonitor {
             case ControlByte.stop:
                 stop("stopping on request", wait: configuration.shutdownTimeoutMilliseconds)
             case ControlByte.drain where drainingSince == nil && !state.isStopping:
-                drainingSince = DaemonClock.monotonicMilliseconds()
+                drainingSince = PosixClock.monotonicMilliseconds()
                 daemon.log.info("draining: exiting once idle")
             default:
                 continue

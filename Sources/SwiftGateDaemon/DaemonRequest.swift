@@ -1,4 +1,6 @@
 import CSwiftGate
+import SwiftGateFastCGI
+import SwiftGateHosting
 
 /// One request being served: the `ctx` of the `swiftgate_request` handed to
 /// the application, with the callbacks over the FastCGI connection.

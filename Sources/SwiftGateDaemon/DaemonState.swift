@@ -1,4 +1,5 @@
 import Glibc
+import SwiftGateHosting
 
 /// What the worker threads and the monitor share: the running requests,
 /// the counters recycling looks at, and the decision to stop.
@@ -39,7 +40,7 @@ final class DaemonState: @unchecked Sendable {
         wakeRead = fds[0]
         wakeWrite = fds[1]
         slots = Array(repeating: nil, count: threads)
-        let now = DaemonClock.monotonicMilliseconds()
+        let now = PosixClock.monotonicMilliseconds()
         lastActivity = now
         lastAccept = now
     }
@@ -62,7 +63,7 @@ final class DaemonState: @unchecked Sendable {
     @discardableResult
     func stop(reason: String, waitMilliseconds: UInt64) -> Bool {
         lock.withLock {
-            let deadline = DaemonClock.monotonicMilliseconds() &+ waitMilliseconds
+            let deadline = PosixClock.monotonicMilliseconds() &+ waitMilliseconds
             stopDeadline = min(stopDeadline, deadline)
             guard stopReason == nil else {
                 lock.broadcast()
@@ -78,7 +79,7 @@ final class DaemonState: @unchecked Sendable {
 
     /// Notes an accepted connection (a drain waits for a quiet second).
     func noteAccepted() {
-        lock.withLock { lastAccept = DaemonClock.monotonicMilliseconds() }
+        lock.withLock { lastAccept = PosixClock.monotonicMilliseconds() }
     }
 
     /// Notes that `slot`'s worker starts serving a request.
@@ -87,7 +88,7 @@ final class DaemonState: @unchecked Sendable {
     ///   maximum-requests check the caller makes.
     func begin(slot: Int, method: String, uri: String) -> UInt64 {
         lock.withLock {
-            let now = DaemonClock.monotonicMilliseconds()
+            let now = PosixClock.monotonicMilliseconds()
             slots[slot] = Running(started: now, method: method, uri: uri)
             lastActivity = now
             requestsStarted += 1
@@ -99,7 +100,7 @@ final class DaemonState: @unchecked Sendable {
     func end(slot: Int) {
         lock.withLock {
             slots[slot] = nil
-            lastActivity = DaemonClock.monotonicMilliseconds()
+            lastActivity = PosixClock.monotonicMilliseconds()
         }
     }
 
@@ -144,7 +145,7 @@ final class DaemonState: @unchecked Sendable {
     /// Where a stop stands: whether every worker has exited, and whether
     /// the deadline for running requests has passed.
     func stopProgress() -> (workersDone: Bool, deadlinePassed: Bool) {
-        lock.withLock { (workersAlive == 0, DaemonClock.monotonicMilliseconds() >= stopDeadline) }
+        lock.withLock { (workersAlive == 0, PosixClock.monotonicMilliseconds() >= stopDeadline) }
     }
 
     /// How many requests are running now.

@@ -1,4 +1,6 @@
 import Glibc
+import SwiftGateFastCGI
+import SwiftGateHosting
 
 /// One accepted FastCGI connection: reads whole records and writes bytes,
 /// every wait bounded by poll() and the socket timeout.

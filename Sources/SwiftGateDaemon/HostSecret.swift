@@ -1,4 +1,5 @@
 import CSwiftGate
+import SwiftGateFastCGI
 
 /// The proof that a request comes from the host that started the daemon:
 /// a secret the host made, carried by every request as the

@@ -63,7 +63,7 @@ public func swiftgate_handle(
     guard let app, let request else { return 500 }
     let running = Unmanaged<RunningApplication>.fromOpaque(app).takeUnretainedValue()
     let executor = HostThreadExecutor.current
-    let bridge = EmbeddedBridge(request: request, executor: executor)
+    let bridge = HostRequestBridge(request: request, executor: executor)
     defer { bridge.close() }
     let (environ, headers) = bridge.describe()
     let outcome = executor.run {

@@ -2,8 +2,9 @@ import HTTPTypes
 import SwiftGate
 import Synchronization
 
-/// A ``ResponseSink`` that records everything it is sent, for tests.
-public final class RecordingSink: ResponseSink {
+/// A `ResponseSink` that records everything it is sent: the host behind
+/// `Application.test`.
+package final class RecordingSink: ResponseSink {
     private struct State {
         var head: (HTTPResponse.Status, HTTPFields)?
         var writes: [[UInt8]] = []
@@ -14,16 +15,16 @@ public final class RecordingSink: ResponseSink {
     private let state = Mutex(State())
 
     /// Creates an empty sink.
-    public init() {}
+    package init() {}
 
-    public func sendHead(status: HTTPResponse.Status, headerFields: HTTPFields) async throws {
+    package func sendHead(status: HTTPResponse.Status, headerFields: HTTPFields) async throws {
         state.withLock {
             $0.head = (status, headerFields)
             $0.headCount += 1
         }
     }
 
-    public func writeBody(_ bytes: [UInt8], flush: Bool) async throws {
+    package func writeBody(_ bytes: [UInt8], flush: Bool) async throws {
         state.withLock {
             if !bytes.isEmpty { $0.writes.append(bytes) }
             if flush { $0.flushes += 1 }
@@ -31,13 +32,13 @@ public final class RecordingSink: ResponseSink {
     }
 
     /// How many times a head was sent (the driver must send exactly one).
-    public var headCount: Int { state.withLock { $0.headCount } }
+    package var headCount: Int { state.withLock { $0.headCount } }
 
     /// The response recorded so far, given how serving ended.
     ///
     /// - Parameter outcome: What ``Application/serve(_:to:)`` returned.
     /// - Returns: The recorded response.
-    public func response(outcome: ServeOutcome) -> TestResponse {
+    package func response(outcome: ServeOutcome) -> TestResponse {
         state.withLock { s in
             var status = s.head?.0 ?? .internalServerError
             if case .failedBeforeHead(let code) = outcome {

@@ -1,10 +1,11 @@
 import HTTPTypes
 import SwiftGate
 
-/// A response recorded by ``RecordingSink``.
+/// A response served in memory by `Application.test`, as a host would have
+/// sent it.
 public struct TestResponse: Sendable {
-    /// How serving ended.
-    public var outcome: ServeOutcome
+    /// How serving ended (for this package's own tests).
+    package var outcome: ServeOutcome
     /// The status sent, or the failure status when no head was sent.
     public var status: HTTPResponse.Status
     /// The header fields sent (empty when no head was sent).
@@ -18,4 +19,9 @@ public struct TestResponse: Sendable {
 
     /// The body as UTF-8 text.
     public var text: String { String(decoding: body, as: UTF8.self) }
+
+    /// Whether the whole response went out: `false` when the application
+    /// failed after the head was sent, so that a host would have cut the
+    /// response short for the client to see (or when it failed before).
+    public var isComplete: Bool { outcome == .complete }
 }

@@ -1,6 +1,6 @@
 import CSwiftGate
 import Glibc
-import SwiftGateDaemon
+import SwiftGateHosting
 
 /// Runs a generated Apache in the foreground until SIGINT or SIGTERM, then
 /// stops it and everything it started.

@@ -25,9 +25,10 @@ struct ExpressConfig {
     ///
     /// - Parameter template: The text of express.conf.in.
     /// - Returns: The configuration.
-    /// - Throws: ``CommandFailure`` for a placeholder left unfilled.
+    /// - Throws: ``CommandFailure`` for a placeholder left unfilled or a
+    ///   value that cannot be written into a configuration.
     func render(_ template: String) throws -> String {
-        let values = Dictionary(values(), uniquingKeysWith: { first, _ in first })
+        let values = Dictionary(try values(), uniquingKeysWith: { first, _ in first })
         let bytes = Array(template.utf8)
         var out: [UInt8] = []
         var index = 0
@@ -59,26 +60,37 @@ struct ExpressConfig {
         return end > start + 1 && end < bytes.count && bytes[end] == UInt8(ascii: "@") ? end : nil
     }
 
-    private func values() -> [(String, String)] {
+    /// The placeholders' values. Those the template puts inside double
+    /// quotes (paths, the host, the level) are escaped; the others are
+    /// whole lines whose every argument is quoted here.
+    private func values() throws -> [(String, String)] {
         let root = paths.serverRoot
         let errorLog = options.logToTerminal ? "/dev/stderr" : root + "/error_log"
         var accessLog = "# No access log (--access-log)."
         if options.logToTerminal {
             accessLog = "CustomLog \"/dev/stdout\" swiftgate"
         } else if options.accessLog {
-            accessLog = "CustomLog \"\(root)/access_log\" swiftgate"
+            accessLog = "CustomLog \(try quoted(root + "/access_log", "the server root")) swiftgate"
         }
-        let userGroup = asRoot ? "User \(options.user ?? "www-data")\nGroup \(options.group ?? "www-data")" : ""
+        var userGroup = ""
+        if asRoot {
+            userGroup =
+                "User \(try quoted(options.user ?? "www-data", "--user"))\n"
+                + "Group \(try quoted(options.group ?? "www-data", "--group"))"
+        }
         let ssl =
             options.httpsPort == nil
-            ? "" : "LoadModule ssl_module \(paths.apacheModules)/mod_ssl.so"
+            ? "" : "LoadModule ssl_module \(try quoted(paths.apacheModules + "/mod_ssl.so", "Apache's modules"))"
         return [
-            ("SERVER_ROOT", root), ("HOST", hostForListen), ("PORT", String(options.port)),
-            ("ERROR_LOG", errorLog), ("LOG_LEVEL", options.logLevel), ("USER_GROUP", userGroup),
-            ("APACHE_MODULES", paths.apacheModules), ("SSL_MODULE", ssl), ("MODULE", paths.module),
-            ("DAEMON_LIBRARY", paths.daemonLibrary), ("REQUEST_TIMEOUT", String(max(options.requestTimeout, 30))),
-            ("ACCESS_LOG", accessLog), ("APPLICATION", application()), ("SETENV", setenv()),
-            ("URL_ALIASES", aliases()), ("AUTH", auth()), ("HTTPS", https()), ("INCLUDES", includes()),
+            ("SERVER_ROOT", try escaped(root, "the server root")), ("HOST", try escaped(hostForListen, "--host")),
+            ("PORT", String(options.port)), ("ERROR_LOG", try escaped(errorLog, "the server root")),
+            ("LOG_LEVEL", try escaped(options.logLevel, "--log-level")), ("USER_GROUP", userGroup),
+            ("APACHE_MODULES", try escaped(paths.apacheModules, "Apache's modules")), ("SSL_MODULE", ssl),
+            ("MODULE", try escaped(paths.module, "the module")),
+            ("DAEMON_LIBRARY", try escaped(paths.daemonLibrary, "the daemon library")),
+            ("REQUEST_TIMEOUT", String(max(options.requestTimeout, 30))), ("ACCESS_LOG", accessLog),
+            ("APPLICATION", try application()), ("SETENV", try setenv()), ("URL_ALIASES", try aliases()),
+            ("AUTH", try auth()), ("HTTPS", try https()), ("INCLUDES", try includes()),
         ]
     }
 
@@ -87,61 +99,72 @@ struct ExpressConfig {
         options.host.contains(":") ? "[\(options.host)]" : options.host
     }
 
-    private func application() -> String {
-        let library = paths.library
-        var scriptOptions: [String] = []
-        if let callable = options.callableObject { scriptOptions.append("callable-object=\(callable)") }
+    /// The words after the library on SwiftGateScriptAlias and the check
+    /// scripts: callable-object= and process-group=.
+    private func targetOptions() -> [String] {
+        var words: [String] = []
+        if let callable = options.callableObject { words.append("callable-object=\(callable)") }
+        if !options.embeddedMode { words.append("process-group=\(Self.processGroup)") }
+        return words
+    }
+
+    private func application() throws -> String {
         var lines: [String] = []
+        var aliasWords = [options.mountPoint, paths.library] + targetOptions()
         if options.embeddedMode {
-            if let settings = paths.settings { scriptOptions.append("settings=\(settings)") }
+            if let settings = paths.settings { aliasWords.append("settings=\(settings)") }
         } else {
             var group = [
-                "processes=\(options.processes)", "threads=\(options.threads)",
+                Self.processGroup, "processes=\(options.processes)", "threads=\(options.threads)",
                 "request-timeout=\(options.requestTimeout)", "queue-timeout=\(options.queueTimeout)",
                 "connect-timeout=\(options.connectTimeout)", "startup-timeout=\(options.startupTimeout)",
                 "graceful-timeout=\(options.gracefulTimeout)",
                 "reload-on-change=\(options.reloadOnChanges ? "On" : "Off")",
             ]
             if let settings = paths.settings { group.append("settings=\(settings)") }
-            lines.append("SwiftGateDaemonProcess \(Self.processGroup) " + group.joined(separator: " "))
-            scriptOptions.append("process-group=\(Self.processGroup)")
+            lines.append(try directive("SwiftGateDaemonProcess", group, "the daemon process group"))
         }
-        lines.append(
-            (["SwiftGateScriptAlias", options.mountPoint, quoted(library)] + scriptOptions).joined(separator: " ")
-        )
-        lines.append(directoryBlock(ExpressLocator.directory(of: library)))
+        lines.append(try directive("SwiftGateScriptAlias", aliasWords, "the application"))
+        lines.append(try directoryBlock(ExpressLocator.directory(of: paths.library)))
         return lines.joined(separator: "\n")
     }
 
-    private func directoryBlock(_ directory: String) -> String {
-        "<Directory \(quoted(directory))>\n    Require all granted\n</Directory>"
+    /// A directive with each argument quoted.
+    private func directive(_ name: String, _ arguments: [String], _ what: String) throws -> String {
+        ([name] + (try arguments.map { try quoted($0, what) })).joined(separator: " ")
     }
 
-    private func setenv() -> String {
-        options.environment.map { "SetEnv \($0.key) \(quoted($0.value))" }.joined(separator: "\n")
+    private func directoryBlock(_ directory: String) throws -> String {
+        "<Directory \(try quoted(directory, "a directory"))>\n    Require all granted\n</Directory>"
     }
 
-    private func aliases() -> String {
-        paths.aliases.map { alias in
-            "Alias \(quoted(alias.url)) \(quoted(alias.directory))\n" + directoryBlock(alias.directory)
+    private func setenv() throws -> String {
+        try options.environment.map { try directive("SetEnv", [$0.key, $0.value], "--setenv") }
+            .joined(separator: "\n")
+    }
+
+    private func aliases() throws -> String {
+        try paths.aliases.map { alias in
+            try directive("Alias", [alias.url, alias.directory], "--url-alias") + "\n"
+                + directoryBlock(alias.directory)
         }.joined(separator: "\n")
     }
 
-    private func auth() -> String {
+    private func auth() throws -> String {
         guard options.authUserScript || options.authGroup != nil else { return "" }
-        let target =
-            quoted(paths.library)
-            + (options.callableObject.map { " callable-object=\($0)" } ?? "")
-            + (options.embeddedMode ? "" : " process-group=\(Self.processGroup)")
+        let target = [paths.library] + targetOptions()
         var lines = [
-            "<Location \(quoted(options.mountPoint))>",
+            "<Location \(try quoted(options.mountPoint, "--mount-point"))>",
             "    AuthType Basic",
             "    AuthName \"swiftgate express\"",
             "    AuthBasicProvider swiftgate",
-            "    SwiftGateAuthUserScript \(target)",
+            "    " + (try directive("SwiftGateAuthUserScript", target, "the application")),
         ]
         if let group = options.authGroup {
-            lines += ["    SwiftGateAuthGroupScript \(target)", "    Require swiftgate-group \(group)"]
+            lines += [
+                "    " + (try directive("SwiftGateAuthGroupScript", target, "the application")),
+                "    Require swiftgate-group \(try quoted(group, "--auth-group"))",
+            ]
         } else {
             lines.append("    Require valid-user")
         }
@@ -149,28 +172,32 @@ struct ExpressConfig {
         return lines.joined(separator: "\n")
     }
 
-    private func https() -> String {
+    private func https() throws -> String {
         guard let port = options.httpsPort, let certificate = options.sslCertificateFile,
             let key = options.sslCertificateKeyFile
         else { return "" }
+        let address = try quoted("\(hostForListen):\(port)", "--host")
         return """
-            Listen \(hostForListen):\(port)
-            <VirtualHost \(hostForListen):\(port)>
-                ServerName \(hostForListen):\(port)
+            Listen \(address)
+            <VirtualHost \(address)>
+                ServerName \(address)
                 SSLEngine on
-                SSLCertificateFile \(quoted(ExpressLocator.canonical(certificate)))
-                SSLCertificateKeyFile \(quoted(ExpressLocator.canonical(key)))
+                SSLCertificateFile \(try quoted(ExpressLocator.canonical(certificate), "--ssl-certificate-file"))
+                SSLCertificateKeyFile \(try quoted(ExpressLocator.canonical(key), "--ssl-certificate-key-file"))
             </VirtualHost>
             """
     }
 
-    private func includes() -> String {
-        paths.includes.map { "Include \(quoted($0))" }.joined(separator: "\n")
+    private func includes() throws -> String {
+        try paths.includes.map { try directive("Include", [$0], "--include-file") }.joined(separator: "\n")
     }
 
-    /// A double-quoted Apache argument.
-    func quoted(_ text: String) -> String {
-        "\"" + text.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"") + "\""
+    private func quoted(_ text: String, _ what: String) throws -> String {
+        try ApacheConfigValue.quoted(text, what: what)
+    }
+
+    private func escaped(_ text: String, _ what: String) throws -> String {
+        try ApacheConfigValue.escaped(text, what: what)
     }
 
     /// Whether `name` can be an environment variable's name.

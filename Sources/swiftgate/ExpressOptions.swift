@@ -80,7 +80,7 @@ struct ExpressOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "The server root (default /tmp/swiftgate-express-UID-PORT).",
+            "The server root: a directory you own that nobody else can write (default: see below).",
             valueName: "dir"
         )
     )
@@ -147,16 +147,68 @@ struct ExpressOptions: ParsableArguments {
         }
         guard setenv.count % 2 == 0 else { throw ValidationError("--setenv takes a KEY and a VALUE") }
         guard urlAlias.count % 2 == 0 else { throw ValidationError("--url-alias takes a URL and a DIR") }
+        // Every value that ends up in httpd.conf, before anything is
+        // written: no control character (a newline would start a directive
+        // of its own) and no ${ (Apache would expand it).
+        for (name, value) in valuesForTheConfiguration {
+            if let problem = ApacheConfigValue.problem(with: value) {
+                throw ValidationError("\(name): \(ApacheConfigValue.printable(value)) \(problem)")
+            }
+        }
         for (key, _) in environment where !ExpressConfig.isEnvironmentName(key) {
             throw ValidationError("--setenv: '\(key)' is not a variable name (letters, digits, _)")
         }
-        guard mountPoint.hasPrefix("/") else { throw ValidationError("--mount-point must start with /") }
-        for (url, _) in aliases where !url.hasPrefix("/") {
-            throw ValidationError("--url-alias: '\(url)' must start with /")
+        try check("--host", host, OptionGrammar.isHost, "an IP address (IPv6 without brackets) or a host name")
+        try check("--mount-point", mountPoint, OptionGrammar.isURLPath, Self.urlPathShape)
+        for (url, _) in aliases { try check("--url-alias", url, OptionGrammar.isURLPath, Self.urlPathShape) }
+        try check(
+            "--log-level",
+            logLevel,
+            OptionGrammar.isLogLevel,
+            "one of \(OptionGrammar.logLevels.joined(separator: ", ")), trace1 to trace8"
+        )
+        if let callableObject {
+            try check(
+                "--callable-object",
+                callableObject,
+                OptionGrammar.isSymbol,
+                "a C symbol name (letters, digits, _)"
+            )
         }
-        let levels = ["emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"]
-        guard levels.contains(logLevel) || logLevel.hasPrefix("trace") else {
-            throw ValidationError("--log-level must be one of \(levels.joined(separator: ", "))")
+        if let authGroup {
+            try check("--auth-group", authGroup, OptionGrammar.isAuthGroup, "letters, digits and ._-@+")
         }
+        for (name, value) in [("--user", user), ("--group", group)] {
+            if let value {
+                try check(name, value, OptionGrammar.isAccountName, "letters, digits and ._- (a $ at the end)")
+            }
+        }
+        if serverRoot?.isEmpty == true { throw ValidationError("--server-root must not be empty") }
+    }
+
+    private static let urlPathShape = "a URL path: / then letters, digits and -._~!&()*+,;=:@/%"
+
+    private func check(_ name: String, _ value: String, _ accepts: (String) -> Bool, _ shape: String) throws {
+        guard accepts(value) else {
+            throw ValidationError("\(name): \(ApacheConfigValue.printable(value)) is not \(shape)")
+        }
+    }
+
+    /// Each option value that goes into httpd.conf, with its option's name.
+    private var valuesForTheConfiguration: [(String, String)] {
+        var values: [(String, String)] = [
+            ("the application library", library), ("--host", host), ("--mount-point", mountPoint),
+            ("--log-level", logLevel),
+        ]
+        let optional: [(String, String?)] = [
+            ("--settings", settings), ("--callable-object", callableObject), ("--user", user), ("--group", group),
+            ("--server-root", serverRoot), ("--auth-group", authGroup),
+            ("--ssl-certificate-file", sslCertificateFile), ("--ssl-certificate-key-file", sslCertificateKeyFile),
+            ("--module-path", modulePath), ("--daemon-library-path", daemonLibraryPath),
+        ]
+        values += optional.compactMap { name, value in value.map { (name, $0) } }
+        values += setenv.map { ("--setenv", $0) } + urlAlias.map { ("--url-alias", $0) }
+        values += includeFile.map { ("--include-file", $0) }
+        return values
     }
 }

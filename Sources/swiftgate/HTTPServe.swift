@@ -1,6 +1,7 @@
 import CSwiftGate
 import Glibc
-import SwiftGateDaemon
+import SwiftGateDevServer
+import SwiftGateHosting
 
 /// `swiftgate serve --http ADDRESS`: the development server, which runs the
 /// application in this process over HTTP/1.1 with no Apache.

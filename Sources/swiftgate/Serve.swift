@@ -2,6 +2,8 @@ import ArgumentParser
 import CSwiftGate
 import Glibc
 import SwiftGateDaemon
+import SwiftGateDevServer
+import SwiftGateHosting
 
 /// `swiftgate serve`: serves one application library outside Apache.
 struct Serve: ParsableCommand {

@@ -59,7 +59,7 @@ struct ShortCircuit: Middleware {
     @Test func wrappedIsAnApplication() async throws {
         let trail = Trail()
         let inner: any Application = ApplicationFunction { _ in .text("inner") }
-        let app: any Application = inner.wrapped(in: Recording(name: "m", trail: trail))
+        let app: any Application = MiddlewareGroup([Recording(name: "m", trail: trail)]).wrapping(inner)
         let response = try await app.test("/")
         #expect(response.headerFields[HTTPField.Name("X-Seen")!] == "m")
         #expect(trail.all == ["m in", "m out"])
@@ -107,6 +107,7 @@ struct ShortCircuit: Middleware {
         }
         let response = try await app.test("/")
         #expect(response.outcome == .failedAfterHead)
+        #expect(!response.isComplete)
         #expect(response.text == "part")
         #expect(trail.all == ["hook"])
     }

@@ -8,6 +8,7 @@ import Testing
     @Test func bytesBodyGetsItsContentLength() async throws {
         let response = try await ApplicationFunction { _ in .text("hello") }.test("/")
         #expect(response.outcome == .complete)
+        #expect(response.isComplete)
         #expect(response.headerFields[.contentLength] == "5")
         #expect(response.headerFields[.contentType] == "text/plain; charset=utf-8")
         #expect(response.text == "hello")
@@ -92,6 +93,30 @@ import Testing
         #expect(throws: RequestError.invalidMethod("GE T")) { try Request(environ: ["REQUEST_METHOD": "GE T"]) }
     }
 
+    @Test func aRequestNeverContradictsItsEnviron() throws {
+        var request = try Request(environ: [
+            "REQUEST_METHOD": "GET", "SCRIPT_NAME": "/app", "PATH_INFO": "/old", "QUERY_STRING": "a=1",
+            "REMOTE_USER": "ann",
+        ])
+        #expect(request.target == "/app/old?a=1")
+        request.environ["PATH_INFO"] = "/new"
+        #expect(request.pathInfo == "/new")
+        #expect(request.routePath == "/new")
+        #expect(request.target == "/app/new?a=1")
+        request.pathInfo = "/newer"
+        request.method = .post
+        request.remoteUser = nil
+        #expect(request.environ["PATH_INFO"] == "/newer")
+        #expect(request.environValue("REQUEST_METHOD") == "POST")
+        #expect(request.environ["REMOTE_USER"] == nil)
+        #expect(request.head.method == .post)
+        request.environ = ["REQUEST_METHOD": "PUT"]
+        #expect(request.method == .put)
+        #expect(request.scriptName == "" && request.pathInfo == "" && request.routePath == "/")
+        #expect(request.query == "" && request.remoteAddress == "" && request.remoteUser == nil)
+        #expect(request.target == "")
+    }
+
     @Test func routerAnswers404And405AndHead() async throws {
         var router = Router()
         router.get("/a") { _ in .text("a") }
@@ -126,7 +151,7 @@ final class MutexSlot: Sendable {
     func get() -> (any ResponseBodyWriter)? { m.withLock { $0 } }
 }
 
-@Suite struct EnvironStorageTests {
+@Suite struct NameValueStorageTests {
     /// Hands `pairs` to a host-side storage's initialiser as raw buffers.
     private static func copied<Storage>(
         _ pairs: [(String, String)],
@@ -146,8 +171,8 @@ final class MutexSlot: Sendable {
         }
     }
 
-    private static func storage(_ pairs: [(String, String)]) -> EnvironStorage {
-        copied(pairs) { EnvironStorage(count: $0, pair: $1) }
+    private static func storage(_ pairs: [(String, String)]) -> NameValueStorage {
+        copied(pairs) { NameValueStorage(count: $0, pair: $1) }
     }
 
     private static func headers(_ pairs: [(String, String)]) -> HeaderFieldsStorage {

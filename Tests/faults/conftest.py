@@ -1,29 +1,17 @@
-import os
-import sys
+"""The fault cases' own fixture: a server started as soon as it is made."""
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-# The real-Apache harness lives with the integration tests.
-sys.path.insert(0, os.path.join(HERE, "..", "integration"))
-sys.path.insert(0, HERE)
-
-from apache import Apache  # noqa: E402
-
 
 @pytest.fixture
-def server():
+def server(scratch_apache):
     """Makes a private Apache from a site.conf text and starts it; every
     one is stopped and removed afterwards."""
-    made = []
 
     def make(site, prepare=None, **kwargs):
-        s = Apache(site, **kwargs)
-        made.append(s)
+        s = scratch_apache(site, **kwargs)
         if prepare:
             prepare(s)
         return s.start()
 
-    yield make
-    for s in made:
-        s.cleanup()
+    return make

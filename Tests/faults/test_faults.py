@@ -9,17 +9,16 @@ import http.client
 import os
 import signal
 import socket
-import subprocess
 import threading
 import time
 
 import pytest
 
-from apache import HEADER_DIR, wait_until
-from load import (Load, children, footprint, send_partial_upload, socket_inodes, unix_connections,
-                  wait_for_count)
+from harness.conf import daemon_site
+from harness.env import wait_until
+from harness.load import Load, send_partial_upload, wait_for_count
+from harness.proc import children, footprint, socket_inodes, unix_connections
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 SERVING = "serving FastCGI with"
 
 Kill = collections.namedtuple("Kill", "moment held serving replacement parent_line")
@@ -27,13 +26,7 @@ Kill = collections.namedtuple("Kill", "moment held serving replacement parent_li
 
 def site(options, library="{site}/libSwiftGateTestApp.so"):
     """One daemon group `g` with `options`, mounted at /g."""
-    return """
-SwiftGateDaemonProcess g %s
-SwiftGateScriptAlias /g %s process-group=g
-<Directory {site}>
-    Require all granted
-</Directory>
-""" % (options, library)
+    return daemon_site("g", options, "/g", library)
 
 
 def report(case, text):
@@ -47,19 +40,6 @@ def ready(server, processes, timeout=20):
     pids = server.wait_for(lambda: len(server.daemon_pids("g")) == processes and server.daemon_pids("g"))
     assert pids, "the group has not %d processes" % processes
     return pids
-
-
-def group_sockets(server):
-    run = os.path.join(server.root, "run")
-    return [os.path.join(run, n) for n in os.listdir(run) if n.startswith("swiftgate.") and n.endswith(".sock")]
-
-
-def build(server, source, name):
-    """Compiles a C application from fixtures/ into the site folder."""
-    library = os.path.join(server.site_dir, name)
-    subprocess.run(["cc", "-shared", "-fPIC", "-O1", "-Wall", "-I", HEADER_DIR, "-o", library,
-                    os.path.join(HERE, "fixtures", source)], check=True, timeout=60)
-    os.chmod(library, 0o755)
 
 
 def log_lines(server, text):
@@ -109,6 +89,7 @@ def kill_9(server, victim, others):
     return Kill(moment, held, serving, new[0], ended[0].split("SG00406: ", 1)[1] if ended else "(not logged)")
 
 
+@pytest.mark.expect_log("SG00406", "SG00508")
 def test_kill_9_fails_only_the_requests_in_flight_on_that_process(server):
     s = server(site("processes=2 threads=4"))
     first, second = ready(s, 2)
@@ -146,11 +127,12 @@ def test_kill_9_fails_only_the_requests_in_flight_on_that_process(server):
     assert kills[1].serving < 2.0
 
 
+@pytest.mark.expect_log("SG00406", "SG00508")
 def test_kill_9_does_not_carry_out_a_post_twice(server):
     # One prefork child serves the client's keep-alive connection, so the
     # POST goes over the daemon connection its first request left open.
     s = server(site("processes=1 threads=2 env=SIDE_EFFECT_LOG={root}/data/effects.log", "{site}/libside.so"),
-               prepare=lambda s: build(s, "side_effect.c", "libside.so"), mpm="prefork")
+               prepare=lambda s: s.build_fixture("side_effect.c", "libside.so"), mpm="prefork")
     effects = os.path.join(s.root, "data", "effects.log")
 
     def carried_out():
@@ -219,6 +201,7 @@ def test_maximum_requests_recycling_under_load_fails_nothing(server):
     assert load.failed == []
 
 
+@pytest.mark.expect_log("SG00507", "ran longer than request-timeout of 2000 ms")
 def test_a_hanging_request_is_freed_by_request_timeout(server):
     s = server(site("processes=2 threads=4 request-timeout=2"))
     before = ready(s, 2)
@@ -244,9 +227,10 @@ def test_a_hanging_request_is_freed_by_request_timeout(server):
     assert load.failed == []
 
 
+@pytest.mark.expect_log("SG00507", "ran longer than request-timeout of 2000 ms")
 def test_request_timeout_lets_the_requests_beside_it_finish(server):
     s = server(site("processes=1 threads=2 request-timeout=2 env=SIDE_EFFECT_LOG={root}/data/effects.log",
-                    "{site}/libside.so"), prepare=lambda s: build(s, "side_effect.c", "libside.so"))
+                    "{site}/libside.so"), prepare=lambda s: s.build_fixture("side_effect.c", "libside.so"))
     ready(s, 1)
     effects = os.path.join(s.root, "data", "effects.log")
     results = {}
@@ -280,9 +264,10 @@ def test_request_timeout_lets_the_requests_beside_it_finish(server):
     assert ended
 
 
+@pytest.mark.expect_log("SG00406", "SG00513")
 def test_an_application_that_crashes_at_start_is_backed_off(server):
     s = server(site("processes=2 threads=2 connect-timeout=1 request-timeout=2", "{site}/libcrash.so"),
-               prepare=lambda s: build(s, "crash_at_start.c", "libcrash.so"))
+               prepare=lambda s: s.build_fixture("crash_at_start.c", "libcrash.so"))
     load = Load(s.port, "/g/x", connections=8, duration=10, timeout=10).run_for(10)
     # Each end logged is a fork of its replacement at once (the back-off
     # is waited out in the new process), so the log times the forks.
@@ -317,11 +302,12 @@ def unreachable(load, kept):
         assert load.outcomes() == {503: len(load.results)}
 
 
+@pytest.mark.expect_log("SG00501")
 def test_an_unreachable_socket_is_503_within_connect_timeout(server):
     s = server(site("processes=2 threads=2 connect-timeout=1"))
     daemons = ready(s, 2)
     assert s.request("GET", "/g/info")[0] == 200
-    paths = group_sockets(s)
+    paths = s.daemon_sockets()
     assert paths
     kept = sum(len(unix_connections(p)) for p in children(s.pid()) if p not in daemons)
     for path in paths:
@@ -349,6 +335,8 @@ def test_an_unreachable_socket_is_503_within_connect_timeout(server):
     assert back
 
 
+# The test application's /count fails when the body it reads is cut off.
+@pytest.mark.expect_log("application error in POST /g/count: the request body could not be read")
 def test_an_upload_abandoned_halfway_leaks_nothing(server):
     s = server(site("processes=2 threads=4"))
     daemons = ready(s, 2)

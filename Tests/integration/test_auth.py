@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from apache import Apache
+from harness import logs
+from harness.apache import Apache
 
 # {where} is "" for embedded mode or " process-group=authd" for daemon mode.
 PROTECTED = """
@@ -74,10 +75,12 @@ def test_no_credentials_is_401_with_the_realm(apache, prefix):
     assert headers["www-authenticate"] == 'Basic realm="SwiftGate Test"'
 
 
+@pytest.mark.expect_log("AH01617: user ann: authentication failure")
 def test_wrong_password_is_401(apache, prefix):
     assert apache.request("GET", prefix + "/app/whoami", headers=auth("ann", "wrong"))[0] == 401
 
 
+@pytest.mark.expect_log("AH01618: user nobody-here not found")
 def test_unknown_user_is_401(apache, prefix):
     assert apache.request("GET", prefix + "/app/whoami", headers=auth("nobody-here", "x"))[0] == 401
 
@@ -97,22 +100,30 @@ def test_canonical_name_becomes_remote_user(apache, prefix):
     assert json.loads(body)["remoteUser"] == "ann"
 
 
+@pytest.mark.expect_log("AH01617: user bob: authentication failure")
 def test_inactive_user_is_401(apache, prefix):
     assert apache.request("GET", prefix + "/app/whoami", headers=auth("bob", "secret"))[0] == 401
 
 
+@pytest.mark.expect_log("AH01631: user ann: authorization failure")
 def test_group_require_passes_and_fails(apache, prefix):
     assert apache.request("GET", prefix + "/app/staff/x", headers=auth("ann", "secret"))[0] == 200
     assert apache.request("GET", prefix + "/app/managers/x", headers=auth("ann", "secret"))[0] == 401
 
 
+@pytest.mark.expect_log("SG00610: client denied by SwiftGateAccessScript")
 def test_access_script_403(apache, prefix):
     assert apache.request("GET", prefix + "/app/open/x")[0] == 200
     assert apache.request("GET", prefix + "/app/open/x", headers={"X-Block": "1"})[0] == 403
     assert apache.wait_for_log("client denied by SwiftGateAccessScript")
 
 
+# The application's check fails and the module logs the outcome (SG00605,
+# SG00609).
+@pytest.mark.expect_log("the user store is unreachable (test)", "SG00605", "SG00609")
 def test_a_provider_error_is_500_and_logged(apache, prefix):
+    if prefix:
+        logs.expect_errors("SG00512")  # the daemon's answer, a 500
     assert apache.request("GET", prefix + "/app/whoami", headers=auth("crash", "x"))[0] == 500
     assert apache.wait_for_log("the user store is unreachable (test)")
     assert apache.request("GET", prefix + "/app/open/x", headers={"X-Block": "crash"})[0] == 500
@@ -124,6 +135,7 @@ def test_the_check_never_sees_the_authorization_header(apache, prefix):
     assert lines and all("secret seen: false" in l for l in lines)
 
 
+@pytest.mark.expect_log("AH01617: user ann: authentication failure")
 def test_socache_hit_does_not_call_the_provider_again(apache, prefix):
     user = "ann"
     before = apache.log().count("password check for '%s'" % user)

@@ -14,9 +14,9 @@ import time
 
 import pytest
 
-from apache import Apache, wait_until
-
-IS_ROOT = os.geteuid() == 0
+from harness.apache import Apache
+from harness.conf import daemon_site
+from harness.env import IS_ROOT, wait_until
 
 SITE = """
 SwiftGateDaemonProcess site1 processes=2 threads=4 settings={root}/one.json
@@ -124,6 +124,13 @@ def test_request_and_response_bodies_stream_through_the_daemon(apache):
     assert status == 200 and body.decode().splitlines() == ["chunk %d" % i for i in range(1000)]
 
 
+@pytest.mark.expect_log(
+    "application error in GET /app/fail: boom",
+    "response body for GET /app/fail-midstream failed: boom",
+    "SG00508",
+    "SG00309",
+    "declares Content-Length 3 but its body has 9 bytes",
+)
 def test_errors_in_a_daemon(apache):
     assert get(apache, "/app/fail")[0] == 500
     assert apache.wait_for_log("boom: deliberate failure")
@@ -146,6 +153,7 @@ def test_display_name_and_processes(apache):
     assert len(apache.daemon_pids("site2")) == 1
 
 
+@pytest.mark.expect_log("SG00406: daemon group 'site2': process")
 def test_kill_9_a_daemon_and_another_serves_within_2s(apache):
     before = apache.wait_for(lambda: apache.daemon_pids("site2"))
     assert len(before) == 1
@@ -167,6 +175,7 @@ def test_kill_9_a_daemon_and_another_serves_within_2s(apache):
     assert after and after[0] != before[0]
 
 
+@pytest.mark.expect_log("SG00507", "ran longer than request-timeout of 2000 ms")
 def test_stuck_request_is_504_and_the_group_recovers(apache):
     started = time.monotonic()
     status = get(apache, "/strict/sleep?ms=20000")[0]
@@ -246,13 +255,8 @@ def test_daemons_run_as_the_configured_user(apache):
     assert "Uid:\t%d" % pwd.getpwnam("www-data").pw_uid in text
 
 
-def sockets(apache):
-    run = os.path.join(apache.root, "run")
-    return [os.path.join(run, n) for n in os.listdir(run) if n.startswith("swiftgate.") and n.endswith(".sock")]
-
-
 def test_socket_mode_and_owner(apache):
-    found = sockets(apache)
+    found = apache.daemon_sockets()
     assert found
     for path in found:
         st = os.stat(path)
@@ -267,7 +271,7 @@ def test_malformed_fastcgi_bytes_leave_the_daemon_serving(apache):
     env = json.loads(get(apache, "/two/env")[2])
     assert env["swiftgate.process_group"] == "site2"
     # Find site2's socket: the group's index in the file is 1.
-    path = [p for p in sockets(apache) if p.endswith(".1.sock")][0]
+    path = [p for p in apache.daemon_sockets() if p.endswith(".1.sock")][0]
     garbage = [b"\x00" * 64, b"GET / HTTP/1.1\r\n\r\n", b"\x01\x01\x00\x01\x00\x08\x00\x00" + b"\x00\x01" + b"\x00" * 6
                + b"\x01\x04\x00\x01\xff\xff\x00\x00\x7f", os.urandom(4096)]
     for junk in garbage:
@@ -311,6 +315,7 @@ def test_unknown_option_and_bad_values(scratch_apache):
         assert text in out, (line, out)
 
 
+@pytest.mark.expect_log("SG00004")
 def test_restrict_embedded(scratch_apache):
     server = scratch_apache("""
 SwiftGateRestrictEmbedded On
@@ -333,17 +338,12 @@ SwiftGateScriptAlias /e {site}/libSwiftGateTestApp.so
             assert "libswiftCore" not in f.read()
 
 
+@pytest.mark.expect_log("SG00501")
 def test_connect_timeout_answers_503(scratch_apache):
-    server = scratch_apache("""
-SwiftGateDaemonProcess gone threads=1 connect-timeout=1
-SwiftGateScriptAlias /g {site}/libSwiftGateTestApp.so process-group=gone
-<Directory {site}>
-    Require all granted
-</Directory>
-""")
+    server = scratch_apache(daemon_site("gone", "threads=1 connect-timeout=1", "/g"))
     server.start()
     assert server.request("GET", "/g/info")[0] == 200
-    for path in sockets(server):
+    for path in server.daemon_sockets():
         os.unlink(path)
     started = time.monotonic()
     assert server.request("GET", "/g/info")[0] == 503
@@ -352,13 +352,7 @@ SwiftGateScriptAlias /g {site}/libSwiftGateTestApp.so process-group=gone
 
 
 def test_graceful_restart_under_load_fails_nothing_and_replaces_daemons(scratch_apache):
-    server = scratch_apache("""
-SwiftGateDaemonProcess g processes=2 threads=4
-SwiftGateScriptAlias /g {site}/libSwiftGateTestApp.so process-group=g
-<Directory {site}>
-    Require all granted
-</Directory>
-""")
+    server = scratch_apache(daemon_site("g", "processes=2 threads=4", "/g"))
     server.start()
     before = set(server.wait_for(lambda: server.daemon_pids("g")))
     results = []
@@ -387,13 +381,7 @@ SwiftGateScriptAlias /g {site}/libSwiftGateTestApp.so process-group=g
 
 
 def test_stop_leaves_no_daemon(scratch_apache):
-    server = scratch_apache("""
-SwiftGateDaemonProcess g processes=2 threads=2 shutdown-timeout=2
-SwiftGateScriptAlias /g {site}/libSwiftGateTestApp.so process-group=g
-<Directory {site}>
-    Require all granted
-</Directory>
-""")
+    server = scratch_apache(daemon_site("g", "processes=2 threads=2 shutdown-timeout=2", "/g"))
     server.start()
     pids = server.wait_for(lambda: len(server.daemon_pids("g")) == 2 and server.daemon_pids("g"))
     assert pids
@@ -402,7 +390,7 @@ SwiftGateScriptAlias /g {site}/libSwiftGateTestApp.so process-group=g
     assert time.monotonic() - started < 8
     for pid in pids:
         assert not os.path.exists("/proc/%d" % pid) or open("/proc/%d/stat" % pid).read().split()[2] == "Z"
-    assert not sockets(server)
+    assert not server.daemon_sockets()
 
 
 def test_a_blocked_request_does_not_stall_the_others(apache):
@@ -433,6 +421,7 @@ def test_restart_interval_recycles_while_serving(apache):
     assert apache.wait_for_log("restart-interval")
 
 
+@pytest.mark.expect_log("application error in GET /app/fail: boom")
 def test_application_logs_reach_the_error_log_with_group_and_pid(apache):
     assert get(apache, "/app/fail")[0] == 500
     pids = apache.daemon_pids("site2")
@@ -451,6 +440,12 @@ def test_the_parent_stays_swift_free_in_daemon_mode(apache):
         assert "libSwiftGateDaemon" in f.read()
 
 
+# Without CAP_SETUID Apache's own children cannot switch to www-data either
+# (AH02162), and the parent soon exits (AH00050): what is certain is that
+# every daemon that failed to switch ended, with the failure status when the
+# parent saw it end, and that none ran on as root. The back-off after such
+# failures is the faults suite's crash-at-start case.
+@pytest.mark.expect_log("SG00403", "SG00406", "AH02162", "AH00050")
 @pytest.mark.skipif(not IS_ROOT or not shutil.which("setpriv"), reason="needs root and setpriv")
 def test_a_failing_setuid_ends_the_daemon_process(scratch_apache):
     server = scratch_apache("SwiftGateDaemonProcess lowly threads=1 user=nobody\n"
@@ -460,17 +455,25 @@ def test_a_failing_setuid_ends_the_daemon_process(scratch_apache):
     subprocess.run(["setpriv", "--bounding-set=-setuid", "--inh-caps=-setuid",
                     "/usr/sbin/apache2", "-f", server.conf, "-k", "start"], check=True, timeout=30)
     assert server.wait_for_log("SG00403: daemon group 'lowly': cannot switch to user nobody", timeout=10)
-    # Each attempt ends with the failure status, reported as such, and the
-    # next waits (back-off) instead of running on as root.
-    assert wait_until(lambda: server.log().count("ended (status 70); starting another in") >= 1, 10)
-    assert server.log().count("ended (status 70); starting another") >= 2
+
+    def failed_pids():
+        return [int(re.search(r"\[pid (\d+)", line).group(1))
+                for line in server.log().splitlines() if "SG00403" in line]
+
+    def gone(pid):
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+        except OSError:
+            return True
+
+    assert wait_until(lambda: all(gone(pid) for pid in failed_pids()), 10)
+    ended = re.findall(r"ended \(status (\d+)\)", server.log())
+    assert all(status == "70" for status in ended), ended
     assert "(status 17920)" not in server.log()
-    for line in server.log().splitlines():
-        if "SG00403" in line:
-            pid = int(re.search(r"\[pid (\d+)", line).group(1))
-            assert not os.path.exists("/proc/%d" % pid) or open("/proc/%d/stat" % pid).read().split()[2] == "Z"
 
 
+@pytest.mark.expect_log("SG00504")
 def test_a_response_head_past_the_limit_is_a_502_and_logged(apache):
     assert get(apache, "/pair/big-header?bytes=70000")[0] == 502
     assert apache.wait_for_log("SG00504: daemon group 'pair' sent a response head over 65536 bytes")
@@ -504,12 +507,7 @@ StartServers 1
 MinSpareServers 1
 MaxSpareServers 1
 MaxRequestWorkers 1
-SwiftGateDaemonProcess kept threads=2
-SwiftGateScriptAlias /k {site}/libSwiftGateTestApp.so process-group=kept
-<Directory {site}>
-    Require all granted
-</Directory>
-""", mpm="prefork").start()
+""" + daemon_site("kept", "threads=2", "/k"), mpm="prefork").start()
     conn = server.connection()
     try:
         for _ in range(20):
@@ -523,13 +521,7 @@ SwiftGateScriptAlias /k {site}/libSwiftGateTestApp.so process-group=kept
 def test_idle_kept_connections_do_not_hold_daemon_threads(scratch_apache):
     # Many Apache threads each keep a connection to a one-thread daemon:
     # the next request on any of them is still served at once.
-    server = scratch_apache("""
-SwiftGateDaemonProcess single threads=1 socket-timeout=30
-SwiftGateScriptAlias /s {site}/libSwiftGateTestApp.so process-group=single
-<Directory {site}>
-    Require all granted
-</Directory>
-""").start()
+    server = scratch_apache(daemon_site("single", "threads=1 socket-timeout=30", "/s")).start()
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         for _ in range(5):
             started = time.monotonic()
@@ -541,13 +533,7 @@ SwiftGateScriptAlias /s {site}/libSwiftGateTestApp.so process-group=single
 
 
 def test_daemons_end_when_the_apache_parent_dies(scratch_apache):
-    server = scratch_apache("""
-SwiftGateDaemonProcess orphan processes=2 threads=2
-SwiftGateScriptAlias /o {site}/libSwiftGateTestApp.so process-group=orphan
-<Directory {site}>
-    Require all granted
-</Directory>
-""").start()
+    server = scratch_apache(daemon_site("orphan", "processes=2 threads=2", "/o")).start()
     assert server.request("GET", "/o/info")[0] == 200
     daemons = server.wait_for(lambda: len(server.daemon_pids("orphan")) == 2 and server.daemon_pids("orphan"))
     os.kill(server.pid(), signal.SIGKILL)

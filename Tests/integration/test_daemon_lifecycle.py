@@ -7,96 +7,31 @@ provoked directly."""
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 
 import pytest
 
-import fcgi_client as fcgi
-from apache import LIBS, REPO, wait_until
-
-DAEMON_LIB = os.path.join(LIBS, "libSwiftGateDaemon.so")
-TEST_APP = os.path.join(LIBS, "libSwiftGateTestApp.so")
-EXAMPLE_SITE = os.path.join(LIBS, "libExampleSite.so")
-HEADER_DIR = os.path.join(REPO, "Sources/CSwiftGate/include")
-FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
-START_TIMEOUT = 20.0
-STOP_TIMEOUT = 10.0
-
+from harness import fcgi
+from harness.daemon import Host
+from harness.env import EXAMPLE_SITE, TEST_APP, wait_until
+from harness.fixtures import build, build_library
 
 
 @pytest.fixture(scope="module")
 def built():
     """The host and the C fixture libraries, compiled once."""
     folder = tempfile.mkdtemp(prefix="sg-host-")
-    out = {"dir": folder}
     try:
-        def cc(source, name, *flags):
-            path = os.path.join(folder, name)
-            subprocess.run(["cc", "-O1", "-Wall", "-I", HEADER_DIR, "-o", path, *flags,
-                            os.path.join(FIXTURES, source)], check=True, timeout=60)
-            return path
-
-        out["host"] = cc("daemon_host.c", "daemon_host", "-pthread", "-ldl")
-        out["raw"] = cc("raw_app.c", "libraw_app.so", "-shared", "-fPIC")
-        out["mismatch"] = cc("abi_mismatch.c", "libabi_mismatch.so", "-shared", "-fPIC")
-        out["slow"] = cc("slow_start.c", "libslow_start.so", "-shared", "-fPIC")
-        yield out
+        yield {
+            "dir": folder,
+            "host": build("daemon_host.c", os.path.join(folder, "daemon_host"), "-pthread", "-ldl"),
+            "raw": build_library("raw_app.c", folder),
+            "mismatch": build_library("abi_mismatch.c", folder),
+            "slow": build_library("slow_start.c", folder),
+        }
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-class Host:
-    """One daemon_host process serving on a UNIX socket of its own."""
-
-    def __init__(self, binary, options, wait_ready=True):
-        self.dir = tempfile.mkdtemp(prefix="sgh-")
-        self.sock = os.path.join(self.dir, "d.sock")
-        self.address = "unix:" + self.sock
-        self.log_path = os.path.join(self.dir, "host.log")
-        self.log_file = open(self.log_path, "wb")
-        # Tests run as root in CI: the host allows it unless told otherwise.
-        if not any(key == "flags" for key, _ in options):
-            options = [("flags", "1")] + options
-        args = [binary, DAEMON_LIB, self.sock] + ["%s=%s" % kv for kv in options]
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=self.log_file,
-                                     stderr=subprocess.STDOUT)
-        if wait_ready and not wait_until(self.ready, START_TIMEOUT):
-            self.stop()
-            pytest.fail("the daemon did not start:\n" + self.log())
-
-    def ready(self):
-        return self.proc.poll() is not None or "serving FastCGI" in self.log()
-
-    def log(self):
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def control(self, data):
-        self.proc.stdin.write(data)
-        self.proc.stdin.flush()
-
-    def wait(self, timeout):
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=STOP_TIMEOUT)
-        if not self.proc.stdin.closed:
-            try:
-                self.proc.stdin.close()
-            except BrokenPipeError:
-                pass
-        self.log_file.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def get(self, path, query="", extra=None, **kwargs):
-        return fcgi.request(self.address, fcgi.cgi_params("GET", path, query=query, extra=extra), **kwargs)
 
 
 @pytest.fixture
@@ -121,6 +56,7 @@ def script(library):
     return {"SCRIPT_FILENAME": library}
 
 
+@pytest.mark.expect_log("is not one of this group's application libraries")
 def test_application_is_chosen_by_script_filename(host, built):
     h = host(("process_group", "g1"), ("library", TEST_APP), ("library", built["raw"]))
     assert h.get("/info", extra=script(TEST_APP)).response()[0] == 200
@@ -134,6 +70,7 @@ def test_application_is_chosen_by_script_filename(host, built):
     assert h.get("/info").response()[0] == 500  # no SCRIPT_FILENAME at all
 
 
+@pytest.mark.expect_log("is not one of this group's application libraries")
 def test_no_library_list_allows_none(host):
     h = host()
     assert h.get("/info", extra=script(TEST_APP)).response()[0] == 500
@@ -148,6 +85,7 @@ def test_callable_and_group_from_params_and_defaults(host):
     assert "callable 'swiftgate_application' group 'other'" in h.log()
 
 
+@pytest.mark.expect_log("cannot start application")
 def test_a_failing_start_is_500_and_logged_once(host):
     h = host(("library", TEST_APP))
     failing = dict(script(TEST_APP), **{"swiftgate.callable_object": "failing_application"})
@@ -160,6 +98,7 @@ def test_a_failing_start_is_500_and_logged_once(host):
     assert "has no callable object 'no_such_symbol'" in h.log()
 
 
+@pytest.mark.expect_log("was built for SwiftGate ABI version 999")
 def test_an_abi_mismatch_names_the_library_and_both_versions(host, built):
     h = host(("library", built["mismatch"]))
     assert h.get("/", extra=script(built["mismatch"])).response()[0] == 500
@@ -167,6 +106,7 @@ def test_an_abi_mismatch_names_the_library_and_both_versions(host, built):
             % built["mismatch"]) in h.log()
 
 
+@pytest.mark.expect_log("response head refused")
 def test_bad_response_fields_are_refused(host, built):
     h = host(("fixed_library", built["raw"]))
     for path in ("/crlf-value", "/nul-value", "/bad-name"):
@@ -290,6 +230,7 @@ def test_a_changed_library_recycles(host, built):
     assert "recycling: 1 application libraries changed" in h.log()
 
 
+@pytest.mark.expect_log("took longer than startup-timeout of 500 ms")
 def test_preload_past_startup_timeout_exits_76(host, built):
     h = host(("fixed_library", built["slow"]), ("preload", built["slow"] + "||"),
              ("startup_timeout_ms", "500"), wait_ready=False)
@@ -306,6 +247,7 @@ def test_preload_starts_applications_before_serving(host):
         < log.index("serving FastCGI")
 
 
+@pytest.mark.expect_log("refusing to run applications as root")
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to be refused as root")
 def test_a_daemon_running_as_root_refuses_to_serve(host):
     h = host(("fixed_library", TEST_APP), ("flags", "0"), wait_ready=False)
@@ -314,6 +256,7 @@ def test_a_daemon_running_as_root_refuses_to_serve(host):
     assert "serving FastCGI" not in h.log()
 
 
+@pytest.mark.expect_log("swiftgate_daemon_config of 64 bytes")
 def test_an_older_config_struct_is_refused(host):
     h = host(("fixed_library", TEST_APP), ("struct_size", "64"), wait_ready=False)
     assert h.wait(timeout=5) == 70

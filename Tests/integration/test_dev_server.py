@@ -7,16 +7,13 @@ import select
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))
-
-from apache import SERVE_AS_ROOT, read_until_closed  # noqa: E402
-from express_server import CLI, Scratch, start_dev_server, start_express  # noqa: E402
+from harness.cli import CLI, Scratch, start_dev_server, start_express
+from harness.env import SERVE_AS_ROOT, raw_exchange, read_until_closed
 
 # Variables both servers must give the application, with the same value.
 SAME_VALUES = ["REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "REQUEST_URI", "SERVER_PROTOCOL",
@@ -144,18 +141,12 @@ def test_keep_alive_serves_many_requests_on_one_connection(dev):
     conn.close()
 
 
-def raw(port, data, timeout=10):
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        s.sendall(data)
-        return read_until_closed(s, timeout)
-
-
 def test_bad_requests_get_400(dev):
-    assert raw(dev.port, b"NOT A REQUEST\r\n\r\n").startswith(b"HTTP/1.1 400 ")
-    assert raw(dev.port, b"GET / HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.1 400 ")  # no Host
-    assert raw(dev.port, b"GET / HTTP/1.1\r\nHost: x\r\nBad Header: x\r\n\r\n").startswith(b"HTTP/1.1 400 ")
+    assert raw_exchange(dev.port, b"NOT A REQUEST\r\n\r\n").startswith(b"HTTP/1.1 400 ")
+    assert raw_exchange(dev.port, b"GET / HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.1 400 ")  # no Host
+    assert raw_exchange(dev.port, b"GET / HTTP/1.1\r\nHost: x\r\nBad Header: x\r\n\r\n").startswith(b"HTTP/1.1 400 ")
     smuggle = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
-    assert raw(dev.port, smuggle).startswith(b"HTTP/1.1 400 ")
+    assert raw_exchange(dev.port, smuggle).startswith(b"HTTP/1.1 400 ")
 
 
 @pytest.mark.parametrize("fields,logged", [
@@ -169,7 +160,7 @@ def test_transfer_codings_other_than_chunked_get_400(dev, fields, logged):
     # An empty Transfer-Encoding is not an absent one: the 5 bytes after
     # the head must never be read as a body (or as the next request).
     request = b"POST /echo HTTP/1.1\r\nHost: x\r\n" + fields + b"\r\nhello"
-    answer = raw(dev.port, request)
+    answer = raw_exchange(dev.port, request)
     assert answer.startswith(b"HTTP/1.1 400 "), answer[:80]
     assert b"Connection: close" in answer
     assert dev.wait_for_output("answered 400: " + logged), dev.output()[-2000:]
@@ -178,7 +169,7 @@ def test_transfer_codings_other_than_chunked_get_400(dev, fields, logged):
 def test_transfer_encoding_in_http10_gets_400(dev):
     for value in (b"chunked", b""):
         request = b"POST /echo HTTP/1.0\r\nTransfer-Encoding: " + value + b"\r\n\r\n0\r\n\r\n"
-        assert raw(dev.port, request).startswith(b"HTTP/1.1 400 ")
+        assert raw_exchange(dev.port, request).startswith(b"HTTP/1.1 400 ")
 
 
 @pytest.fixture(scope="module")
@@ -258,7 +249,7 @@ def test_head_timeout_is_in_the_help():
 
 def test_huge_headers_get_431(dev):
     request = b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (70 * 1024) + b"\r\n\r\n"
-    assert raw(dev.port, request).startswith(b"HTTP/1.1 431 ")
+    assert raw_exchange(dev.port, request).startswith(b"HTTP/1.1 431 ")
 
 
 def test_missing_library_is_named(tmp_path):

@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 
-
+import pytest
 
 
 def test_home_page(apache):
@@ -189,6 +189,7 @@ def test_writes_from_an_actor(apache):
     assert body.decode().splitlines() == ["actor %d" % i for i in range(300)]
 
 
+@pytest.mark.expect_log("application error in GET /sub/app/fail: boom: deliberate failure")
 def test_application_error_is_500_and_the_next_request_is_served(apache):
     conn = apache.connection()
     try:
@@ -204,6 +205,7 @@ def test_application_error_is_500_and_the_next_request_is_served(apache):
         assert apache.request("GET", "/sub/app/info")[0] == 200
 
 
+@pytest.mark.expect_log("response body for GET /sub/app/fail-midstream failed: boom", "SG00309")
 def test_failure_after_the_head_cuts_the_response(apache):
     response = apache.raw(b"GET /sub/app/fail-midstream HTTP/1.1\r\nHost: t\r\n\r\n")
     head, _, body = response.partition(b"\r\n\r\n")
@@ -213,6 +215,7 @@ def test_failure_after_the_head_cuts_the_response(apache):
     assert apache.wait_for_log("SG00309")
 
 
+@pytest.mark.expect_log("SG00310", "SG00309")
 def test_short_content_length_is_logged_and_the_connection_closed(apache):
     response = apache.raw(b"GET /sub/app/short-length HTTP/1.1\r\nHost: t\r\n\r\n", timeout=10)
     head, _, body = response.partition(b"\r\n\r\n")
@@ -222,11 +225,13 @@ def test_short_content_length_is_logged_and_the_connection_closed(apache):
     assert apache.wait_for_log("SG00309")
 
 
+@pytest.mark.expect_log("SG00310")
 def test_short_content_length_before_anything_was_sent_is_a_500(apache):
     status, _, _ = apache.request("GET", "/sub/app/short-unflushed")
     assert status == 500
 
 
+@pytest.mark.expect_log("SG00307", "SG00309", "failed: the body is longer than its Content-Length")
 def test_long_content_length_is_cut_and_logged(apache):
     response = apache.raw(b"GET /sub/app/long-length HTTP/1.1\r\nHost: t\r\n\r\n", timeout=10)
     head, _, body = response.partition(b"\r\n\r\n")
@@ -235,16 +240,19 @@ def test_long_content_length_is_cut_and_logged(apache):
     assert apache.wait_for_log("SG00307")
 
 
+@pytest.mark.expect_log("SG00307", "failed: the body is longer than its Content-Length")
 def test_long_content_length_before_anything_was_sent_is_a_500(apache):
     assert apache.request("GET", "/sub/app/long-unflushed")[0] == 500
 
 
+@pytest.mark.expect_log("declares Content-Length 3 but its body has 9 bytes")
 def test_wrong_length_of_a_bytes_body_is_a_500(apache):
     status, _, _ = apache.request("GET", "/sub/app/wrong-length-bytes")
     assert status == 500
     assert apache.wait_for_log("declares Content-Length 3 but its body has 9 bytes")
 
 
+@pytest.mark.expect_log("SG00306")
 def test_bad_response_fields_are_refused_with_500(apache):
     assert apache.request("GET", "/raw/ok")[0] == 200
     for path in ("/raw/crlf-value", "/raw/nul-value", "/raw/bad-name"):
@@ -299,16 +307,19 @@ def test_second_callable_object(apache):
     assert body == b"second application\n"
 
 
+@pytest.mark.expect_log("SG00312: cannot serve /broken/")
 def test_failing_factory_is_a_500_with_its_reason_logged(apache):
     assert apache.request("GET", "/broken/")[0] == 500
     assert apache.wait_for_log("the test application refuses to start")
 
 
+@pytest.mark.expect_log("SG00312: cannot serve /nosymbol/")
 def test_missing_callable_object_is_a_500_naming_it(apache):
     assert apache.request("GET", "/nosymbol/")[0] == 500
     assert apache.wait_for_log("callable object 'no_such_symbol' not found")
 
 
+@pytest.mark.expect_log("SG00312: cannot serve /mismatch/")
 def test_abi_mismatch_is_refused_naming_the_library_and_versions(apache):
     assert apache.request("GET", "/mismatch/")[0] == 500
     assert apache.wait_for_log("libabi_mismatch.so was built for SwiftGate ABI version 999 "
@@ -353,6 +364,7 @@ def test_the_apache_parent_never_loads_swift(apache):
     assert "libswiftCore" in child_maps
 
 
+@pytest.mark.expect_log("SG00313", "response head for GET /sub/app/big-header?bytes=70000 refused")
 def test_a_response_head_past_the_limit_is_a_500_and_logged(apache):
     assert apache.request("GET", "/sub/app/big-header?bytes=70000")[0] == 500
     assert apache.wait_for_log("SG00313: refused a response head of 70")

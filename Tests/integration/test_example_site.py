@@ -3,6 +3,7 @@ mode, the first admin user, /admin behind basic auth for group staff."""
 
 import base64
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -10,15 +11,24 @@ import subprocess
 import tempfile
 import time
 
-from apache import LIBS, MODULE, REPO, free_port
+import pytest
+
+from harness import logs
+from harness.env import LIBS, MODULE, REPO, free_port
 
 
+@pytest.mark.expect_log("AH01617: user admin: authentication failure")
 def test_make_run_serves_the_site_and_admin(tmp_path):
     root = tempfile.mkdtemp(prefix="swiftgate-example-test-")
     port = free_port()
     env = dict(os.environ, SERVER_ROOT=root, PORT=str(port), HOST="127.0.0.1", LOG_LEVEL="info")
-    proc = subprocess.Popen([os.path.join(REPO, "scripts/run-example"), MODULE, LIBS], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    # Its output (express's, and Apache's error log: --log-to-terminal)
+    # goes to a file the log check reads.
+    out = tmp_path / "run-example.out"
+    watched = logs.watch(str(out), ("stderr", "apache"), "output of scripts/run-example")
+    with open(out, "wb") as sink:
+        proc = subprocess.Popen([os.path.join(REPO, "scripts/run-example"), MODULE, LIBS], env=env,
+                                stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
     output = b""
     try:
         import http.client
@@ -41,8 +51,7 @@ def test_make_run_serves_the_site_and_admin(tmp_path):
             except OSError:
                 time.sleep(0.2)
         assert status == 200
-        os.set_blocking(proc.stdout.fileno(), False)
-        output = proc.stdout.read() or b""
+        output = out.read_bytes()
         match = re.search(rb"as admin with password (\S+)", output)
         assert match, output
         password = match.group(1).decode()
@@ -54,6 +63,9 @@ def test_make_run_serves_the_site_and_admin(tmp_path):
         assert b'<strong id="viewer">admin</strong>' in body
         assert b"<td>admin</td><td>yes</td><td>staff</td>" in body
         assert get("/admin", bad)[0] == 401
+        # Nothing private is readable by others: the settings, the users.
+        for private in ("example-settings.json", "data", "data/users.sqlite"):
+            assert not os.stat(os.path.join(root, private)).st_mode & 0o007, private
         with open(os.path.join(root, "apache", "run", "httpd.pid")) as f:
             parent = f.read().strip()
         children = subprocess.run(["pgrep", "-P", parent, "-f", r"^\(swiftgate:express\)"],
@@ -66,6 +78,51 @@ def test_make_run_serves_the_site_and_admin(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        logs.unwatch(watched)
         shutil.rmtree(root, ignore_errors=True)
     leftovers = subprocess.run(["pgrep", "-f", root], capture_output=True, text=True).stdout.split()
     assert leftovers == []
+
+
+def run_example_in(root):
+    """run-example on a root it must refuse: its exit status and output."""
+    env = dict(os.environ, SERVER_ROOT=root, PORT=str(free_port()), HOST="127.0.0.1")
+    proc = subprocess.Popen([os.path.join(REPO, "scripts/run-example"), MODULE, LIBS], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        output, _ = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        output, _ = proc.communicate()
+        raise AssertionError("run-example served from a root it should refuse:\n%s" % output.decode())
+    return proc.returncode, output.decode()
+
+
+def test_make_run_refuses_a_root_others_can_write():
+    parent = tempfile.mkdtemp(prefix="swiftgate-example-test-")
+    try:
+        root = os.path.join(parent, "open")
+        os.mkdir(root)
+        os.chmod(root, 0o777)
+        status, output = run_example_in(root)
+        assert status != 0
+        assert "refusing %s: others can write it (mode 777)" % root in output, output
+        assert os.listdir(root) == []
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a directory to another user")
+def test_make_run_refuses_a_root_of_another_user():
+    parent = tempfile.mkdtemp(prefix="swiftgate-example-test-")
+    try:
+        root = os.path.join(parent, "theirs")
+        os.mkdir(root)
+        os.chmod(root, 0o755)
+        os.chown(root, pwd.getpwnam("nobody").pw_uid, -1)
+        status, output = run_example_in(root)
+        assert status != 0
+        assert "refusing %s: it belongs to uid %d" % (root, pwd.getpwnam("nobody").pw_uid) in output, output
+        assert os.listdir(root) == []
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)

@@ -4,20 +4,18 @@ import base64
 import http.client
 import json
 import os
+import pwd
 import shutil
 import socket
 import ssl
 import stat
 import subprocess
-import sys
 import time
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))
-
-from apache import MODULE, free_port  # noqa: E402
-from express_server import CLI, DAEMON_LIBRARY, Scratch, as_root_options, start_express  # noqa: E402
+from harness.cli import CLI, Scratch, as_root_options, start_express
+from harness.env import DAEMON_LIBRARY, MODULE, free_port
 
 
 @pytest.fixture
@@ -74,7 +72,7 @@ def test_setup_server_writes_a_root_that_passes_configtest(scratch):
     with open(os.path.join(root, "httpd.conf")) as f:
         conf = f.read()
     for expected in ("processes=2", "threads=15", "request-timeout=60", "queue-timeout=45",
-                     "reload-on-change=Off", 'SetEnv GREETING "hello world"', 'Alias "/static"'):
+                     "reload-on-change=Off", 'SetEnv "GREETING" "hello world"', 'Alias "/static"'):
         assert expected in conf
 
 
@@ -118,6 +116,7 @@ def test_url_alias_serves_static_files(scratch, servers):
     assert status == 200 and b"Express Site" in body
 
 
+@pytest.mark.expect_log("application error in GET /fail: boom")
 def test_log_to_terminal_shows_application_log_lines(scratch, servers):
     server = start_express(scratch.path("libSwiftGateTestApp.so"), "--log-to-terminal", "--embedded-mode",
                            path="/info")
@@ -179,6 +178,7 @@ def basic(name, password):
     return {"Authorization": "Basic " + base64.b64encode(("%s:%s" % (name, password)).encode()).decode()}
 
 
+@pytest.mark.expect_log("AH01617: user ann: authentication failure", "AH01631: user bob: authorization failure")
 def test_auth_group_lets_in_only_that_groups_users(scratch, servers):
     db = os.path.join(scratch.data, "users.sqlite")
     add_user(db, "ann", "ann-password", "--group", "editors")
@@ -221,3 +221,182 @@ def test_https_port_serves_the_site_over_tls(scratch, servers):
     assert environ["HTTPS"] == "on"
     assert environ["swiftgate.url_scheme"] == "https"
     assert "https://127.0.0.1:%d/" % https_port in server.output()
+
+
+# The server root and what goes into it (hardening, issue #13): other local
+# users can make directories and plant links wherever they can write.
+
+def setup_server(scratch, root, *options):
+    """`express setup-server` of the example site into root."""
+    return run_cli("express", "setup-server", scratch.path("libExampleSite.so"), "--server-root", root,
+                   "--port", str(free_port()), "--module-path", MODULE, "--daemon-library-path", DAEMON_LIBRARY,
+                   *as_root_options(), *options)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a directory to another user")
+def test_a_server_root_of_another_user_is_refused(scratch):
+    root = scratch.path("theirs")
+    os.mkdir(root)
+    os.chmod(root, 0o755)
+    nobody = pwd.getpwnam("nobody")
+    os.chown(root, nobody.pw_uid, nobody.pw_gid)
+    done = setup_server(scratch, root)
+    assert done.returncode != 0
+    assert "refusing --server-root %s: it belongs to nobody" % root in done.stderr, done.stderr
+    assert os.listdir(root) == []
+
+
+def test_a_server_root_others_can_write_is_refused(scratch):
+    root = scratch.path("open")
+    os.mkdir(root)
+    os.chmod(root, 0o777)
+    done = setup_server(scratch, root)
+    assert done.returncode != 0
+    assert "refusing --server-root %s: others can write it (mode 0777)" % root in done.stderr, done.stderr
+    assert os.listdir(root) == []
+    assert stat.S_IMODE(os.stat(root).st_mode) == 0o777
+
+
+def test_a_server_root_below_a_directory_others_can_write_is_refused(scratch):
+    shared = scratch.path("shared")
+    os.mkdir(shared)
+    os.chmod(shared, 0o777)
+    done = setup_server(scratch, os.path.join(shared, "root"))
+    assert done.returncode != 0
+    assert "others can write the directory %s above it" % shared in done.stderr, done.stderr
+    assert os.listdir(shared) == []
+
+
+def test_the_default_server_root_is_not_one_others_can_make_first(scratch):
+    port = free_port()
+    done = run_cli("express", "setup-server", scratch.path("libExampleSite.so"), "--port", str(port),
+                   "--module-path", MODULE, "--daemon-library-path", DAEMON_LIBRARY, *as_root_options())
+    assert done.returncode == 0, done.stdout + done.stderr
+    root = done.stdout.split("server root: ", 1)[1].split("\n", 1)[0]
+    try:
+        assert not root.startswith("/tmp/swiftgate-express-%d-" % os.geteuid())
+        if os.geteuid() == 0:
+            assert root == "/run/swiftgate/express-%d" % port
+        info = os.lstat(root)
+        assert stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & 0o022
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        try:
+            os.rmdir(os.path.dirname(root))  # swiftgate/, unless another server root is in it
+        except OSError:
+            pass
+
+
+def test_a_link_planted_where_a_subdirectory_goes_is_refused(scratch):
+    root = scratch.path("server")
+    os.mkdir(root)
+    os.chmod(root, 0o755)
+    elsewhere = scratch.path("elsewhere")
+    os.mkdir(elsewhere)
+    os.symlink(elsewhere, os.path.join(root, "run"))
+    done = setup_server(scratch, root)
+    assert done.returncode != 0
+    assert "refusing --server-root subdirectory %s/run: it is a symbolic link" % root in done.stderr, done.stderr
+    assert os.listdir(elsewhere) == []
+
+
+def test_links_planted_at_file_names_are_never_followed(scratch):
+    root = scratch.path("server")
+    os.mkdir(root)
+    os.chmod(root, 0o755)
+    victim = scratch.write("victim.conf", "precious\n", mode=0o600)
+    # Links at the files' names and at their temporary names (NAME.tmpPID:
+    # the shell plants them for the pid it then becomes the command in):
+    # replaced or left alone, never written through.
+    for name in ("httpd.conf", "apachectl"):
+        os.symlink(victim, os.path.join(root, name))
+    plant = 'ln -s "$1" "$2/httpd.conf.tmp$$" && ln -s "$1" "$2/apachectl.tmp$$" && shift 2 && exec "$@"'
+    done = subprocess.run(
+        ["sh", "-c", plant, "sh", victim, root, CLI, "express", "setup-server", scratch.path("libExampleSite.so"),
+         "--server-root", root, "--port", str(free_port()), "--module-path", MODULE,
+         "--daemon-library-path", DAEMON_LIBRARY, *as_root_options()],
+        capture_output=True, text=True, timeout=60)
+    with open(victim) as f:
+        assert f.read() == "precious\n"
+    assert stat.S_IMODE(os.stat(victim).st_mode) == 0o600
+    assert done.returncode == 0, done.stdout + done.stderr
+    for name in ("httpd.conf", "apachectl"):
+        assert stat.S_ISREG(os.lstat(os.path.join(root, name)).st_mode)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root (--user)")
+def test_a_settings_copy_belongs_to_the_user_and_nobody_else_reads_it(scratch, servers):
+    # A settings file www-data cannot reach in place (its folder is root's,
+    # mode 0700): express copies it for the daemons.
+    private = scratch.path("private")
+    os.mkdir(private)
+    os.chmod(private, 0o700)
+    settings = os.path.join(private, "settings.json")
+    shutil.copy(scratch.settings, settings)
+    os.chmod(settings, 0o644)
+    library = os.path.join(private, "libExampleSite.so")
+    shutil.copy(scratch.path("libExampleSite.so"), library)
+    server = start_express(library, "--settings", settings)
+    servers.append(server)
+    status, _, body = server.request("GET", "/")
+    assert status == 200 and b"Express Site" in body  # the daemons (www-data) read both copies
+    root = server.server_root
+    www_data = pwd.getpwnam("www-data")
+    copy = os.path.join(root, "app", "settings.json")
+    info = os.stat(copy)
+    assert info.st_uid == www_data.pw_uid
+    assert stat.S_IMODE(info.st_mode) in (0o600, 0o640)
+    # The library copy: root's, readable by Apache's Group alone.
+    info = os.stat(os.path.join(root, "app", "libExampleSite.so"))
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (0, www_data.pw_gid, 0o640)
+    with open(os.path.join(root, "httpd.conf")) as f:
+        assert '"settings=%s"' % copy in f.read()
+    # Nothing in the root is writable by others; run/ (the pid file, the
+    # daemons' sockets) and the root are root's.
+    for directory in (root, os.path.join(root, "run")):
+        info = os.lstat(directory)
+        assert info.st_uid == 0 and not info.st_mode & 0o022
+    for folder, directories, files in os.walk(root):
+        for name in directories + files:
+            info = os.lstat(os.path.join(folder, name))
+            assert stat.S_ISSOCK(info.st_mode) or not info.st_mode & 0o002, os.path.join(folder, name)
+    assert not os.stat(os.path.join(root, "httpd.conf")).st_mode & 0o077
+
+
+INJECTED = "\nLoadModule evil_module /tmp/evil.so"
+
+
+@pytest.mark.parametrize("option", [
+    ["--mount-point", "/x" + INJECTED],
+    ["--callable-object", "swiftgate_application" + INJECTED],
+    ["--auth-group", "staff" + INJECTED],
+    ["--log-level", "trace1" + INJECTED],
+    ["--host", "127.0.0.1" + INJECTED],
+    ["--setenv", "GREETING", "hello" + INJECTED],
+    ["--mount-point", "/a b"],
+    ["--log-level", "trace9"],
+], ids=["mount-point", "callable-object", "auth-group", "log-level", "host", "setenv", "space", "level"])
+def test_an_option_value_that_would_add_a_directive_is_refused_before_anything_is_written(scratch, option):
+    root = scratch.path("server")
+    done = setup_server(scratch, root, *option)
+    assert done.returncode != 0
+    assert option[0] in done.stderr, done.stderr
+    assert not os.path.exists(root)
+
+
+def test_values_with_spaces_quotes_and_backslashes_are_quoted(scratch, servers):
+    folder = scratch.path("my settings")
+    os.mkdir(folder)
+    os.chmod(folder, 0o755)
+    settings = os.path.join(folder, "settings.json")
+    shutil.copy(scratch.settings, settings)
+    os.chmod(settings, 0o644)
+    greeting = 'say "hi" \\ now\\'
+    server = start_express(scratch.path("libExampleSite.so"), "--settings", settings, "--setenv", "GREETING",
+                           greeting)
+    servers.append(server)
+    status, _, body = server.request("GET", "/")
+    assert status == 200 and b"Express Site" in body
+    status, _, body = server.request("GET", "/env")
+    assert status == 200
+    assert json.loads(body)["GREETING"] == greeting

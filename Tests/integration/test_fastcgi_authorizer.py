@@ -5,82 +5,22 @@ mod_authnz_fcgi as a Basic auth provider."""
 
 import base64
 import os
-import shutil
-import signal
 import subprocess
-import tempfile
 import time
 
 import pytest
 
-import fcgi_client as fcgi
-from apache import LIBS, REPO, SERVE_AS_ROOT, free_port, wait_until
-
-SWIFTGATE = os.path.join(LIBS, "swiftgate")
-HEADER_DIR = os.path.join(REPO, "Sources/CSwiftGate/include")
-FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
-START_TIMEOUT = 20.0
-STOP_TIMEOUT = 10.0
+from harness import fcgi
+from harness.daemon import Daemon as ServeDaemon
+from harness.env import wait_until
 
 
-
-
-def build_fixture(source, directory):
-    out = os.path.join(directory, "lib" + source[:-2] + ".so")
-    subprocess.run(["cc", "-shared", "-fPIC", "-O1", "-I", HEADER_DIR, "-o", out, os.path.join(FIXTURES, source)],
-                   check=True, timeout=60)
-    return out
-
-
-class Daemon:
-    """`swiftgate serve --fastcgi ADDRESS LIB` in the background, on a UNIX
-    socket in a temporary folder or on a loopback TCP port."""
+class Daemon(ServeDaemon):
+    """`swiftgate serve --fastcgi` with two threads serving a C fixture
+    (fixtures/), on a UNIX socket or on a loopback TCP port."""
 
     def __init__(self, fixture, tcp=False):
-        self.dir = tempfile.mkdtemp(prefix="sga-")
-        os.chmod(self.dir, 0o755)
-        self.library = build_fixture(fixture, self.dir)
-        if tcp:
-            self.port = free_port()
-            self.address = ("127.0.0.1", self.port)
-            listen = "127.0.0.1:%d" % self.port
-        else:
-            self.address = "unix:" + os.path.join(self.dir, "d.sock")
-            listen = self.address
-        self.log_path = os.path.join(self.dir, "daemon.log")
-        self.log_file = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([SWIFTGATE, "serve", "--fastcgi", listen, self.library, "--threads", "2", *SERVE_AS_ROOT],
-                                     stdin=subprocess.DEVNULL, stdout=self.log_file, stderr=subprocess.STDOUT)
-        if not wait_until(self.ready, START_TIMEOUT):
-            self.stop()
-            pytest.fail("daemon did not start listening:\n" + self.log())
-
-    def ready(self):
-        if self.proc.poll() is not None:
-            pytest.fail("daemon exited with %s:\n%s" % (self.proc.returncode, self.log()))
-        try:
-            with fcgi.Connection(self.address, timeout=1.0):
-                return True
-        except OSError:
-            return False
-
-    def log(self):
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=STOP_TIMEOUT)
-        self.log_file.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def authorize(self, **kwargs):
-        return fcgi.authorize(self.address, fcgi.authorizer_params(**kwargs))
+        super().__init__("--threads", "2", fixture=fixture, tcp=tcp)
 
     def last_check(self):
         """What the fixture's last check was given, from its responder."""
@@ -133,6 +73,7 @@ def test_granted_without_a_canonical_name_sends_no_variable(daemon):
     assert "variable-remote_user" not in headers
 
 
+@pytest.mark.expect_log("granted access under a name that cannot be sent")
 def test_a_canonical_name_that_cannot_be_sent_is_an_error(daemon):
     result = daemon.authorize(apache_role="AUTHENTICATOR", user="dan", password="secret")
     status, headers, _ = outcome(result)
@@ -214,6 +155,7 @@ def test_the_connection_closes_right_after_a_check(daemon):
         assert time.monotonic() - started < 1.0
 
 
+@pytest.mark.expect_log("does not answer access checks")
 def test_a_library_without_swiftgate_check_answers_500():
     d = Daemon("raw_app.c")
     try:
@@ -250,6 +192,7 @@ def basic(user, password):
     return {"Authorization": "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()}
 
 
+@pytest.mark.expect_log("AH01617: user ann: authentication failure", "AH01617: user bob: authentication failure")
 def test_mod_authnz_fcgi_uses_the_daemon_as_authenticator(scratch_apache):
     d = Daemon("auth_app.c", tcp=True)
     try:

@@ -16,73 +16,11 @@ import time
 
 import pytest
 
-import fcgi_client as fcgi
-from apache import LIBS, SERVE_AS_ROOT, free_port, wait_until
+from harness import fcgi, logs
+from harness.daemon import START_TIMEOUT, STOP_TIMEOUT, Daemon
+from harness.env import IS_ROOT, LIBS, SERVE_AS_ROOT, SWIFTGATE, TEST_APP, free_port, wait_until
 
-SWIFTGATE = os.path.join(LIBS, "swiftgate")
-TEST_APP = os.path.join(LIBS, "libSwiftGateTestApp.so")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-START_TIMEOUT = 20.0
-STOP_TIMEOUT = 10.0
-
-
-
-
-class Daemon:
-    """`swiftgate serve --fastcgi unix:<tmp>/d.sock LIB [args]` in the background."""
-
-    def __init__(self, *args, library=TEST_APP):
-        self.dir = tempfile.mkdtemp(prefix="sgd-")
-        self.sock = os.path.join(self.dir, "d.sock")
-        self.address = "unix:" + self.sock
-        self.log_path = os.path.join(self.dir, "daemon.log")
-        self.log_file = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [SWIFTGATE, "serve", "--fastcgi", self.address, library, *SERVE_AS_ROOT, *args],
-            stdin=subprocess.DEVNULL, stdout=self.log_file, stderr=subprocess.STDOUT)
-        if not wait_until(self.ready, START_TIMEOUT):
-            self.stop()
-            pytest.fail("daemon did not start listening:\n" + self.log())
-
-    def ready(self):
-        if self.proc.poll() is not None:
-            pytest.fail("daemon exited with %s:\n%s" % (self.proc.returncode, self.log()))
-        if not os.path.exists(self.sock):
-            return False
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-                s.connect(self.sock)
-            return True
-        except OSError:
-            return False
-
-    def log(self):
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def wait_for_log(self, text, timeout=5.0):
-        return wait_until(lambda: text in self.log(), timeout)
-
-    def wait(self, timeout):
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            if self.wait(STOP_TIMEOUT) is None:
-                self.proc.kill()
-                self.proc.wait(timeout=STOP_TIMEOUT)
-        self.log_file.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def request(self, method="GET", path="/", body=b"", **kwargs):
-        params = fcgi.cgi_params(method, path, body_length=len(body) if body else None,
-                                 **{k: v for k, v in kwargs.items() if k in ("query", "headers", "extra")})
-        return fcgi.request(self.address, params, body,
-                            **{k: v for k, v in kwargs.items() if k not in ("query", "headers", "extra")})
 
 
 @pytest.fixture
@@ -149,6 +87,7 @@ def test_request_headers_are_rebuilt_from_http_variables(daemon):
     assert fields["host"] == "localhost"
 
 
+@pytest.mark.expect_log("application error in GET /fail: boom")
 def test_application_error_is_the_daemons_500(daemon):
     result = daemon.request("GET", "/fail")
     assert not result.cut
@@ -161,6 +100,7 @@ def test_application_error_is_the_daemons_500(daemon):
     assert result.stdout.startswith(b"Status: 500 Internal Server Error\r\n")
 
 
+@pytest.mark.expect_log("response body for GET /fail-midstream failed: boom")
 def test_failure_after_the_head_closes_without_end_request(daemon):
     result = daemon.request("GET", "/fail-midstream")
     assert result.cut
@@ -168,6 +108,7 @@ def test_failure_after_the_head_closes_without_end_request(daemon):
     assert b"partial body" in result.stdout
 
 
+@pytest.mark.expect_log("declared Content-Length 100 but wrote 10 bytes")
 def test_short_content_length_is_cut(daemon):
     result = daemon.request("GET", "/short-length")
     assert result.cut
@@ -175,12 +116,22 @@ def test_short_content_length_is_cut(daemon):
     assert daemon.wait_for_log("declared Content-Length 100 but wrote 10 bytes")
 
 
+@pytest.mark.expect_log(
+    "wrote more than its Content-Length of 5 bytes",
+    "failed: the body is longer than its Content-Length",
+)
 def test_long_content_length_is_cut_at_the_declared_length(daemon):
     result = daemon.request("GET", "/long-length")
     assert result.cut
     assert result.response()[2] == b"abcde"
 
 
+@pytest.mark.expect_log(
+    "declared Content-Length 100 but wrote 10 bytes",
+    "wrote more than its Content-Length of 5 bytes",
+    "failed: the body is longer than its Content-Length",
+    "declares Content-Length 3 but its body has 9 bytes",
+)
 def test_wrong_lengths_before_anything_was_sent_are_500(daemon):
     for path in ("/short-unflushed", "/long-unflushed", "/wrong-length-bytes"):
         result = daemon.request("GET", path)
@@ -246,6 +197,8 @@ def test_unknown_role_is_refused(daemon, role):
         assert conn.request(fcgi.cgi_params("GET", "/info"), request_id=8).response()[0] == 200
 
 
+# The front-end's ABORT_REQUEST ends the body the application is reading.
+@pytest.mark.expect_log("application error in POST /count: the request body could not be read")
 def test_abort_request_ends_the_request(daemon):
     with fcgi.Connection(daemon.address) as conn:
         conn.start(fcgi.cgi_params("POST", "/count", body_length=100000), keep=True)
@@ -314,6 +267,7 @@ def test_queue_timeout_answers_503(start_daemon):
     assert daemon.wait_for_log("longer than queue-timeout")
 
 
+@pytest.mark.expect_log("ran longer than request-timeout of 1000 ms")
 def test_request_timeout_exits_with_status_75(start_daemon):
     daemon = start_daemon("--request-timeout", "1")
     conn = fcgi.Connection(daemon.address)
@@ -424,28 +378,21 @@ def test_cli_reports_a_bad_address(address):
     assert "bad address" in result.stderr
 
 
-def test_tcp_listening():
-    port = free_port()
-    proc = subprocess.Popen([SWIFTGATE, "serve", "--fastcgi", "127.0.0.1:%d" % port, TEST_APP, *SERVE_AS_ROOT],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        def up():
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return True
-            except OSError:
-                return False
-        assert wait_until(up, START_TIMEOUT)
-        result = fcgi.request(("127.0.0.1", port), fcgi.cgi_params("GET", "/info"))
-        assert result.response()[0] == 200
-    finally:
-        proc.terminate()
+def test_tcp_listening(start_daemon):
+    daemon = start_daemon(tcp=True)
+    port = daemon.port
+
+    def up():
         try:
-            proc.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=STOP_TIMEOUT)
-    assert proc.returncode == 0
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+    assert wait_until(up, START_TIMEOUT)
+    result = fcgi.request(("127.0.0.1", port), fcgi.cgi_params("GET", "/info"))
+    assert result.response()[0] == 200
+    # SIGTERM: a clean exit.
+    assert daemon.stop() == 0
 
 
 NGINX_CONF = """{user}
@@ -486,6 +433,7 @@ def nginx(start_daemon):
     with open(conf, "w") as f:
         f.write(NGINX_CONF.format(user="user root;" if os.geteuid() == 0 else "", dir=root,
                                   port=port, sock=daemon.sock))
+    watched = logs.watch(os.path.join(root, "error.log"), ("nginx",), "nginx's error log")
     proc = subprocess.Popen([NGINX, "-c", conf, "-p", root, "-e", os.path.join(root, "error.log")],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -511,9 +459,11 @@ def nginx(start_daemon):
                 proc.kill()
                 proc.wait(timeout=STOP_TIMEOUT)
         proc.stderr.close()
+        logs.unwatch(watched)
         shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.mark.expect_log("application error in GET /fail: boom")
 def test_behind_nginx(nginx):
     port, daemon = nginx
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
@@ -542,7 +492,6 @@ def test_behind_nginx(nginx):
         conn.close()
 
 
-IS_ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="only root can be refused as root or switch users")
 
 

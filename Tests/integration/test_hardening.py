@@ -2,7 +2,6 @@
 process that reaches a daemon socket can and cannot do: each test here
 would pass for the attacker before the fix it guards."""
 
-import glob
 import json
 import os
 import pwd
@@ -12,10 +11,11 @@ import tempfile
 
 import pytest
 
-import fcgi_client as fcgi
-from apache import APACHE, Apache, children
+from harness import fcgi
+from harness.apache import Apache
+from harness.env import APACHE, IS_ROOT
+from harness.proc import children, socket_inodes
 
-IS_ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="needs root: Apache switching users, other owners")
 
 SITE = """
@@ -46,10 +46,6 @@ def apache():
         server.cleanup()
 
 
-def group_sockets(apache):
-    return sorted(glob.glob(os.path.join(apache.root, "run", "swiftgate.*.sock")))
-
-
 def listening_inodes(path):
     """Inodes of the sockets listening on path, from /proc/net/unix."""
     found = set()
@@ -62,20 +58,8 @@ def listening_inodes(path):
     return found
 
 
-def socket_inodes(pid):
-    found = set()
-    for fd in os.listdir("/proc/%d/fd" % pid):
-        try:
-            target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            found.add(target[8:-1])
-    return found
-
-
 def test_no_apache_child_holds_a_daemon_listening_socket(apache):
-    sockets = group_sockets(apache)
+    sockets = apache.daemon_sockets()
     assert len(sockets) == 2
     listening = set()
     for path in sockets:
@@ -96,7 +80,7 @@ def test_no_apache_child_holds_a_daemon_listening_socket(apache):
 def test_a_connection_without_the_groups_secret_is_closed_and_logged(apache):
     params = fcgi.cgi_params("GET", "/info", extra={
         "REMOTE_USER": "admin", "SCRIPT_FILENAME": os.path.join(apache.site_dir, "libSwiftGateTestApp.so")})
-    for path in group_sockets(apache):
+    for path in apache.daemon_sockets():
         for sent in (params, dict(params, **{"swiftgate.secret": "0" * 64})):
             with fcgi.Connection("unix:" + path, timeout=10) as conn:
                 conn.start(sent)
@@ -121,13 +105,14 @@ def test_the_secret_is_kept_from_the_application(apache):
 @needs_root
 def test_daemon_sockets_are_private_to_apaches_user(apache):
     www = pwd.getpwnam("www-data").pw_uid
-    for path in group_sockets(apache):
+    for path in apache.daemon_sockets():
         info = os.lstat(path)
         assert stat.S_ISSOCK(info.st_mode)
         assert stat.S_IMODE(info.st_mode) == 0o600
         assert info.st_uid == www
 
 
+@pytest.mark.expect_log("fail: boom: deliberate failure")
 @pytest.mark.parametrize("mount", ["/guarded", "/embedded"])
 def test_an_application_error_shows_the_sites_error_page_and_no_internal_field(apache, mount):
     status, headers, body = apache.request("GET", mount + "/fail")

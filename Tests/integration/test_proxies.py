@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from apache import Apache
+from harness.apache import Apache
 
 HEADERS = "X-Forwarded-For X-Forwarded-Proto X-Forwarded-Host X-Forwarded-Port X-Real-IP"
 

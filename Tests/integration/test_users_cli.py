@@ -15,9 +15,8 @@ import time
 
 import pytest
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-LIBS = os.environ.get("SWIFTGATE_LIBS", os.path.join(REPO, ".build/debug"))
-SWIFTGATE = os.path.join(LIBS, "swiftgate")
+from harness.env import SWIFTGATE
+
 TIMEOUT = 60
 # Django's current default (6.1) for new hashes, and the lowest count the
 # hidden --iterations takes: the default of the oldest supported Django

@@ -47,6 +47,24 @@ extern "C" {
 #define SWIFTGATE_LOG_INFO    6
 #define SWIFTGATE_LOG_DEBUG   7
 
+/* The swiftgate.* keys every host adds to a request's environ, beside the
+ * CGI/1.1 variables (SwiftGate's EnvironKey names the same strings): the
+ * scheme the client used (http or https); "1" or "0" for whether other
+ * requests run at the same time in this process, and whether other
+ * processes serve the same application; the daemon process group ("" in
+ * embedded mode), the application group and the callable object that
+ * serve the request; the interface version. */
+#define SWIFTGATE_ENV_URL_SCHEME        "swiftgate.url_scheme"
+#define SWIFTGATE_ENV_MULTITHREAD       "swiftgate.multithread"
+#define SWIFTGATE_ENV_MULTIPROCESS      "swiftgate.multiprocess"
+#define SWIFTGATE_ENV_PROCESS_GROUP     "swiftgate.process_group"
+#define SWIFTGATE_ENV_APPLICATION_GROUP "swiftgate.application_group"
+#define SWIFTGATE_ENV_CALLABLE_OBJECT   "swiftgate.callable_object"
+#define SWIFTGATE_ENV_VERSION           "swiftgate.version"
+/* The interface version hosts report as SWIFTGATE_ENV_VERSION,
+ * "major.minor". */
+#define SWIFTGATE_INTERFACE_VERSION "1.0"
+
 /* Request flags. */
 #define SWIFTGATE_REQ_HEAD_ONLY 0x1u /* HEAD: the body is discarded */
 

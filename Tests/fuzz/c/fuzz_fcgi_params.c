@@ -7,7 +7,7 @@
  * a record size (1 to 65535), then pairs, each a two-byte name length and
  * a two-byte value length (big-endian, cut to what is left) followed by the
  * name and value bytes. The pairs are encoded, cut into PARAMS records of
- * that size, split again with sg_fcgi_next_record and decoded by the
+ * that size, split again with sg_proto_next_record and decoded by the
  * FastCGI 1.0 rules written out here; the result must be the pairs put in.
  */
 #include "sg_proto.h"
@@ -53,18 +53,18 @@ static void check_length(const unsigned char *data)
 {
     size_t n = ((size_t)data[0] << 24) | ((size_t)data[1] << 16)
                | ((size_t)data[2] << 8) | data[3];
-    unsigned char buf[4], pair_buf[SG_FCGI_PAIR_OVERHEAD + 1];
+    unsigned char buf[4], pair_buf[SG_PROTO_PAIR_OVERHEAD + 1];
     size_t wrote, read, back = 0;
 
-    if (n > SG_FCGI_MAX_PAIR_LENGTH) {
+    if (n > SG_PROTO_MAX_PAIR_LENGTH) {
         /* No encoding: refused, nothing written (the name would not fit). */
         memset(pair_buf, 0xee, sizeof(pair_buf));
-        CHECK(sg_fcgi_put_pair(pair_buf, NULL, n, "", 0) == 0);
-        CHECK(sg_fcgi_put_pair(pair_buf, "", 0, NULL, n) == 0);
+        CHECK(sg_proto_put_pair(pair_buf, NULL, n, "", 0) == 0);
+        CHECK(sg_proto_put_pair(pair_buf, "", 0, NULL, n) == 0);
         CHECK(pair_buf[0] == 0xee);
-        n &= SG_FCGI_MAX_PAIR_LENGTH;
+        n &= SG_PROTO_MAX_PAIR_LENGTH;
     }
-    wrote = sg_fcgi_put_length(buf, n);
+    wrote = sg_proto_put_length(buf, n);
     CHECK(wrote == (n < 128 ? 1u : 4u));
     read = reference_length(buf, wrote, &back);
     CHECK(read == wrote && back == n);
@@ -99,14 +99,14 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         p->value_len = p->value_len > size - off ? size - off : p->value_len;
         p->value = data + off;
         off += p->value_len;
-        total += SG_FCGI_PAIR_OVERHEAD + p->name_len + p->value_len;
+        total += SG_PROTO_PAIR_OVERHEAD + p->name_len + p->value_len;
     }
 
     /* Encoded as put_params does. */
     stream = malloc(total + 1);
     CHECK(stream != NULL);
     for (i = 0; i < count; i++) {
-        size_t n = sg_fcgi_put_pair(
+        size_t n = sg_proto_put_pair(
             stream + stream_len, (const char *)pairs[i].name, pairs[i].name_len,
             (const char *)pairs[i].value, pairs[i].value_len);
 
@@ -126,23 +126,23 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         size_t n =
             stream_len - off < record_size ? stream_len - off : record_size;
 
-        sg_fcgi_put_header(wire + wire_len, SWIFTGATE_FCGI_PARAMS, 1, n, 0);
+        sg_proto_put_header(wire + wire_len, SWIFTGATE_FCGI_PARAMS, 1, n, 0);
         memcpy(wire + wire_len + SWIFTGATE_FCGI_HEADER_LEN, stream + off, n);
         wire_len += SWIFTGATE_FCGI_HEADER_LEN + n;
     }
-    sg_fcgi_put_header(wire + wire_len, SWIFTGATE_FCGI_PARAMS, 1, 0, 0);
+    sg_proto_put_header(wire + wire_len, SWIFTGATE_FCGI_PARAMS, 1, 0, 0);
     wire_len += SWIFTGATE_FCGI_HEADER_LEN;
 
     /* Read back as a daemon would: records, then pairs. */
     joined = malloc(stream_len + 1);
     CHECK(joined != NULL);
     {
-        sg_fcgi_record rec;
+        sg_proto_record rec;
         size_t at = 0, records = 0;
         int ended = 0, rc;
 
-        while ((rc = sg_fcgi_next_record(wire, wire_len, &at, &rec))
-               == SG_FCGI_RECORD) {
+        while ((rc = sg_proto_next_record(wire, wire_len, &at, &rec))
+               == SG_PROTO_RECORD) {
             CHECK(!ended);
             CHECK(rec.type == SWIFTGATE_FCGI_PARAMS && rec.request_id == 1);
             CHECK(rec.padding_len == 0);
@@ -154,7 +154,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
             joined_len += rec.content_len;
             records++;
         }
-        CHECK(rc == SG_FCGI_PARTIAL && at == wire_len && ended);
+        CHECK(rc == SG_PROTO_PARTIAL && at == wire_len && ended);
         CHECK(records == (stream_len + record_size - 1) / record_size + 1);
     }
     CHECK(joined_len == stream_len && memcmp(joined, stream, stream_len) == 0);

@@ -25,32 +25,32 @@
 #define MAX_HEAD    (64 * 1024)
 
 typedef struct found {
-    sg_fcgi_record *records;
+    sg_proto_record *records;
     size_t count;
     size_t consumed;
-    int stop; /* SG_FCGI_PARTIAL or SG_FCGI_BAD_VERSION */
+    int stop; /* SG_PROTO_PARTIAL or SG_PROTO_BAD_VERSION */
 } found;
 
 /* Splits data all at once, checking each record against its header. */
 static found split_whole(const unsigned char *data, size_t size)
 {
     found f = {
-        calloc(size / SWIFTGATE_FCGI_HEADER_LEN + 1, sizeof(sg_fcgi_record)), 0,
-        0, 0};
-    sg_fcgi_record rec;
+        calloc(size / SWIFTGATE_FCGI_HEADER_LEN + 1, sizeof(sg_proto_record)),
+        0, 0, 0};
+    sg_proto_record rec;
     size_t off = 0;
     int rc;
 
     CHECK(f.records != NULL);
-    while ((rc = sg_fcgi_next_record(data, size, &off, &rec))
-           == SG_FCGI_RECORD) {
+    while ((rc = sg_proto_next_record(data, size, &off, &rec))
+           == SG_PROTO_RECORD) {
         const unsigned char *h = data + f.consumed;
         unsigned char again[SWIFTGATE_FCGI_HEADER_LEN];
 
         CHECK(off > f.consumed && off <= size);
         CHECK(rec.content == h + SWIFTGATE_FCGI_HEADER_LEN);
         CHECK(rec.content_len <= SWIFTGATE_FCGI_MAX_CONTENT);
-        CHECK(rec.padding_len <= SG_FCGI_MAX_PADDING);
+        CHECK(rec.padding_len <= SG_PROTO_MAX_PADDING);
         CHECK(rec.request_id <= 0xffff);
         CHECK(off - f.consumed
               == SWIFTGATE_FCGI_HEADER_LEN + rec.content_len + rec.padding_len);
@@ -61,8 +61,8 @@ static found split_whole(const unsigned char *data, size_t size)
 
         /* Encoding the decoded header gives the same bytes (but for the
          * reserved byte, which a reader ignores and a writer zeroes). */
-        sg_fcgi_put_header(again, rec.type, rec.request_id, rec.content_len,
-                           rec.padding_len);
+        sg_proto_put_header(again, rec.type, rec.request_id, rec.content_len,
+                            rec.padding_len);
         CHECK(memcmp(again, h, SWIFTGATE_FCGI_HEADER_LEN - 1) == 0);
         CHECK(again[SWIFTGATE_FCGI_HEADER_LEN - 1] == 0);
 
@@ -71,12 +71,12 @@ static found split_whole(const unsigned char *data, size_t size)
     }
     CHECK(off == f.consumed);
     f.stop = rc;
-    if (rc == SG_FCGI_BAD_VERSION) {
+    if (rc == SG_PROTO_BAD_VERSION) {
         CHECK(size - off >= SWIFTGATE_FCGI_HEADER_LEN);
         CHECK(data[off] != SWIFTGATE_FCGI_VERSION);
     }
     else {
-        CHECK(rc == SG_FCGI_PARTIAL);
+        CHECK(rc == SG_PROTO_PARTIAL);
         CHECK(size - off < SWIFTGATE_FCGI_HEADER_LEN
               || size - off
                      < SWIFTGATE_FCGI_HEADER_LEN
@@ -107,12 +107,12 @@ static void split_streamed(const unsigned char *data, size_t size,
     unsigned char *rbuf = malloc(READ_BUFFER);
     unsigned int state = (unsigned int)size * 2654435761u | 1u;
     size_t fed = 0, rlen = 0, index = 0, base = 0;
-    int stop = SG_FCGI_PARTIAL;
+    int stop = SG_PROTO_PARTIAL;
 
     CHECK(rbuf != NULL);
-    while (fed < size && stop != SG_FCGI_BAD_VERSION) {
+    while (fed < size && stop != SG_PROTO_BAD_VERSION) {
         size_t want = next_chunk(&state), off = 0;
-        sg_fcgi_record rec;
+        sg_proto_record rec;
         int rc;
 
         /* A partial record always leaves room for read() to fill. */
@@ -126,9 +126,9 @@ static void split_streamed(const unsigned char *data, size_t size,
         memcpy(rbuf + rlen, data + fed, want);
         rlen += want;
         fed += want;
-        while ((rc = sg_fcgi_next_record(rbuf, rlen, &off, &rec))
-               == SG_FCGI_RECORD) {
-            const sg_fcgi_record *w;
+        while ((rc = sg_proto_next_record(rbuf, rlen, &off, &rec))
+               == SG_PROTO_RECORD) {
+            const sg_proto_record *w;
 
             CHECK(index < whole->count);
             w = &whole->records[index];
@@ -139,8 +139,8 @@ static void split_streamed(const unsigned char *data, size_t size,
             index++;
         }
         stop = rc;
-        if (rc == SG_FCGI_PARTIAL) {
-            CHECK(rlen - off < SG_FCGI_MAX_RECORD);
+        if (rc == SG_PROTO_PARTIAL) {
+            CHECK(rlen - off < SG_PROTO_MAX_RECORD);
         }
         base += off;
         memmove(rbuf, rbuf + off, rlen - off);
@@ -187,7 +187,7 @@ static void scan_head(const unsigned char *const *pieces, const size_t *lens,
             memcpy(head + head_len, pieces[i], lens[i]);
         }
         head_len += lens[i];
-        end = sg_cgi_head_end(head, head_len, searched);
+        end = sg_proto_head_end(head, head_len, searched);
         CHECK(end == 0 || (end >= 2 && end <= head_len));
         /* Found as soon as the bytes so far hold it, and at the first one. */
         CHECK(end == reference_head_end(head, head_len));

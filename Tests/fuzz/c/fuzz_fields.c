@@ -98,8 +98,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     const char *text = (const char *)data;
     char *cstring;
     int64_t got = -1, want = -2;
-    int name_ok = sg_http_token_valid(text, size);
-    int value_ok = sg_http_value_valid(text, size);
+    int name_ok = sg_proto_token_valid(text, size);
+    int value_ok = sg_proto_value_valid(text, size);
     int length_ok;
 
     CHECK(name_ok == 0 || name_ok == 1);
@@ -113,18 +113,18 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 
     /* Every prefix: a name or value cut short is checked on its own. */
     if (size > 0) {
-        CHECK(sg_http_token_valid(text, size - 1)
+        CHECK(sg_proto_token_valid(text, size - 1)
               == reference_token(data, size - 1));
-        CHECK(sg_http_value_valid(text, size - 1)
+        CHECK(sg_proto_value_valid(text, size - 1)
               == reference_value(data, size - 1));
     }
 
-    /* The input as a C string, as sg_out_apply_field receives values. */
+    /* The input as a C string, as sg_response_apply_field receives values. */
     cstring = malloc(size + 1);
     CHECK(cstring != NULL);
     memcpy(cstring, data, size);
     cstring[size] = '\0';
-    length_ok = sg_http_content_length(cstring, &got);
+    length_ok = sg_proto_content_length(cstring, &got);
     CHECK(length_ok == reference_length(cstring, &want));
     CHECK(!length_ok || (got == want && got >= 0));
     free(cstring);

@@ -1,7 +1,7 @@
-// libFuzzer target for the daemon's FastCGI reading (Sources/SwiftGateDaemon:
-// FastCGIRecordHeader, FastCGINameValue, FastCGIBeginRequest,
-// FastCGIParamsBuffer, FastCGIManagement, FastCGIRecordEncoder and
-// RequestDescription), which take bytes from whoever reaches the socket.
+// libFuzzer target for the FastCGI codec (Sources/SwiftGateFastCGI: record
+// headers, name-value pairs, BEGIN_REQUEST, the PARAMS buffer, management
+// records, the record encoder and the request description), which takes
+// bytes from whoever reaches the daemon's socket.
 //
 // The input is used three ways: as name-value data, decoded and compared
 // with a decoder written here from the FastCGI 1.0 spec, re-encoded and
@@ -12,6 +12,7 @@
 
 import CSwiftGate
 import Glibc
+import SwiftGateFastCGI
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -1,0 +1,165 @@
+import CSwiftGate
+import HTTPTypes
+import SwiftGate
+
+/// One request a host passed to `swiftgate_handle`: its `swiftgate_request`,
+/// as a body source and a response sink.
+///
+/// Every host drives applications through it: mod_swiftgate in embedded
+/// mode, and the daemon's worker threads (and the development server's),
+/// whose callbacks speak FastCGI or HTTP instead of httpd's filters.
+///
+/// Every call into the host happens on the host thread (through
+/// ``HostThreadExecutor/perform(_:)`` when the caller is elsewhere), and only
+/// while `swiftgate_handle` is running: afterwards the bridge is closed and
+/// calls throw.
+final class HostRequestBridge: RequestBodySource, ResponseSink, @unchecked Sendable {
+    /// Bytes asked of the host per body read.
+    static let readChunkSize = 64 * 1024
+
+    private let request: UnsafePointer<swiftgate_request>
+    private let executor: HostThreadExecutor
+    // Only touched on the host thread.
+    private var open = true
+    private var endOfBody = false
+
+    init(request: UnsafePointer<swiftgate_request>, executor: HostThreadExecutor) {
+        self.request = request
+        self.executor = executor
+    }
+
+    /// Ends the bridge; called on the host thread when the request is over.
+    func close() {
+        open = false
+    }
+
+    var isHeadOnly: Bool { request.pointee.flags & SWIFTGATE_REQ_HEAD_ONLY != 0 }
+
+    /// The environ and header fields the host passed, copied as bytes.
+    func describe() -> (environ: NameValueStorage, headers: HeaderFieldsStorage) {
+        let r = request.pointee
+        let environ = NameValueStorage(count: Int(r.environ_count)) { i in Self.buffers(r.environ[i]) }
+        let headers = HeaderFieldsStorage(count: Int(r.header_count)) { i in Self.buffers(r.headers[i]) }
+        return (environ, headers)
+    }
+
+    private static func buffers(_ pair: swiftgate_pair) -> (UnsafeRawBufferPointer, UnsafeRawBufferPointer) {
+        (
+            UnsafeRawBufferPointer(start: pair.name, count: pair.name == nil ? 0 : Int(pair.name_len)),
+            UnsafeRawBufferPointer(start: pair.value, count: pair.value == nil ? 0 : Int(pair.value_len))
+        )
+    }
+
+    // MARK: RequestBodySource
+
+    func read() async throws -> [UInt8]? {
+        // On the host thread (the usual case) no closure is made for perform.
+        if executor.isOnHostThread { return try readOnHost().get() }
+        return try await executor.perform { self.readOnHost() }.get()
+    }
+
+    private func readOnHost() -> Result<[UInt8]?, HostRequestError> {
+        guard open else { return .failure(.closed) }
+        if endOfBody { return .success(nil) }
+        let r = request.pointee
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: Self.readChunkSize) { buffer, count in
+            let n = r.read_body(r.ctx, buffer.baseAddress, UInt64(buffer.count))
+            if n < 0 {
+                failed = true
+                count = 0
+            } else {
+                count = Int(n)
+            }
+        }
+        if failed { return .failure(.read) }
+        if bytes.isEmpty {
+            endOfBody = true
+            return .success(nil)
+        }
+        return .success(bytes)
+    }
+
+    // MARK: ResponseSink
+
+    func sendHead(status: HTTPResponse.Status, headerFields: HTTPFields) async throws {
+        if executor.isOnHostThread { return try sendHeadOnHost(status: status.code, fields: headerFields).get() }
+        try await executor.perform { self.sendHeadOnHost(status: status.code, fields: headerFields) }.get()
+    }
+
+    private func sendHeadOnHost(status: Int, fields: HTTPFields) -> Result<Void, HostRequestError> {
+        guard open else { return .failure(.closed) }
+        let r = request.pointee
+        // One stack buffer holds every name and value, another the pairs
+        // pointing into it: nothing is allocated on the heap.
+        var size = 0
+        for field in fields {
+            size += field.name.rawName.utf8.count + field.withUnsafeBytesOfValue { $0.count }
+        }
+        let rc = withUnsafeTemporaryAllocation(of: CChar.self, capacity: max(size, 1)) { chars in
+            withUnsafeTemporaryAllocation(of: swiftgate_pair.self, capacity: max(fields.count, 1)) { pairs in
+                var used = 0
+                var count = 0
+                for field in fields {
+                    let nameStart = used
+                    for byte in field.name.rawName.utf8 {
+                        chars[used] = CChar(bitPattern: byte)
+                        used += 1
+                    }
+                    let valueStart = used
+                    field.withUnsafeBytesOfValue { value in
+                        if let base = value.baseAddress, !value.isEmpty {
+                            UnsafeMutableRawPointer(chars.baseAddress! + used).copyMemory(
+                                from: base,
+                                byteCount: value.count
+                            )
+                        }
+                        used += value.count
+                    }
+                    pairs[count] = swiftgate_pair(
+                        name: chars.baseAddress! + nameStart,
+                        name_len: UInt64(valueStart - nameStart),
+                        value: chars.baseAddress! + valueStart,
+                        value_len: UInt64(used - valueStart)
+                    )
+                    count += 1
+                }
+                return r.send_head(r.ctx, Int32(status), pairs.baseAddress, UInt64(count))
+            }
+        }
+        return rc == SWIFTGATE_OK ? .success(()) : .failure(.host(rc))
+    }
+
+    func writeBody(_ bytes: [UInt8], flush: Bool) async throws {
+        if executor.isOnHostThread { return try writeOnHost(bytes, flush: flush).get() }
+        try await executor.perform { self.writeOnHost(bytes, flush: flush) }.get()
+    }
+
+    private func writeOnHost(_ bytes: [UInt8], flush: Bool) -> Result<Void, HostRequestError> {
+        guard open else { return .failure(.closed) }
+        let r = request.pointee
+        let rc = bytes.withUnsafeBufferPointer {
+            r.write_body(r.ctx, $0.baseAddress, UInt64($0.count), flush ? 1 : 0)
+        }
+        return rc == SWIFTGATE_OK ? .success(()) : .failure(.host(rc))
+    }
+}
+
+/// Why a call into the host failed.
+enum HostRequestError: Error, CustomStringConvertible {
+    case closed
+    case read
+    case host(Int32)
+
+    var description: String {
+        switch self {
+        case .closed: "the request is over"
+        case .read: "the request body could not be read"
+        case .host(SWIFTGATE_ERR_CLIENT): "the client connection failed"
+        case .host(SWIFTGATE_ERR_HEADER): "a response header was refused (see the log line before this one)"
+        case .host(SWIFTGATE_ERR_LENGTH): "the body is longer than its Content-Length"
+        case .host(SWIFTGATE_ERR_STATE): "body written before the head"
+        case .host(let code): "host error \(code)"
+        }
+    }
+}
