@@ -23,7 +23,7 @@ DEBIAN_PACKAGES := apache2 apache2-dev libapr1-dev libaprutil1-dev libsqlite3-de
 test: EXTRA_PACKAGES := clang-format nginx openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all module swift deps test faults fuzz lint format run bench install clean docs
+.PHONY: all module swift deps test faults fuzz lint format run bench install clean docs test-adapters
 
 all: module swift
 
@@ -68,6 +68,15 @@ test: deps lint module
 	$(SWIFT) test --skip-build
 	SWIFTGATE_MODULE=$(CURDIR)/$(MODULE) SWIFTGATE_LIBS=$(CURDIR)/.build/debug \
 		$(PYTHON) -m pytest -q Tests/integration
+
+# The framework adapters (Adapters/, issue #14): packages of their own that
+# depend on this one by path, so the core never builds swift-nio,
+# Hummingbird or Vapor. A first build takes minutes each; not part of
+# make test.
+test-adapters:
+	$(SWIFT) format lint --strict -r Adapters
+	cd Adapters/SwiftGateHummingbird && $(SWIFT) build --build-tests && $(SWIFT) test --skip-build
+	cd Adapters/SwiftGateVapor && $(SWIFT) build --build-tests && $(SWIFT) test --skip-build
 
 # Faults under load (issue #7), each against a real Apache with a daemon
 # group: kill -9 (and a POST in flight), graceful restarts,

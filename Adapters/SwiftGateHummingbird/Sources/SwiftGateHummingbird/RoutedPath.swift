@@ -1,0 +1,116 @@
+/// The path a framework routes on: the part of the request target below the
+/// mount point, still percent-encoded as the client sent it.
+///
+/// Hummingbird and Vapor route on the encoded path their own servers read
+/// from the request line, so the encoded bytes are taken from `REQUEST_URI`
+/// whenever that decodes to exactly `SCRIPT_NAME` + `PATH_INFO`. When it does not (httpd normalised the path:
+/// `..` segments, merged slashes), `PATH_INFO` is encoded again, so the
+/// framework routes on what Apache matched.
+///
+/// Both adapters carry this file (each is a package of its own).
+enum RoutedPath {
+    /// The path and query to hand the framework.
+    ///
+    /// - Parameters:
+    ///   - target: `REQUEST_URI`: path and query, encoded, mount included.
+    ///   - scriptName: `SCRIPT_NAME`, decoded.
+    ///   - pathInfo: `PATH_INFO`, decoded.
+    ///   - query: `QUERY_STRING`, encoded.
+    /// - Returns: The path below the mount (`/` when empty), then `?` and
+    ///   the query when there is one.
+    static func pathAndQuery(target: String, scriptName: String, pathInfo: String, query: String) -> String {
+        var path = encodedPath(target: target, scriptName: scriptName, pathInfo: pathInfo)
+        if path.isEmpty {
+            path = "/"
+        }
+        if !query.isEmpty {
+            path += "?"
+            path += query
+        }
+        return path
+    }
+
+    /// The encoded path below the mount.
+    static func encodedPath(target: String, scriptName: String, pathInfo: String) -> String {
+        let raw = target.utf8.prefix { $0 != UInt8(ascii: "?") }
+        if let below = suffix(of: raw, decodingTo: scriptName.utf8, then: pathInfo.utf8) {
+            return String(Substring(below))
+        }
+        return percentEncoded(pathInfo)
+    }
+
+    /// The part of `raw` after the bytes that decode to `mount`, when all of
+    /// `raw` decodes to `mount` followed by `rest`; else `nil`.
+    private static func suffix(
+        of raw: Substring.UTF8View,
+        decodingTo mount: String.UTF8View,
+        then rest: String.UTF8View
+    ) -> Substring.UTF8View? {
+        var index = raw.startIndex
+        for want in mount {
+            guard index < raw.endIndex, decode(raw, at: &index) == want else { return nil }
+        }
+        let split = index
+        for want in rest {
+            guard index < raw.endIndex, decode(raw, at: &index) == want else { return nil }
+        }
+        return index == raw.endIndex ? raw[split...] : nil
+    }
+
+    /// The byte at `index`, `%XX` decoded, moving `index` past it.
+    private static func decode(_ raw: Substring.UTF8View, at index: inout Substring.UTF8View.Index) -> UInt8 {
+        let byte = raw[index]
+        index = raw.index(after: index)
+        guard byte == UInt8(ascii: "%"), raw.distance(from: index, to: raw.endIndex) >= 2 else { return byte }
+        let second = raw.index(after: index)
+        guard let high = hexValue(raw[index]), let low = hexValue(raw[second]) else { return byte }
+        index = raw.index(after: second)
+        return high << 4 | low
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
+    /// `path` with every byte outside RFC 3986's `pchar` and `/` encoded.
+    static func percentEncoded(_ path: String) -> String {
+        if path.utf8.allSatisfy(isPathByte) {
+            return path
+        }
+        let hex = Array("0123456789ABCDEF".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(path.utf8.count * 3)
+        for byte in path.utf8 {
+            if isPathByte(byte) {
+                bytes.append(byte)
+            } else {
+                bytes.append(UInt8(ascii: "%"))
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0xF)])
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Unreserved, sub-delims, `:`, `@` and `/`.
+    private static func isPathByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"),
+            UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"),
+            UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"),
+            UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="), UInt8(ascii: ":"),
+            UInt8(ascii: "@"), UInt8(ascii: "/"):
+            true
+        default:
+            false
+        }
+    }
+}
