@@ -50,12 +50,7 @@ where Responder.Context: SwiftGateRequestContext {
             method: request.method,
             scheme: request.scheme,
             authority: request.environValue("HTTP_HOST") ?? request.environValue("SERVER_NAME"),
-            path: RoutedPath.pathAndQuery(
-                target: request.target,
-                scriptName: request.scriptName,
-                pathInfo: request.pathInfo,
-                query: request.query
-            ),
+            path: request.routedTarget,
             headerFields: request.headerFields
         )
         let hummingbirdRequest = Hummingbird.Request(

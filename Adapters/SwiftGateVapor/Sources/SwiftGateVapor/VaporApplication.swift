@@ -92,12 +92,7 @@ public struct VaporApplication: SwiftGate.Application {
             application: application,
             method: HTTPMethod(rawValue: request.method.rawValue),
             url: URI(
-                path: RoutedPath.pathAndQuery(
-                    target: request.target,
-                    scriptName: request.scriptName,
-                    pathInfo: request.pathInfo,
-                    query: request.query
-                )
+                path: request.routedTarget
             ),
             version: Self.version(request.environValue("SERVER_PROTOCOL")),
             headersNoUpdate: HTTPHeaders(request.headerFields),

@@ -6,8 +6,6 @@
 /// whenever that decodes to exactly `SCRIPT_NAME` + `PATH_INFO`. When it does not (httpd normalised the path:
 /// `..` segments, merged slashes), `PATH_INFO` is encoded again, so the
 /// framework routes on what Apache matched.
-///
-/// Both adapters carry this file (each is a package of its own).
 enum RoutedPath {
     /// The path and query to hand the framework.
     ///
@@ -112,5 +110,20 @@ enum RoutedPath {
         default:
             false
         }
+    }
+}
+
+extension Request {
+    /// The path and query a framework routes on: the part of the request
+    /// target below the mount point, still percent-encoded as the client
+    /// sent it (`/` when empty), then `?` and the query when there is one.
+    ///
+    /// An application mounted at `/app` sees `/todos?page=2` for
+    /// `/app/todos?page=2`. When httpd normalised the path (`..` segments,
+    /// merged slashes), `PATH_INFO` is encoded again, so the framework routes
+    /// on what Apache matched. The framework adapters hand this to
+    /// Hummingbird and Vapor.
+    public var routedTarget: String {
+        RoutedPath.pathAndQuery(target: target, scriptName: scriptName, pathInfo: pathInfo, query: query)
     }
 }

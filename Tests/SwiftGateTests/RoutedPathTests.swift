@@ -1,6 +1,6 @@
 import Testing
 
-@testable import SwiftGateHummingbird
+@testable import SwiftGate
 
 @Suite("The path below the mount point, as the client encoded it")
 struct RoutedPathTests {

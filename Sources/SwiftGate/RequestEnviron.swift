@@ -1,17 +1,17 @@
-import SwiftGate
-
 /// The CGI/1.1 variables Apache computed for a request, with typed access to
 /// the common ones.
 ///
 /// Reading one variable does not build the whole dictionary; ``all`` does.
-public struct SwiftGateEnviron: Sendable {
+/// The framework adapters carry it in their request contexts (as
+/// `SwiftGateEnviron`): copying it retains one object.
+public struct RequestEnviron: Sendable {
     /// Holds the gateway's request, so that copying a context (the router
     /// and every middleware do) retains one object rather than each of the
     /// request's strings and stores.
     final class Storage: Sendable {
-        let request: SwiftGate.Request
+        let request: Request
 
-        init(_ request: SwiftGate.Request) {
+        init(_ request: Request) {
             self.request = request
         }
     }
@@ -19,12 +19,12 @@ public struct SwiftGateEnviron: Sendable {
     private let storage: Storage
 
     /// The gateway's request; its body belongs to the framework's request.
-    var request: SwiftGate.Request { storage.request }
+    public var request: Request { storage.request }
 
     /// The environ of a gateway request.
     ///
     /// - Parameter request: The request as the host handed it over.
-    public init(_ request: SwiftGate.Request) {
+    public init(_ request: Request) {
         storage = Storage(request)
     }
 
