@@ -12,6 +12,7 @@
 #include "sg_daemon_private.h"
 #include "sg_library.h"
 #include "sg_log.h"
+#include "sg_scoreboard.h"
 
 #include "apr_atomic.h"
 #include "apr_general.h"
@@ -248,8 +249,10 @@ static void daemon_event(int reason, void *data, int status)
 {
     sg_daemon *d = data;
     sg_group *g = d->group;
+    int gi = (int)(g - (sg_group *)cycle.groups->elts);
+    char incident[SG_SB_INCIDENT_LEN];
     apr_interval_time_t delay = 0;
-    int failed, fast;
+    int failed, fast, how;
 
     if (reason != APR_OC_REASON_DEATH && reason != APR_OC_REASON_LOST) {
         return;
@@ -265,6 +268,11 @@ static void daemon_event(int reason, void *data, int status)
     if (status > 255 && WIFEXITED(status)) {
         status = WEXITSTATUS(status);
     }
+    how = sg_scoreboard_process_ended(gi, d->slot, d->proc.pid, status,
+                                      reason == APR_OC_REASON_LOST);
+    sg_scoreboard_incident(incident, d->proc.pid, d->started);
+    sg_crash_read_output(cycle.main_server, g->name, d->proc.pid, &d->output,
+                         incident);
     /* A request-timeout exit is a deliberate restart, not a failure. */
     failed = reason == APR_OC_REASON_LOST
              || (status != SWIFTGATE_DAEMON_EXIT_OK
@@ -281,23 +289,51 @@ static void daemon_event(int reason, void *data, int status)
     }
     sg_log_s(
         failed ? APLOG_ERR : APLOG_INFO, 0, cycle.main_server, SG_LOGNO(00406),
-        "daemon group '%s': process %" APR_PID_T_FMT " ended "
-        "(status %d); starting another%s%s",
-        g->name, d->proc.pid, status, delay ? " in " : "",
+        "%s%sdaemon group '%s': process %" APR_PID_T_FMT " ended "
+        "(%s %d); starting another%s%s",
+        failed ? "incident " : "",
+        failed ? apr_pstrcat(cycle.pool, incident, ": ", NULL) : "", g->name,
+        d->proc.pid, how == SG_SB_ENDED_SIGNAL ? "signal" : "status", status,
+        delay ? " in " : "",
         delay ? apr_psprintf(cycle.pool, "%ld s", (long)apr_time_sec(delay))
               : "");
     d->proc.pid = 0;
     spawn(d, delay);
 }
 
+/* In a forked daemon: the other daemons' output pipes are not its own. */
+static void close_other_outputs(const sg_daemon *self)
+{
+    sg_group *g = (sg_group *)cycle.groups->elts;
+    int i, j;
+
+    for (i = 0; i < cycle.groups->nelts; i++) {
+        for (j = 0; g[i].daemons && j < g[i].processes; j++) {
+            if (&g[i].daemons[j] != self && g[i].daemons[j].output.fd >= 0) {
+                close(g[i].daemons[j].output.fd);
+            }
+        }
+    }
+}
+
 static void spawn(sg_daemon *d, apr_interval_time_t delay)
 {
     apr_status_t rv;
+    int output[2];
 
     d->started = apr_time_now() + delay;
+    sg_crash_pipe(output);
     rv = apr_proc_fork(&d->proc, cycle.pool);
     if (rv == APR_INCHILD) {
+        close_other_outputs(d);
+        sg_crash_daemon_side(output);
         sg_daemon_process_main(&cycle, d, delay);
+    }
+    sg_crash_parent_side(output, &d->output);
+    if (rv == APR_INPARENT) {
+        sg_scoreboard_process_started(
+            (int)(d->group - (sg_group *)cycle.groups->elts), d->slot,
+            d->proc.pid, d->started);
     }
     if (rv != APR_INPARENT) {
         sg_log_s(APLOG_CRIT, rv, cycle.main_server, SG_LOGNO(00407),
@@ -371,12 +407,36 @@ static apr_status_t make_secret(apr_pool_t *p, sg_group *g)
 void sg_daemon_child_init(apr_array_header_t *groups)
 {
     sg_group *g = (sg_group *)groups->elts;
-    int i;
+    int i, j;
 
     for (i = 0; i < groups->nelts; i++) {
         if (g[i].listen_fd >= 0) {
             close(g[i].listen_fd);
             g[i].listen_fd = -1;
+        }
+        for (j = 0; g[i].daemons && j < g[i].processes; j++) {
+            if (g[i].daemons[j].output.fd >= 0) {
+                close(g[i].daemons[j].output.fd);
+                g[i].daemons[j].output.fd = -1;
+            }
+        }
+    }
+}
+
+void sg_daemon_monitor(void)
+{
+    sg_group *g;
+    int i, j;
+
+    if (!cycle.groups || getpid() != cycle.parent_pid) {
+        return;
+    }
+    g = (sg_group *)cycle.groups->elts;
+    for (i = 0; i < cycle.groups->nelts; i++) {
+        for (j = 0; g[i].daemons && j < g[i].processes; j++) {
+            sg_crash_read_output(cycle.main_server, g[i].name,
+                                 g[i].daemons[j].proc.pid,
+                                 &g[i].daemons[j].output, NULL);
         }
     }
 }
@@ -547,6 +607,10 @@ static apr_status_t end_generation(void *data)
                 kill(pid, SIGUSR1);
                 remember_draining(pid, g[i].socket_path);
             }
+            if (g[i].daemons[j].output.fd >= 0) {
+                close(g[i].daemons[j].output.fd);
+                g[i].daemons[j].output.fd = -1;
+            }
         }
         if (g[i].listen_fd >= 0) {
             close(g[i].listen_fd);
@@ -631,6 +695,7 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s,
                      g[i].socket_path);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+        sg_scoreboard_group_socket(i, g[i].listen_fd);
     }
     if ((rv = make_serving_flags(pconf, groups)) != APR_SUCCESS) {
         sg_log_s(APLOG_CRIT, rv, s, SG_LOGNO(00411),
@@ -641,6 +706,9 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s,
                               apr_pool_cleanup_null);
     for (i = 0; i < groups->nelts; i++) {
         g[i].daemons = apr_pcalloc(pconf, sizeof(sg_daemon) * g[i].processes);
+        for (j = 0; j < g[i].processes; j++) {
+            g[i].daemons[j].output.fd = -1;
+        }
         for (j = 0; j < g[i].processes; j++) {
             g[i].daemons[j].group = &g[i];
             g[i].daemons[j].slot = j;

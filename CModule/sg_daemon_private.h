@@ -6,6 +6,7 @@
 #ifndef SG_DAEMON_PRIVATE_H
 #define SG_DAEMON_PRIVATE_H
 
+#include "sg_crash.h"
 #include "sg_daemon.h"
 
 #include "apr_thread_proc.h"
@@ -17,6 +18,7 @@ typedef struct sg_daemon {
     apr_proc_t proc; /* pid 0 when none runs */
     apr_time_t started;
     int failures;
+    sg_crash_output output; /* its stdout and stderr, read by the parent */
 } sg_daemon;
 
 /* The configuration cycle the daemons run under, as sg_daemon_start_all

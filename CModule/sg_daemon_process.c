@@ -7,6 +7,7 @@
  */
 #include "sg_daemon_private.h"
 #include "sg_log.h"
+#include "sg_scoreboard.h"
 
 #include "ap_listen.h"
 #include "apr_atomic.h"
@@ -219,6 +220,12 @@ void sg_daemon_process_main(const sg_daemon_cycle *c, sg_daemon *d,
         }
     }
 
+    /* The scoreboard but this process's slot goes before any Swift code
+     * loads. */
+    memset(&host, 0, sizeof(host));
+    memset(&config, 0, sizeof(config));
+    sg_scoreboard_daemon_attach((int)(g - all), d->slot, &config, &host);
+
     handle = dlopen(c->library, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     serve = handle ? (swiftgate_daemon_main_fn)dlsym(handle,
                                                      SWIFTGATE_SYM_DAEMON_MAIN)
@@ -231,13 +238,11 @@ void sg_daemon_process_main(const sg_daemon_cycle *c, sg_daemon *d,
     }
 
     daemon_group = g;
-    memset(&host, 0, sizeof(host));
     host.abi_version = SWIFTGATE_ABI_VERSION;
     host.struct_size = sizeof(host);
     host.ctx = s;
     host.log = daemon_log;
 
-    memset(&config, 0, sizeof(config));
     config.struct_size = sizeof(config);
     config.listen_fd = g->listen_fd;
     config.control_fd = control[0];

@@ -10,6 +10,7 @@
 #include "sg_log.h"
 #include "sg_proto.h"
 #include "sg_response.h"
+#include "sg_scoreboard.h"
 
 #include "apr_lib.h"
 #include "apr_strings.h"
@@ -190,6 +191,7 @@ int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d)
     swiftgate_request req;
     sg_bridge b;
     int pass_auth = d->pass_authorization == 1;
+    void *board;
     int32_t rc;
 
     in = embedded_instance(r, a, d);
@@ -205,6 +207,9 @@ int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d)
     info.callable = in->callable;
     info.multithread = sg_cgi_multithread;
     info.multiprocess = sg_cgi_multiprocess;
+    info.request_id =
+        sg_cgi_request_id(r, sg_config_global()->request_id_header);
+    info.slow_request = a->slow_request;
     environ = sg_cgi_environ(r, &info, &d->proxy, pass_auth);
     headers = sg_cgi_headers(r, &d->proxy, pass_auth);
 
@@ -226,12 +231,16 @@ int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d)
     req.write_body = cb_write_body;
     req.log = cb_log;
 
+    board = sg_scoreboard_embedded_begin(
+        r, info.request_id, (apr_uint32_t)apr_time_as_msec(a->slow_request));
     rc = in->library->handle_request(in->app, &req);
     rc = sg_response_finish(&b.out, rc != SWIFTGATE_OK,
                             b.read_status ? b.read_status
                             : rc >= 400 && rc <= 599
                                 ? rc
                                 : HTTP_INTERNAL_SERVER_ERROR);
+    sg_scoreboard_embedded_end(board, rc == OK ? r->status : rc, r->read_length,
+                               b.out.written);
     if (!b.read_status) {
         ap_discard_request_body(r);
     }

@@ -36,6 +36,7 @@ typedef struct sg_group {
     apr_interval_time_t startup_timeout;
     apr_interval_time_t graceful_timeout;
     apr_interval_time_t shutdown_timeout;
+    apr_interval_time_t slow_request; /* 0: none */
     int reload_on_change;
     const char *config_file;
     int config_line;

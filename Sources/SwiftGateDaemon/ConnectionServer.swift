@@ -266,11 +266,24 @@ final class ConnectionServer {
             method: method,
             uri: uri
         )
+        // The host's scoreboard hears of every request this worker answers;
+        // the end is reported however the request ends.
+        let reports = daemon.configuration.reports
+        let slot = slot
+        defer {
+            reports?.requestEnds(
+                slot: slot,
+                status: request.status,
+                bytesIn: request.bodyBytesRead,
+                bytesOut: request.bodyBytesWritten
+            )
+        }
         if let waited = daemon.queueTimeExceeded(description) {
             log.warning(
                 "\(method) \(uri) waited \(waited) ms for a worker, longer than queue-timeout "
                     + "\(daemon.configuration.queueTimeoutMilliseconds) ms; answered 503"
             )
+            description.withPairs { environ, _ in reports?.requestBegins(slot: slot, environ: environ) }
             return (request, try request.answerError(status: 503))
         }
         // From here request-timeout applies, to starting the application too.
@@ -281,10 +294,12 @@ final class ConnectionServer {
             application = started
         case .failure:
             daemon.state.end(slot: slot)
+            description.withPairs { environ, _ in reports?.requestBegins(slot: slot, environ: environ) }
             return (request, try request.answerError(status: 500))
         }
         let rc = description.withPairs { environ, headers in
-            request.run(application, environ: environ, headers: headers)
+            reports?.requestBegins(slot: slot, environ: environ)
+            return request.run(application, environ: environ, headers: headers)
         }
         daemon.state.end(slot: slot)
         return (request, try request.finish(rc))

@@ -43,6 +43,8 @@ struct DaemonConfiguration: @unchecked Sendable {
     var host: UnsafePointer<swiftgate_host>?
     /// What every request must carry to be believed.
     var secret: HostSecret
+    /// The host's status reports (its scoreboard), or nil.
+    var reports: DaemonReports?
 
     /// Copies a host's configuration.
     ///
@@ -81,6 +83,7 @@ struct DaemonConfiguration: @unchecked Sendable {
         secret = HostSecret(
             c.secret.map { Array(UnsafeRawBufferPointer(start: $0, count: Int(c.secret_len))) } ?? []
         )
+        reports = DaemonReports(c)
         preload = []
         for entry in Self.strings(c.preload) {
             let parts = entry.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
