@@ -8,6 +8,8 @@
 #include "sg_log.h"
 #include "sg_scoreboard.h"
 
+#include "apr_file_io.h"
+#include "apr_portable.h"
 #include "apr_strings.h"
 
 #include <errno.h>
@@ -42,11 +44,31 @@ int sg_crash_pipe(int fds[2])
     return 0;
 }
 
-void sg_crash_daemon_side(int fds[2])
+/* Every server whose error log is standard error gets a copy of it. */
+static void move_error_logs(server_rec *main_server, apr_pool_t *p)
+{
+    apr_file_t *moved = NULL;
+    server_rec *s;
+    apr_os_file_t fd;
+
+    for (s = main_server; s; s = s->next) {
+        if (!s->error_log || apr_os_file_get(&fd, s->error_log) != APR_SUCCESS
+            || fd != STDERR_FILENO) {
+            continue;
+        }
+        if (!moved && apr_file_dup(&moved, s->error_log, p) != APR_SUCCESS) {
+            return;
+        }
+        s->error_log = moved;
+    }
+}
+
+void sg_crash_daemon_side(int fds[2], server_rec *s, apr_pool_t *p)
 {
     if (fds[1] < 0) {
         return;
     }
+    move_error_logs(s, p);
     close(fds[0]);
     fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK);
     dup2(fds[1], STDOUT_FILENO);
@@ -93,8 +115,39 @@ static void log_line(server_rec *s, const char *group, pid_t pid,
     }
 }
 
+/* Logs each line of text[0..len), the last one unended or not. */
+static void log_lines(server_rec *s, const char *group, pid_t pid,
+                      const char *incident, char *text, apr_size_t len)
+{
+    while (len) {
+        char *nl = memchr(text, '\n', len);
+        apr_size_t n = nl ? (apr_size_t)(nl - text) : len;
+
+        log_line(s, group, pid, incident, text, n);
+        n += nl != NULL;
+        text += n;
+        len -= n;
+    }
+}
+
+/* Keeps a whole line for the next pass; one that does not fit is logged
+ * now. */
+static void hold_line(server_rec *s, const char *group, pid_t pid,
+                      sg_crash_output *out, int ended, const char *incident)
+{
+    if (!ended && out->held_len + out->len + 1 <= sizeof(out->held)) {
+        memcpy(out->held + out->held_len, out->line, out->len);
+        out->held_len += out->len;
+        out->held[out->held_len++] = '\n';
+    }
+    else {
+        log_line(s, group, pid, incident, out->line, out->len);
+    }
+    out->len = 0;
+}
+
 void sg_crash_read_output(server_rec *s, const char *group, pid_t pid,
-                          sg_crash_output *out, const char *incident)
+                          sg_crash_output *out, int ended, const char *incident)
 {
     char buf[4096];
     ssize_t n;
@@ -102,22 +155,25 @@ void sg_crash_read_output(server_rec *s, const char *group, pid_t pid,
     if (out->fd < 0) {
         return;
     }
+    /* What the last pass read goes out first, in order. */
+    log_lines(s, group, pid, incident, out->held, out->held_len);
+    out->held_len = 0;
     while ((n = read(out->fd, buf, sizeof(buf))) > 0
            || (n < 0 && errno == EINTR)) {
         ssize_t i;
 
         for (i = 0; i < n; i++) {
-            if (buf[i] == '\n' || out->len == sizeof(out->line)) {
-                log_line(s, group, pid, incident, out->line, out->len);
-                out->len = 0;
-                if (buf[i] == '\n') {
-                    continue;
-                }
+            if (buf[i] == '\n') {
+                hold_line(s, group, pid, out, ended, incident);
+                continue;
+            }
+            if (out->len == sizeof(out->line)) {
+                hold_line(s, group, pid, out, ended, incident);
             }
             out->line[out->len++] = buf[i];
         }
     }
-    if (incident) {
+    if (ended) {
         log_line(s, group, pid, incident, out->line, out->len);
         out->len = 0;
         close(out->fd);

@@ -19,6 +19,11 @@ typedef struct sg_crash_output {
     int fd; /* read end, -1 when none */
     apr_size_t len;
     char line[512];
+    /* Whole lines read by the last pass, logged by the next one: so that
+     * what a daemon wrote just before it died is logged under the
+     * incident id of its death, not as ordinary output. */
+    apr_size_t held_len;
+    char held[8192];
 } sg_crash_output;
 
 /*
@@ -31,9 +36,14 @@ int sg_crash_pipe(int fds[2]);
 /*
  * In the forked daemon: its standard output and error become the pipe's
  * write end, non-blocking (a daemon that writes more than the pipe holds
- * between the parent's reads loses output rather than stalling).
+ * between the parent's reads loses output rather than stalling). Apache's
+ * error log, when it is the standard error itself, moves to a descriptor
+ * of its own first, so the daemon's log lines still go straight to it.
+ * @param fds the pipe from sg_crash_pipe
+ * @param s the main server, whose servers' error logs are looked at
+ * @param p for the moved log
  */
-void sg_crash_daemon_side(int fds[2]);
+void sg_crash_daemon_side(int fds[2], server_rec *s, apr_pool_t *p);
 
 /*
  * In the parent after the fork: keeps the read end in out.
@@ -41,16 +51,20 @@ void sg_crash_daemon_side(int fds[2]);
 void sg_crash_parent_side(int fds[2], sg_crash_output *out);
 
 /*
- * Logs what a daemon wrote, one error-log line per line.
+ * Logs what a daemon wrote, one error-log line per line: while it runs,
+ * the lines the previous call read (the new ones wait for the next call);
+ * once it has ended, everything left, under its incident id when it
+ * failed.
  * @param s the main server
  * @param group the daemon's group name
  * @param pid the daemon
  * @param out its output
- * @param incident the incident id when the daemon has ended (the rest of
- *        its output is read, the pipe closed), or NULL while it runs
+ * @param ended whether the daemon has ended (the pipe is then closed)
+ * @param incident the incident id of a failed daemon's end, or NULL
  */
 void sg_crash_read_output(server_rec *s, const char *group, pid_t pid,
-                          sg_crash_output *out, const char *incident);
+                          sg_crash_output *out, int ended,
+                          const char *incident);
 
 /*
  * In an Apache child, when a daemon closed a request's connection before

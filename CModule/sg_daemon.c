@@ -271,12 +271,15 @@ static void daemon_event(int reason, void *data, int status)
     how = sg_scoreboard_process_ended(gi, d->slot, d->proc.pid, status,
                                       reason == APR_OC_REASON_LOST);
     sg_scoreboard_incident(incident, d->proc.pid, d->started);
-    sg_crash_read_output(cycle.main_server, g->name, d->proc.pid, &d->output,
-                         incident);
     /* A request-timeout exit is a deliberate restart, not a failure. */
     failed = reason == APR_OC_REASON_LOST
              || (status != SWIFTGATE_DAEMON_EXIT_OK
                  && status != SWIFTGATE_DAEMON_EXIT_TIMEOUT);
+    /* Its last words: under the incident id when it failed or was stopped
+     * for request-timeout. */
+    sg_crash_read_output(
+        cycle.main_server, g->name, d->proc.pid, &d->output, 1,
+        failed || status == SWIFTGATE_DAEMON_EXIT_TIMEOUT ? incident : NULL);
     fast = apr_time_now() - d->started < SG_DEFAULT_FAST_DEATH;
     d->failures = failed && fast ? d->failures + 1 : 0;
     /* The first early death is replaced at once; the next ones wait 1, 2,
@@ -326,7 +329,7 @@ static void spawn(sg_daemon *d, apr_interval_time_t delay)
     rv = apr_proc_fork(&d->proc, cycle.pool);
     if (rv == APR_INCHILD) {
         close_other_outputs(d);
-        sg_crash_daemon_side(output);
+        sg_crash_daemon_side(output, cycle.main_server, cycle.pool);
         sg_daemon_process_main(&cycle, d, delay);
     }
     sg_crash_parent_side(output, &d->output);
@@ -436,7 +439,7 @@ void sg_daemon_monitor(void)
         for (j = 0; g[i].daemons && j < g[i].processes; j++) {
             sg_crash_read_output(cycle.main_server, g[i].name,
                                  g[i].daemons[j].proc.pid,
-                                 &g[i].daemons[j].output, NULL);
+                                 &g[i].daemons[j].output, 0, NULL);
         }
     }
 }

@@ -16,6 +16,7 @@
 #include "util_script.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <signal.h>
 
 /* The longest ?refresh= a page takes, and the most requests it lists. */
@@ -669,7 +670,10 @@ static const char *number(apr_pool_t *p, double d)
     if (isinf(d)) {
         return d > 0 ? "+Inf" : "-Inf";
     }
-    return apr_psprintf(p, "%.17g", d);
+    char text[32];
+
+    snprintf(text, sizeof(text), "%.15g", d);
+    return apr_pstrdup(p, text);
 }
 
 static void write_metrics(request_rec *r, const st_snapshot *snap)
@@ -822,11 +826,18 @@ static void write_metrics(request_rec *r, const st_snapshot *snap)
         const st_app_metric *m = apr_hash_this_val(hi);
         const char *labels =
             apr_psprintf(p, "{%sgroup=\"%s\"}", m->labels, label(p, m->group));
-        st_family *f = family(p, families, order, m->family, m->kind);
+        apr_size_t len = strlen(m->family);
+        /* A counter's samples, and so its TYPE line, end in _total. */
+        const char *name =
+            m->kind != SG_SB_METRIC_COUNTER
+                    || (len > 6 && !strcmp(m->family + len - 6, "_total"))
+                ? m->family
+                : apr_pstrcat(p, m->family, "_total", NULL);
+        st_family *f = family(p, families, order, name, m->kind);
 
         if (m->kind == SG_SB_METRIC_COUNTER) {
-            add_line(f, apr_psprintf(p, "%s_total%s %" APR_UINT64_T_FMT,
-                                     m->family, labels, m->count));
+            add_line(f, apr_psprintf(p, "%s%s %" APR_UINT64_T_FMT, name, labels,
+                                     m->count));
         }
         else if (m->kind == SG_SB_METRIC_GAUGE) {
             add_line(f, apr_psprintf(p, "%s%s %s", m->family, labels,
