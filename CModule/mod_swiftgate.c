@@ -148,7 +148,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         && (rv = sg_scoreboard_create(pconf, sg_group_all(),
                                       !sg_config_global()->restrict_embedded))
                != APR_SUCCESS) {
-        sg_log_s(APLOG_CRIT, rv, s, SG_LOGNO(00003),
+        sg_log_s(APLOG_CRIT, rv, s, SG_LOGNO(00005),
                  "cannot map the scoreboard's shared memory");
         return HTTP_INTERNAL_SERVER_ERROR;
     }

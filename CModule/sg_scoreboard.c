@@ -711,6 +711,11 @@ void sg_scoreboard_embedded_end(void *token, int status, apr_off_t bytes_in,
     }
 }
 
+const sg_sb_process *sg_scoreboard_self(void)
+{
+    return self;
+}
+
 /* ---- readers ---- */
 
 int sg_scoreboard_request_copy(const sg_sb_process *p, int entry,

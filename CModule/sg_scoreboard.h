@@ -220,6 +220,9 @@ void *sg_scoreboard_embedded_begin(request_rec *r, const char *request_id,
 void sg_scoreboard_embedded_end(void *token, int status, apr_off_t bytes_in,
                                 apr_off_t bytes_out);
 
+/* This child's own slot (read-only), NULL when it has none. */
+const sg_sb_process *sg_scoreboard_self(void);
+
 /* ---- readers (the status page, crash reports) ---- */
 
 /* The board's processes: groups then Apache children. */

@@ -35,7 +35,7 @@ SwiftGateScriptAlias /e {site}/libSwiftGateTestApp.so slow-request=1
 # the daemon's last words, one line per request that was running), and
 # slow requests.
 CRASH_LINES = ("SG00406", "SG00417", "SG00520")
-SLOW_LINES = ("SG00521", "SG00522")
+SLOW_LINES = ("SG00521", "SG00522", "SG00314", "SG00315")
 
 
 @pytest.fixture(scope="module")
@@ -154,14 +154,18 @@ def test_slow_request_is_logged_and_listed(apache, mount):
         slow_section = page.split("<h2>slow requests</h2>")[1].split("<h2>")[0]
         assert rid in slow_section and "class=slow" in slow_section
         assert apache.request("GET", "/status?metrics")[2].count(b"swiftgate_slow_requests{") >= 1
+        passed, ended = ("SG00521", "SG00522") if mount == "/d" else ("SG00314", "SG00315")
+        assert wait_until(lambda: any(passed in l and rid in l for l in apache.log().splitlines()), 3)
+        line = next(l for l in apache.log().splitlines() if passed in l and rid in l)
+        assert "GET %s/sleep?ms=2500" % mount in line and "from 127.0.0.1" in line
+        assert "past slow-request (1 s)" in line
         if mount == "/d":
-            assert apache.wait_for_log("SG00521", timeout=3)
-            line = next(l for l in apache.log().splitlines() if "SG00521" in l and rid in l)
-            assert "daemon group 'watched' process " in line and "GET /d/sleep?ms=2500" in line
-            assert "from 127.0.0.1" in line
+            assert re.search(r"daemon group 'watched' process \d+ thread \d", line)
+        else:
+            assert re.search(r"embedded, thread \d+", line)
+        assert not any(ended in l and rid in l for l in apache.log().splitlines())
         assert pending.result()[0] == 200
-    if mount == "/d":
-        assert wait_until(lambda: any("SG00522" in l and rid in l for l in apache.log().splitlines()), 3)
+    assert wait_until(lambda: any(ended in l and rid in l for l in apache.log().splitlines()), 3)
 
 
 def test_request_id_reaches_the_application_and_its_log(apache):
