@@ -292,11 +292,10 @@ static void daemon_event(int reason, void *data, int status)
     }
     sg_log_s(
         failed ? APLOG_ERR : APLOG_INFO, 0, cycle.main_server, SG_LOGNO(00406),
-        "%s%sdaemon group '%s': process %" APR_PID_T_FMT " ended "
-        "(%s %d); starting another%s%s",
-        failed ? "incident " : "",
-        failed ? apr_pstrcat(cycle.pool, incident, ": ", NULL) : "", g->name,
-        d->proc.pid, how == SG_SB_ENDED_SIGNAL ? "signal" : "status", status,
+        "daemon group '%s': process %" APR_PID_T_FMT " ended "
+        "(%s %d%s%s); starting another%s%s",
+        g->name, d->proc.pid, how == SG_SB_ENDED_SIGNAL ? "signal" : "status",
+        status, failed ? ", incident " : "", failed ? incident : "",
         delay ? " in " : "",
         delay ? apr_psprintf(cycle.pool, "%ld s", (long)apr_time_sec(delay))
               : "");

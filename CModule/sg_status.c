@@ -359,7 +359,7 @@ static void html_requests(request_rec *r, const st_snapshot *snap,
         shown++;
         ap_rprintf(r,
                    "<tr%s><td>%s s</td><td>%s</td><td>%ld</td><td>%d</td>"
-                   "<td>%s %s</td><td>%s</td><td>%s</td></tr>\n",
+                   "<td class=l>%s %s</td><td>%s</td><td>%s</td></tr>\n",
                    q[i].slow ? " class=slow" : "", seconds(r->pool, q[i].age),
                    html(r->pool, q[i].group), (long)q[i].pid, q[i].thread,
                    html(r->pool, q[i].e.method), html(r->pool, q[i].e.uri),
@@ -386,7 +386,8 @@ static void write_html(request_rec *r, const st_snapshot *snap, int refresh)
              ".bar{display:inline-block;width:80px;height:10px;"
              "background:#e3e3e3;margin-right:6px}"
              ".bar span{display:block;height:10px;background:#3a7}"
-             "tr.slow td{background:#fdd}</style></head><body>\n"
+             "tr.slow td{background:#fdd}td.l{text-align:left}</style></head>"
+             "<body>\n"
              "<h1>mod_swiftgate status</h1>\n",
              r);
     ap_rprintf(r, "<p>%s &middot; %d request(s) in progress, %d slow",
