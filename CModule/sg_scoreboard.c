@@ -14,6 +14,7 @@
 #include "sg_log.h"
 
 #include "ap_mpm.h"
+#include "scoreboard.h"
 #include "apr_strings.h"
 
 #include <errno.h>
@@ -596,6 +597,34 @@ static void report_library(void *ctx, const char *path, uint64_t len)
     }
 }
 
+/* Unmaps the whole shared mapping that holds addr, as /proc/self/maps
+ * shows it (never memory that is not shared: with httpd -X its
+ * scoreboard is on the heap). */
+static int unmap_shared(const void *addr)
+{
+    char line[512];
+    FILE *maps = fopen("/proc/self/maps", "re");
+    int done = 0;
+
+    if (!maps) {
+        return 0;
+    }
+    while (!done && fgets(line, sizeof(line), maps)) {
+        unsigned long from, to;
+        char perms[8];
+
+        if (sscanf(line, "%lx-%lx %7s", &from, &to, perms) == 3
+            && (unsigned long)addr >= from && (unsigned long)addr < to) {
+            if (perms[3] == 's') {
+                done = munmap((void *)from, to - from) == 0;
+            }
+            break;
+        }
+    }
+    fclose(maps);
+    return done;
+}
+
 /* exit() in a daemon (an application may call it): noted, see
  * sg_sb_process.exit_called. */
 static void note_exit(int status, void *arg)
@@ -624,6 +653,12 @@ void sg_scoreboard_daemon_attach(int group, int slot,
     }
     if (end < board.base + board.size) {
         munmap(end, (apr_size_t)(board.base + board.size - end));
+    }
+    /* httpd's own scoreboard, which the parent trusts (its children's pids
+     * and states), goes too. */
+    if (ap_scoreboard_image && ap_scoreboard_image->global
+        && unmap_shared((void *)ap_scoreboard_image->global)) {
+        ap_scoreboard_image = NULL;
     }
     self = p;
     self_entries = board.groups[group].entries;

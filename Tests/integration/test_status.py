@@ -274,3 +274,35 @@ def test_swiftgate_status_prints_the_table(apache):
     bad = subprocess.run([SWIFTGATE, "status", "http://127.0.0.1:1/status"], capture_output=True,
                          text=True, timeout=30)
     assert bad.returncode != 0 and "127.0.0.1:1" in bad.stderr
+
+
+def shared_writable(pid):
+    """The sizes of a process's shared, writable memory mappings."""
+    with open("/proc/%d/maps" % pid) as f:
+        fields = [line.split() for line in f]
+    return [int(f[0].split("-")[1], 16) - int(f[0].split("-")[0], 16) for f in fields if f[1].startswith("rw-s")]
+
+
+@pytest.mark.expect_log(*CRASH_LINES)
+def test_a_daemon_keeps_only_its_own_slot(apache):
+    # An Apache child holds httpd's scoreboard and the whole of ours; a
+    # daemon, which runs the site's code as another user, holds its own
+    # slot (and the group's serving flags): not the parent's records, not
+    # other processes' slots, not httpd's scoreboard. A daemon started
+    # while Apache runs (here: after a crash) is forked after httpd made its
+    # scoreboard, so it inherits that too, and must drop it.
+    first = group(status_json(apache), "crashy")["slots"][0]["pid"]
+    assert apache.request("GET", "/crashy/crash/fatal")[0] == 502
+
+    def replaced():
+        pid = group(status_json(apache), "crashy")["slots"][0]["pid"]
+        return pid and pid != first and pid
+    assert wait_until(replaced, 10)
+    assert wait_until(lambda: apache.request("GET", "/crashy/info")[0] == 200, 10)
+    doc = status_json(apache)
+    child = next(s["pid"] for s in group(doc, "(embedded)")["slots"] if s["pid"])
+    in_child, in_daemon = shared_writable(child), shared_writable(replaced())
+    slot = 8 * 4096  # a slot of 2 threads, page-rounded, with room to spare
+    assert sum(in_child) > 10 * slot, in_child
+    assert all(size <= slot for size in in_daemon), in_daemon
+    assert sum(in_daemon) <= 2 * slot, in_daemon
