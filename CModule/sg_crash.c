@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +32,11 @@
  * before it counts as alive (it closed the connection on purpose). */
 #define SG_CRASH_ALIVE apr_time_from_msec(300)
 #define SG_CRASH_POLL  apr_time_from_msec(20)
+/* How long the parent waits, when a daemon has failed, for the rest of its
+ * output: the Swift backtracer's helper may still be writing after the
+ * process itself has gone. The parent's maintenance waits meanwhile, so
+ * it is short. */
+#define SG_CRASH_LAST_WORDS 2000 /* ms */
 
 int sg_crash_pipe(int fds[2])
 {
@@ -158,10 +164,23 @@ void sg_crash_read_output(server_rec *s, const char *group, pid_t pid,
     /* What the last pass read goes out first, in order. */
     log_lines(s, group, pid, incident, out->held, out->held_len);
     out->held_len = 0;
-    while ((n = read(out->fd, buf, sizeof(buf))) > 0
-           || (n < 0 && errno == EINTR)) {
+    for (;;) {
         ssize_t i;
 
+        n = read(out->fd, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && errno == EAGAIN && ended && incident) {
+            struct pollfd wait = {out->fd, POLLIN, 0};
+
+            if (poll(&wait, 1, SG_CRASH_LAST_WORDS) > 0) {
+                continue;
+            }
+        }
+        if (n <= 0) {
+            break;
+        }
         for (i = 0; i < n; i++) {
             if (buf[i] == '\n') {
                 hold_line(s, group, pid, out, ended, incident);

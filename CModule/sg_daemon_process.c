@@ -49,7 +49,12 @@ static void on_drain(int sig)
 static void set_signals(void)
 {
     static const int stop[] = {SIGTERM, SIGINT, SIGHUP, 0};
-    static const int dflt[] = {SIGWINCH, SIGCHLD, SIGUSR2, SIGALRM, 0};
+    /* The fatal signals too: httpd's core-dump handlers would otherwise
+     * stay, and the Swift runtime installs its crash handler (the
+     * backtracer) only where no handler is set. */
+    static const int dflt[] = {SIGWINCH, SIGCHLD, SIGUSR2, SIGALRM,
+                               SIGILL,   SIGTRAP, SIGABRT, SIGFPE,
+                               SIGBUS,   SIGSEGV, 0};
     struct sigaction sa;
     sigset_t none;
     int i;
@@ -195,6 +200,15 @@ void sg_daemon_process_main(const sg_daemon_cycle *c, sg_daemon *d,
         }
     }
     prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+    /* Changing user made the process non-dumpable, which keeps the Swift
+     * backtracer from reading its memory map and symbols after a crash
+     * (it prints bare addresses). A group that asks for backtraces
+     * (env=SWIFT_BACKTRACE=...) is made dumpable again: other processes
+     * of its user may then trace it, so give such a group a user of its
+     * own. */
+    if (getenv("SWIFT_BACKTRACE")) {
+        prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    }
     if (getppid() != c->parent_pid) {
         _exit(SWIFTGATE_DAEMON_EXIT_OK);
     }

@@ -19,8 +19,10 @@ SITE = """
 SwiftGateRequestIdHeader X-Request-Id
 SwiftGateDaemonProcess watched processes=2 threads=4 slow-request=1
 SwiftGateDaemonProcess crashy threads=2
+SwiftGateDaemonProcess traced threads=2 env=SWIFT_BACKTRACE=enable=yes,interactive=no,output-to=stderr
 SwiftGateScriptAlias /d {site}/libSwiftGateTestApp.so process-group=watched
 SwiftGateScriptAlias /crashy {site}/libSwiftGateTestApp.so process-group=crashy
+SwiftGateScriptAlias /traced {site}/libSwiftGateTestApp.so process-group=traced
 SwiftGateScriptAlias /e {site}/libSwiftGateTestApp.so slow-request=1
 <Location /status>
     SetHandler swiftgate-status
@@ -234,6 +236,23 @@ def test_every_request_running_in_a_crashing_daemon_is_reported(apache):
     assert status == 502 and b"incident " in body
     assert wait_until(lambda: any("SG00520" in l and "request id bystander" in l
                                   for l in apache.log().splitlines()), 5)
+
+
+@pytest.mark.expect_log(*CRASH_LINES)
+def test_the_swift_backtrace_is_logged_under_the_incident(apache):
+    status, _, body = apache.request("GET", "/traced/crash/fatal")
+    assert status == 502
+    incident = re.search(rb"incident ([0-9a-f]{8}-\d+)", body).group(1).decode()
+
+    def backtrace():
+        said = [l.split(" said: ", 1)[1] for l in apache.log().splitlines()
+                if "SG00417: incident %s:" % incident in l]
+        return any("crashed" in l for l in said) and any("Backtrace took" in l for l in said) and said
+    said = wait_until(backtrace, 15) and backtrace()
+    assert said, apache.log()[-3000:]
+    assert any("Fatal error: the test application fails on purpose" in l for l in said)
+    # A frame of the application, with its source file.
+    assert any("TestApp+Observability.swift" in l and "libSwiftGateTestApp.so" in l for l in said)
 
 
 def test_application_metrics_are_summed_over_the_group(apache):
