@@ -19,7 +19,8 @@ SITE = """
 SwiftGateRequestIdHeader X-Request-Id
 SwiftGateDaemonProcess watched processes=2 threads=4 slow-request=1
 SwiftGateDaemonProcess crashy threads=2
-SwiftGateDaemonProcess traced threads=2 env=SWIFT_BACKTRACE=enable=yes,interactive=no,output-to=stderr
+SwiftGateDaemonProcess traced threads=2 \
+    env=SWIFT_BACKTRACE=enable=yes,interactive=no,output-to=stderr,threads=crashed,registers=none,images=none
 SwiftGateScriptAlias /d {site}/libSwiftGateTestApp.so process-group=watched
 SwiftGateScriptAlias /crashy {site}/libSwiftGateTestApp.so process-group=crashy
 SwiftGateScriptAlias /traced {site}/libSwiftGateTestApp.so process-group=traced
@@ -249,7 +250,7 @@ def test_the_swift_backtrace_is_logged_under_the_incident(apache):
                 if "SG00417: incident %s:" % incident in l]
         return any("crashed" in l for l in said) and any("Backtrace took" in l for l in said) and said
     said = wait_until(backtrace, 15) and backtrace()
-    assert said, apache.log()[-3000:]
+    assert said, "\n".join(l for l in apache.log().splitlines() if incident in l)[-6000:]
     assert any("Fatal error: the test application fails on purpose" in l for l in said)
     # A frame of the application, with its source file.
     assert any("TestApp+Observability.swift" in l and "libSwiftGateTestApp.so" in l for l in said)
