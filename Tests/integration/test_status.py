@@ -24,6 +24,10 @@ SwiftGateDaemonProcess traced threads=2 \
 SwiftGateScriptAlias /d {site}/libSwiftGateTestApp.so process-group=watched
 SwiftGateScriptAlias /crashy {site}/libSwiftGateTestApp.so process-group=crashy
 SwiftGateScriptAlias /traced {site}/libSwiftGateTestApp.so process-group=traced
+SwiftGateScriptAlias /documented {site}/libSwiftGateTestApp.so process-group=crashy
+<Location /documented>
+    ErrorDocument 502 /e/environ-value?key=REDIRECT_SWIFTGATE_INCIDENT
+</Location>
 SwiftGateScriptAlias /e {site}/libSwiftGateTestApp.so slow-request=1
 <Location /status>
     SetHandler swiftgate-status
@@ -224,6 +228,17 @@ def test_a_trap_mid_request_is_reported(apache, route, said):
     assert wait_until(lambda: apache.request("GET", "/crashy/info")[0] == 200, 10)
     crashed = [s for s in group(status_json(apache), "crashy")["slots"] if s["last_exit"]]
     assert crashed and crashed[0]["restarts"] >= 1 and "SIG" in crashed[0]["last_exit"]["how"]
+
+
+@pytest.mark.expect_log(*CRASH_LINES)
+def test_an_error_document_gets_the_incident_id(apache):
+    # The error document is an application page that prints the variable
+    # (and answers with its own status, as a CGI script could).
+    status, _, body = apache.request("GET", "/documented/crash/fatal")
+    assert status in (200, 502)
+    incident = body.decode().strip()
+    assert re.fullmatch(r"[0-9a-f]{8}-\d+", incident), body
+    assert wait_until(lambda: "SG00520: incident %s:" % incident in apache.log(), 5)
 
 
 @pytest.mark.expect_log(*CRASH_LINES)
