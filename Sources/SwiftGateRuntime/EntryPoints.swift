@@ -1,4 +1,5 @@
 import CSwiftGate
+import Dispatch
 import Logging
 import SwiftGate
 
@@ -85,6 +86,29 @@ public func swiftgate_handle(
     case .complete: return SWIFTGATE_OK
     case .failedBeforeHead(let status): return Int32(status)
     case .failedAfterHead: return 500
+    }
+}
+
+/// `swiftgate_stop`: runs the application's `shutdown()` and waits for it
+/// at most `timeoutMilliseconds`, then releases the handle.
+///
+/// The shutdown runs as a task of its own, not on the calling thread's
+/// executor, so an application that ignores the deadline cannot hold the
+/// host past it; the process is about to end anyway.
+@_cdecl("swiftgate_stop")
+public func swiftgate_stop(_ app: UnsafeMutableRawPointer?, _ timeoutMilliseconds: UInt32) {
+    guard let app else { return }
+    let running = Unmanaged<RunningApplication>.fromOpaque(app).takeRetainedValue()
+    let done = DispatchSemaphore(value: 0)
+    let application = running.application
+    Task {
+        await application.shutdown()
+        done.signal()
+    }
+    if done.wait(timeout: .now() + .milliseconds(Int(timeoutMilliseconds))) == .timedOut {
+        running.logger.warning("the application did not stop within \(timeoutMilliseconds) ms; exiting without it")
+    } else {
+        running.logger.debug("application stopped")
     }
 }
 
