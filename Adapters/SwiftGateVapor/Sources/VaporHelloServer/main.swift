@@ -7,9 +7,8 @@
 import SwiftGateVaporTestApp
 import Vapor
 
-var environment = try Environment.detect()
-environment.name = "production"
-let app = try await Application.make(environment)
+let detected = try Environment.detect()
+let app = try await Application.make(Environment(name: "production", arguments: detected.arguments))
 app.logger.logLevel = .error
 do {
     try await configure(app)
