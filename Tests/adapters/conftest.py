@@ -67,6 +67,13 @@ def basic_auth(user=USER, password=PASSWORD):
     return {"Authorization": "Basic " + token}
 
 
+def write_htpasswd(path):
+    """A password file for mod_authn_file with the test user ({SHA} form)."""
+    digest = base64.b64encode(hashlib.sha1(PASSWORD.encode()).digest()).decode()
+    with open(path, "w") as f:
+        f.write("%s:{SHA}%s\n" % (USER, digest))
+
+
 def make_server(framework, mode, mpm):
     for lib in (TEST_APP[framework], TODOS[framework]):
         path = os.path.join(LIBS[framework], lib)
@@ -84,9 +91,7 @@ def make_server(framework, mode, mpm):
     shutil.copy(os.path.join(LIBS[framework], TODOS[framework]), os.path.join(server.site_dir, "todos.so"))
     with open(os.path.join(server.root, "settings.json"), "w") as f:
         json.dump({"database": {"path": os.path.join(server.root, "data", "todos.sqlite")}}, f)
-    digest = base64.b64encode(hashlib.sha1(PASSWORD.encode()).digest()).decode()
-    with open(os.path.join(server.root, "htpasswd"), "w") as f:
-        f.write("%s:{SHA}%s\n" % (USER, digest))
+    write_htpasswd(os.path.join(server.root, "htpasswd"))
     subprocess.run(["chmod", "-R", "a+rX", server.root], check=True)
     return server.start()
 
