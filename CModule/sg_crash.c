@@ -77,7 +77,6 @@ void sg_crash_daemon_side(int fds[2], server_rec *s, apr_pool_t *p)
     move_error_logs(s, p);
     close(fds[0]);
     fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK);
-    dup2(fds[1], STDOUT_FILENO);
     dup2(fds[1], STDERR_FILENO);
     if (fds[1] > STDERR_FILENO) {
         close(fds[1]);
@@ -121,37 +120,6 @@ static void log_line(server_rec *s, const char *group, pid_t pid,
     }
 }
 
-/* Logs each line of text[0..len), the last one unended or not. */
-static void log_lines(server_rec *s, const char *group, pid_t pid,
-                      const char *incident, char *text, apr_size_t len)
-{
-    while (len) {
-        char *nl = memchr(text, '\n', len);
-        apr_size_t n = nl ? (apr_size_t)(nl - text) : len;
-
-        log_line(s, group, pid, incident, text, n);
-        n += nl != NULL;
-        text += n;
-        len -= n;
-    }
-}
-
-/* Keeps a whole line for the next pass; one that does not fit is logged
- * now. */
-static void hold_line(server_rec *s, const char *group, pid_t pid,
-                      sg_crash_output *out, int ended, const char *incident)
-{
-    if (!ended && out->held_len + out->len + 1 <= sizeof(out->held)) {
-        memcpy(out->held + out->held_len, out->line, out->len);
-        out->held_len += out->len;
-        out->held[out->held_len++] = '\n';
-    }
-    else {
-        log_line(s, group, pid, incident, out->line, out->len);
-    }
-    out->len = 0;
-}
-
 void sg_crash_read_output(server_rec *s, const char *group, pid_t pid,
                           sg_crash_output *out, int ended, const char *incident)
 {
@@ -161,9 +129,6 @@ void sg_crash_read_output(server_rec *s, const char *group, pid_t pid,
     if (out->fd < 0) {
         return;
     }
-    /* What the last pass read goes out first, in order. */
-    log_lines(s, group, pid, incident, out->held, out->held_len);
-    out->held_len = 0;
     for (;;) {
         ssize_t i;
 
@@ -182,12 +147,12 @@ void sg_crash_read_output(server_rec *s, const char *group, pid_t pid,
             break;
         }
         for (i = 0; i < n; i++) {
-            if (buf[i] == '\n') {
-                hold_line(s, group, pid, out, ended, incident);
-                continue;
-            }
-            if (out->len == sizeof(out->line)) {
-                hold_line(s, group, pid, out, ended, incident);
+            if (buf[i] == '\n' || out->len == sizeof(out->line)) {
+                log_line(s, group, pid, incident, out->line, out->len);
+                out->len = 0;
+                if (buf[i] == '\n') {
+                    continue;
+                }
             }
             out->line[out->len++] = buf[i];
         }

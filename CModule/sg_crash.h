@@ -1,6 +1,6 @@
 /*
- * sg_crash.h -- crash reports. In the parent: a daemon's standard output
- * and error go to a pipe the parent reads, so that its last words (a Swift
+ * sg_crash.h -- crash reports. In the parent: a daemon's standard error
+ * goes to a pipe the parent reads, so that its last words (a Swift
  * runtime trap's message, the backtracer's report) reach the error log
  * under the incident id of its death. In an Apache child: a request whose
  * daemon died under it gets one log line naming the group, the pid, how it
@@ -13,17 +13,12 @@
 
 #include "sg_group.h"
 
-/* A daemon's output as the parent reads it: the pipe and the start of a
- * line not ended yet. */
+/* A daemon's standard error as the parent reads it: the pipe and the
+ * start of a line not ended yet. */
 typedef struct sg_crash_output {
     int fd; /* read end, -1 when none */
     apr_size_t len;
     char line[512];
-    /* Whole lines read by the last pass, logged by the next one: so that
-     * what a daemon wrote just before it died is logged under the
-     * incident id of its death, not as ordinary output. */
-    apr_size_t held_len;
-    char held[8192];
 } sg_crash_output;
 
 /*
@@ -34,8 +29,8 @@ typedef struct sg_crash_output {
 int sg_crash_pipe(int fds[2]);
 
 /*
- * In the forked daemon: its standard output and error become the pipe's
- * write end, non-blocking (a daemon that writes more than the pipe holds
+ * In the forked daemon: its standard error becomes the pipe's write end
+ * (standard output stays Apache's), non-blocking (a daemon that writes more than the pipe holds
  * between the parent's reads loses output rather than stalling). Apache's
  * error log, when it is the standard error itself, moves to a descriptor
  * of its own first, so the daemon's log lines still go straight to it.
@@ -52,9 +47,10 @@ void sg_crash_parent_side(int fds[2], sg_crash_output *out);
 
 /*
  * Logs what a daemon wrote, one error-log line per line: while it runs,
- * the lines the previous call read (the new ones wait for the next call);
- * once it has ended, everything left, under its incident id when it
- * failed.
+ * the whole lines written so far; once it has ended, everything left,
+ * under its incident id when it failed. (The parent's monitor leaves a
+ * daemon that has ended but is not reaped yet to the reaping, so a
+ * crash's last words are read under its incident id.)
  * @param s the main server
  * @param group the daemon's group name
  * @param pid the daemon

@@ -60,6 +60,9 @@
 typedef struct sg_draining {
     pid_t pid;
     unsigned generation;
+    /* Its standard error, still read while it drains. */
+    sg_crash_output output;
+    char group[64];
     char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 } sg_draining;
 
@@ -303,12 +306,27 @@ static void daemon_event(int reason, void *data, int status)
     spawn(d, delay);
 }
 
+/* Closes the output pipes of the daemons of earlier generations that
+ * drain, in a process that is not the parent. */
+static void close_draining_outputs(void)
+{
+    int i;
+
+    for (i = 0; persist && i < SG_MAX_DRAINING; i++) {
+        if (persist->draining[i].output.fd >= 0
+            && persist->draining[i].pid > 0) {
+            close(persist->draining[i].output.fd);
+        }
+    }
+}
+
 /* In a forked daemon: the other daemons' output pipes are not its own. */
 static void close_other_outputs(const sg_daemon *self)
 {
     sg_group *g = (sg_group *)cycle.groups->elts;
     int i, j;
 
+    close_draining_outputs();
     for (i = 0; i < cycle.groups->nelts; i++) {
         for (j = 0; g[i].daemons && j < g[i].processes; j++) {
             if (&g[i].daemons[j] != self && g[i].daemons[j].output.fd >= 0) {
@@ -423,6 +441,7 @@ void sg_daemon_child_init(apr_array_header_t *groups)
             }
         }
     }
+    close_draining_outputs();
 }
 
 void sg_daemon_monitor(void)
@@ -436,9 +455,28 @@ void sg_daemon_monitor(void)
     g = (sg_group *)cycle.groups->elts;
     for (i = 0; i < cycle.groups->nelts; i++) {
         for (j = 0; g[i].daemons && j < g[i].processes; j++) {
-            sg_crash_read_output(cycle.main_server, g[i].name,
-                                 g[i].daemons[j].proc.pid,
+            pid_t pid = g[i].daemons[j].proc.pid;
+            siginfo_t info;
+
+            /* One that has ended but is not reaped yet is left to
+             * daemon_event, which logs its last words under its
+             * incident id. */
+            memset(&info, 0, sizeof(info));
+            if (pid > 0
+                && waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT)
+                       == 0
+                && info.si_pid == pid) {
+                continue;
+            }
+            sg_crash_read_output(cycle.main_server, g[i].name, pid,
                                  &g[i].daemons[j].output, 0, NULL);
+        }
+    }
+    for (i = 0; persist && i < SG_MAX_DRAINING; i++) {
+        if (persist->draining[i].pid > 0) {
+            sg_crash_read_output(cycle.main_server, persist->draining[i].group,
+                                 persist->draining[i].pid,
+                                 &persist->draining[i].output, 0, NULL);
         }
     }
 }
@@ -466,6 +504,8 @@ static void drained_event(int reason, void *data, int status)
         return;
     }
     apr_proc_other_child_unregister(data);
+    sg_crash_read_output(cycle.main_server, e->group, e->pid, &e->output, 1,
+                         NULL);
     e->pid = 0;
     if (!generation_alive(e->generation, e->socket_path)) {
         unlink(e->socket_path);
@@ -486,6 +526,8 @@ static void adopt_draining(apr_pool_t *pconf)
             continue;
         }
         if (kill(e->pid, 0) != 0 && errno == ESRCH) {
+            sg_crash_read_output(cycle.main_server, e->group, e->pid,
+                                 &e->output, 1, NULL);
             e->pid = 0;
             if (!generation_alive(e->generation, e->socket_path)) {
                 unlink(e->socket_path);
@@ -498,7 +540,8 @@ static void adopt_draining(apr_pool_t *pconf)
     }
 }
 
-static void remember_draining(pid_t pid, const char *path)
+static void remember_draining(pid_t pid, const char *path, const char *group,
+                              sg_crash_output *output)
 {
     int i;
 
@@ -508,6 +551,10 @@ static void remember_draining(pid_t pid, const char *path)
             e->pid = pid;
             e->generation = persist->generation;
             apr_cpystrn(e->socket_path, path, sizeof(e->socket_path));
+            apr_cpystrn(e->group, group, sizeof(e->group));
+            /* Its output pipe moves here with it. */
+            e->output = *output;
+            output->fd = -1;
             return;
         }
     }
@@ -556,6 +603,9 @@ static void stop_all(void)
                 left++;
             }
             else if (pid > 0) {
+                sg_crash_read_output(cycle.main_server,
+                                     persist->draining[i].group, pid,
+                                     &persist->draining[i].output, 1, NULL);
                 unlink(persist->draining[i].socket_path);
                 persist->draining[i].pid = 0;
             }
@@ -581,6 +631,9 @@ static void stop_all(void)
         if (persist->draining[i].pid > 0) {
             kill(persist->draining[i].pid, SIGKILL);
             waitpid(persist->draining[i].pid, NULL, 0);
+            sg_crash_read_output(cycle.main_server, persist->draining[i].group,
+                                 persist->draining[i].pid,
+                                 &persist->draining[i].output, 1, NULL);
             unlink(persist->draining[i].socket_path);
             persist->draining[i].pid = 0;
         }
@@ -607,7 +660,8 @@ static apr_status_t end_generation(void *data)
             pid_t pid = g[i].daemons[j].proc.pid;
             if (pid > 0) {
                 kill(pid, SIGUSR1);
-                remember_draining(pid, g[i].socket_path);
+                remember_draining(pid, g[i].socket_path, g[i].name,
+                                  &g[i].daemons[j].output);
             }
             if (g[i].daemons[j].output.fd >= 0) {
                 close(g[i].daemons[j].output.fd);

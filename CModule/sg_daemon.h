@@ -68,7 +68,7 @@ void sg_daemon_child_init(apr_array_header_t *groups);
 
 /*
  * In the parent, now and then (httpd's monitor hook): logs what the
- * daemons wrote to their standard output and error.
+ * daemons wrote to their standard error.
  */
 void sg_daemon_monitor(void);
 

@@ -18,7 +18,7 @@ typedef struct sg_daemon {
     apr_proc_t proc; /* pid 0 when none runs */
     apr_time_t started;
     int failures;
-    sg_crash_output output; /* its stdout and stderr, read by the parent */
+    sg_crash_output output; /* its stderr, read by the parent */
 } sg_daemon;
 
 /* The configuration cycle the daemons run under, as sg_daemon_start_all
