@@ -35,12 +35,15 @@ final class StopCounters: Sendable {
 /// Calls `swiftgate_stop` on a thread of its own, as hosts do (an Apache or
 /// daemon thread): blocking a thread of Swift's cooperative pool, which the
 /// test runs on, could starve the shutdown task it waits for.
-func stopOnHostThread(_ app: UnsafeMutableRawPointer, _ timeoutMilliseconds: UInt32) async {
+func stopOnHostThread(_ app: UnsafeMutableRawPointer, _ timeoutMilliseconds: UInt32) async -> Duration {
     let handle = UncheckedPointer(pointer: app)
-    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+    return await withCheckedContinuation { (done: CheckedContinuation<Duration, Never>) in
         Thread {
+            // Timed on the thread itself: getting back onto the test's busy
+            // cooperative pool afterwards is not the host's wait.
+            let started = ContinuousClock.now
             swiftgate_stop(handle.pointer, timeoutMilliseconds)
-            done.resume()
+            done.resume(returning: ContinuousClock.now - started)
         }.start()
     }
 }
@@ -49,7 +52,7 @@ func stopOnHostThread(_ app: UnsafeMutableRawPointer, _ timeoutMilliseconds: UIn
     @Test func swiftgateStopRunsTheApplicationsShutdownOnce() async throws {
         let exported = export { _ in StoppableApplication(stopped: StopCounters.quick) }
         let app = try #require(RuntimeTests.start(exported).0)
-        await stopOnHostThread(app, 5000)
+        _ = await stopOnHostThread(app, 5000)
         #expect(StopCounters.quick.count.withLock { $0 } == 1)
     }
 
@@ -62,16 +65,14 @@ func stopOnHostThread(_ app: UnsafeMutableRawPointer, _ timeoutMilliseconds: UIn
                 .wrapping(StoppableApplication(stopped: StopCounters.wrapped))
         }
         let app = try #require(RuntimeTests.start(exported).0)
-        await stopOnHostThread(app, 5000)
+        _ = await stopOnHostThread(app, 5000)
         #expect(StopCounters.wrapped.count.withLock { $0 } == 1)
     }
 
     @Test func aShutdownPastTheDeadlineDoesNotHoldTheHost() async throws {
         let exported = export { _ in StoppableApplication(delay: .seconds(30), stopped: StopCounters.slow) }
         let app = try #require(RuntimeTests.start(exported).0)
-        let started = ContinuousClock.now
-        await stopOnHostThread(app, 200)
-        let waited = ContinuousClock.now - started
+        let waited = await stopOnHostThread(app, 200)
         #expect(waited >= .milliseconds(200))
         #expect(waited < .seconds(10))
         #expect(StopCounters.slow.count.withLock { $0 } == 0)
@@ -79,6 +80,6 @@ func stopOnHostThread(_ app: UnsafeMutableRawPointer, _ timeoutMilliseconds: UIn
 
     @Test func anApplicationWithoutShutdownStopsAtOnce() async throws {
         let app = try #require(RuntimeTests.start(export { _ in Router() }).0)
-        await stopOnHostThread(app, 5000)
+        _ = await stopOnHostThread(app, 5000)
     }
 }
