@@ -31,6 +31,8 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <poll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -51,6 +53,12 @@
 /* Random bytes in a group's secret: 256 bits cannot be guessed through a
  * socket. */
 #define SG_SECRET_BYTES 32
+/* How often the parent does its periodic work (rolling restarts, the
+ * libraries' watch, pool sizes, control commands). httpd's monitor hook
+ * runs every ten seconds only; a helper process that exits after this
+ * long wakes the parent's other-child callback instead, on its own thread
+ * and within the MPM's one-second reaping loop. */
+#define SG_DEFAULT_TICK apr_time_from_msec(1000)
 
 /* What must outlive a configuration cycle, and the module itself (httpd
  * unloads and reloads modules on restart): plain data in the process pool.
@@ -70,6 +78,15 @@ typedef struct sg_persist {
 static sg_persist *persist;
 /* The cycle sg_daemon_start_all was last given. */
 static sg_daemon_cycle cycle;
+/* The helper whose exit is the parent's tick, and a pool of its own for
+ * its registration (a new one each tick: nothing accumulates). */
+static apr_proc_t ticker;
+static apr_pool_t *ticker_pool;
+
+const sg_daemon_cycle *sg_daemon_current(void)
+{
+    return &cycle;
+}
 
 /* ---- startup checks ---- */
 
@@ -242,8 +259,6 @@ int sg_daemon_check(apr_pool_t *p, server_rec *s, apr_array_header_t *groups,
 
 /* ---- in the parent ---- */
 
-static void spawn(sg_daemon *d, apr_interval_time_t delay);
-
 static void daemon_event(int reason, void *data, int status)
 {
     sg_daemon *d = data;
@@ -260,15 +275,22 @@ static void daemon_event(int reason, void *data, int status)
     }
     /* However it ended, it serves no more. */
     apr_atomic_set32(&g->serving[d->slot], 0);
+    apr_atomic_set32(&g->busy[d->slot], 0);
     /* The MPM's reaper reports exit codes, APR's other-child refresh the
      * raw wait status: read both as the exit code (or signal number). */
     if (status > 255 && WIFEXITED(status)) {
         status = WEXITSTATUS(status);
     }
-    /* A request-timeout exit is a deliberate restart, not a failure. */
+    if (sg_pool_process_ended(d, status)) {
+        d->proc.pid = 0;
+        return;
+    }
+    /* A request-timeout or memory-limit exit is a deliberate restart, not
+     * a failure. */
     failed = reason == APR_OC_REASON_LOST
              || (status != SWIFTGATE_DAEMON_EXIT_OK
-                 && status != SWIFTGATE_DAEMON_EXIT_TIMEOUT);
+                 && status != SWIFTGATE_DAEMON_EXIT_TIMEOUT
+                 && status != SWIFTGATE_DAEMON_EXIT_MEMORY);
     fast = apr_time_now() - d->started < SG_DEFAULT_FAST_DEATH;
     d->failures = failed && fast ? d->failures + 1 : 0;
     /* The first early death is replaced at once; the next ones wait 1, 2,
@@ -287,10 +309,10 @@ static void daemon_event(int reason, void *data, int status)
         delay ? apr_psprintf(cycle.pool, "%ld s", (long)apr_time_sec(delay))
               : "");
     d->proc.pid = 0;
-    spawn(d, delay);
+    sg_daemon_spawn(d, delay);
 }
 
-static void spawn(sg_daemon *d, apr_interval_time_t delay)
+void sg_daemon_spawn(sg_daemon *d, apr_interval_time_t delay)
 {
     apr_status_t rv;
 
@@ -306,6 +328,83 @@ static void spawn(sg_daemon *d, apr_interval_time_t delay)
         return;
     }
     apr_proc_other_child_register(&d->proc, daemon_event, d, NULL, cycle.pool);
+}
+
+/* ---- the parent's tick ---- */
+
+static void start_ticker(void);
+
+static void ticker_event(int reason, void *data, int status)
+{
+    apr_array_header_t *groups = cycle.groups;
+    int i;
+
+    if (reason != APR_OC_REASON_DEATH && reason != APR_OC_REASON_LOST) {
+        return;
+    }
+    apr_proc_other_child_unregister(data);
+    apr_pool_destroy(ticker_pool);
+    ticker_pool = NULL;
+    ticker.pid = 0;
+    if (getpid() != cycle.parent_pid
+        || ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_RUN_MPM) {
+        return;
+    }
+    for (i = 0; i < groups->nelts; i++) {
+        sg_pool_tick(&((sg_group *)groups->elts)[i]);
+    }
+    sg_control_poll();
+    start_ticker();
+}
+
+/* Forks the helper: it waits one tick and exits. It never execs nor loads
+ * anything; the signals Apache's parent handles are set back first. */
+static void start_ticker(void)
+{
+    static const int reset[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGWINCH, 0};
+    apr_status_t rv;
+    int i;
+
+    /* Under the process pool, not the cycle's: it is destroyed here alone,
+     * never by the end of a cycle before end_generation runs. */
+    if (apr_pool_create(&ticker_pool, cycle.main_server->process->pool)
+        != APR_SUCCESS) {
+        return;
+    }
+    rv = apr_proc_fork(&ticker, ticker_pool);
+    if (rv == APR_INCHILD) {
+        for (i = 0; reset[i]; i++) {
+            signal(reset[i], SIG_DFL);
+        }
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (getppid() == cycle.parent_pid) {
+            poll(NULL, 0, (int)apr_time_as_msec(SG_DEFAULT_TICK));
+        }
+        _exit(0);
+    }
+    if (rv != APR_INPARENT) {
+        ticker.pid = 0;
+        apr_pool_destroy(ticker_pool);
+        ticker_pool = NULL;
+        sg_log_s(APLOG_CRIT, rv, cycle.main_server, SG_LOGNO(00415),
+                 "cannot fork the daemon groups' tick helper: rolling "
+                 "restarts, pool sizes and control commands wait");
+        return;
+    }
+    apr_proc_other_child_register(&ticker, ticker_event, &ticker, NULL,
+                                  ticker_pool);
+}
+
+static void stop_ticker(void)
+{
+    if (ticker.pid > 0) {
+        apr_proc_other_child_unregister(&ticker);
+        kill(ticker.pid, SIGKILL);
+        waitpid(ticker.pid, NULL, 0);
+        ticker.pid = 0;
+        apr_pool_destroy(ticker_pool);
+        ticker_pool = NULL;
+    }
 }
 
 static apr_status_t make_socket(apr_pool_t *p, sg_group *g)
@@ -373,6 +472,7 @@ void sg_daemon_child_init(apr_array_header_t *groups)
     sg_group *g = (sg_group *)groups->elts;
     int i;
 
+    sg_control_forget();
     for (i = 0; i < groups->nelts; i++) {
         if (g[i].listen_fd >= 0) {
             close(g[i].listen_fd);
@@ -461,9 +561,11 @@ static void stop_all(void)
     apr_time_t deadline;
     int i, j, left;
 
+    stop_ticker();
+    sg_control_close();
     for (i = 0; i < groups->nelts; i++) {
         wait = g[i].shutdown_timeout > wait ? g[i].shutdown_timeout : wait;
-        for (j = 0; j < g[i].processes; j++) {
+        for (j = 0; j < sg_group_slots(&g[i]); j++) {
             if (g[i].daemons[j].proc.pid > 0) {
                 kill(g[i].daemons[j].proc.pid, SIGTERM);
             }
@@ -478,7 +580,7 @@ static void stop_all(void)
     do {
         left = 0;
         for (i = 0; i < groups->nelts; i++) {
-            for (j = 0; j < g[i].processes; j++) {
+            for (j = 0; j < sg_group_slots(&g[i]); j++) {
                 pid_t pid = g[i].daemons[j].proc.pid;
                 if (pid > 0 && waitpid(pid, NULL, WNOHANG) == 0) {
                     left++;
@@ -503,7 +605,7 @@ static void stop_all(void)
         }
     } while (left && apr_time_now() < deadline);
     for (i = 0; i < groups->nelts; i++) {
-        for (j = 0; j < g[i].processes; j++) {
+        for (j = 0; j < sg_group_slots(&g[i]); j++) {
             if (g[i].daemons[j].proc.pid > 0) {
                 sg_log_s(APLOG_WARNING, 0, cycle.main_server, SG_LOGNO(00408),
                          "daemon group '%s': process %" APR_PID_T_FMT
@@ -540,8 +642,10 @@ static apr_status_t end_generation(void *data)
         stop_all();
         return APR_SUCCESS;
     }
+    stop_ticker();
+    sg_control_close();
     for (i = 0; i < groups->nelts; i++) {
-        for (j = 0; j < g[i].processes; j++) {
+        for (j = 0; j < sg_group_slots(&g[i]); j++) {
             pid_t pid = g[i].daemons[j].proc.pid;
             if (pid > 0) {
                 kill(pid, SIGUSR1);
@@ -569,17 +673,20 @@ static apr_status_t make_serving_flags(apr_pool_t *pconf,
     int i;
 
     for (i = 0; i < groups->nelts; i++) {
-        total += g[i].processes;
+        total += sg_group_slots(&g[i]);
     }
-    rv = apr_shm_create(&shm, total * sizeof(apr_uint32_t), NULL, pconf);
+    /* Two words a slot: serving, then busy. */
+    rv = apr_shm_create(&shm, 2 * total * sizeof(apr_uint32_t), NULL, pconf);
     if (rv != APR_SUCCESS) {
         return rv;
     }
     flags = apr_shm_baseaddr_get(shm);
-    memset((void *)flags, 0, total * sizeof(apr_uint32_t));
+    memset((void *)flags, 0, 2 * total * sizeof(apr_uint32_t));
     for (i = 0; i < groups->nelts; i++) {
         g[i].serving = flags;
-        flags += g[i].processes;
+        flags += sg_group_slots(&g[i]);
+        g[i].busy = flags;
+        flags += sg_group_slots(&g[i]);
     }
     return APR_SUCCESS;
 }
@@ -590,7 +697,7 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s,
 {
     sg_group *g = (sg_group *)groups->elts;
     void *data = NULL;
-    const char *prefix;
+    const char *prefix, *control;
     apr_status_t rv;
     int i, j;
 
@@ -639,18 +746,33 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s,
     }
     apr_pool_cleanup_register(pconf, NULL, end_generation,
                               apr_pool_cleanup_null);
+    control = apr_pstrcat(pconf, prefix, ".control", NULL);
+    if ((rv = sg_control_open(pconf, control)) != APR_SUCCESS) {
+        sg_log_s(APLOG_ERR, rv, s, SG_LOGNO(00416),
+                 "cannot make the control socket %s: swiftgate restart and "
+                 "scale will not reach this server",
+                 control);
+    }
     for (i = 0; i < groups->nelts; i++) {
-        g[i].daemons = apr_pcalloc(pconf, sizeof(sg_daemon) * g[i].processes);
-        for (j = 0; j < g[i].processes; j++) {
+        g[i].daemons =
+            apr_pcalloc(pconf, sizeof(sg_daemon) * sg_group_slots(&g[i]));
+        sg_pool_init(pconf, &g[i]);
+        for (j = 0; j < sg_group_slots(&g[i]); j++) {
             g[i].daemons[j].group = &g[i];
             g[i].daemons[j].slot = j;
-            spawn(&g[i].daemons[j], 0);
+            if (j < g[i].min_processes) {
+                sg_daemon_spawn(&g[i].daemons[j], 0);
+            }
         }
         sg_log_s(APLOG_INFO, 0, s, SG_LOGNO(00410),
-                 "daemon group '%s': %d process(es) of %d thread(s) as user "
-                 "%s on %s",
-                 g[i].name, g[i].processes, g[i].threads, g[i].user_name,
-                 g[i].socket_path);
+                 "daemon group '%s': %d process(es)%s of %d thread(s) as "
+                 "user %s on %s",
+                 g[i].name, g[i].min_processes,
+                 g[i].max_processes
+                     ? apr_psprintf(pconf, " (up to %d)", g[i].max_processes)
+                     : "",
+                 g[i].threads, g[i].user_name, g[i].socket_path);
     }
+    start_ticker();
     return OK;
 }

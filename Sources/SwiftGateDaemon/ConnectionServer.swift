@@ -274,7 +274,7 @@ final class ConnectionServer {
             return (request, try request.answerError(status: 503))
         }
         // From here request-timeout applies, to starting the application too.
-        daemon.requestStarts(slot: slot, method: method, uri: uri)
+        daemon.requestStarts(slot: slot, method: method, uri: uri, fd: connection.fd)
         let application: StartedApplication
         switch daemon.application(for: &description, last: &lastChoice) {
         case .success(let started):
@@ -283,10 +283,21 @@ final class ConnectionServer {
             daemon.state.end(slot: slot)
             return (request, try request.answerError(status: 500))
         }
+        let state = daemon.state
+        let slot = slot
         let rc = description.withPairs { environ, headers in
-            request.run(application, environ: environ, headers: headers)
+            request.run(application, environ: environ, headers: headers) { pointer in
+                state.setCancellable(
+                    slot: slot,
+                    pointer.flatMap { pointer in
+                        application.cancel.map {
+                            DaemonState.Cancellable(cancel: $0, application: application.handle, request: pointer)
+                        }
+                    }
+                )
+            }
         }
-        daemon.state.end(slot: slot)
-        return (request, try request.finish(rc))
+        let cancelled = state.end(slot: slot)
+        return (request, try request.finish(rc, cancelled: cancelled))
     }
 }

@@ -19,6 +19,16 @@ struct DaemonConfiguration: @unchecked Sendable {
     var restartIntervalMilliseconds: UInt64
     var inactivityTimeoutMilliseconds: UInt64
     var requestTimeoutMilliseconds: UInt64
+    /// How long a request cancelled at request-timeout may take to end
+    /// before the process is given up (0: at once).
+    var interruptTimeoutMilliseconds: UInt64
+    /// Recycle past this resident set size, in bytes; 0 never.
+    var memoryLimitBytes: UInt64
+    /// The path every preloaded application must answer 2xx before the
+    /// daemon serves; nil: none.
+    var healthCheck: String?
+    /// The host's callback told the most threads busy at once, every tick.
+    var busy: (@convention(c) (UnsafeMutableRawPointer?, UInt32) -> Void)?
     var queueTimeoutMilliseconds: UInt64
     var socketTimeoutMilliseconds: UInt64
     var startupTimeoutMilliseconds: UInt64
@@ -44,14 +54,23 @@ struct DaemonConfiguration: @unchecked Sendable {
     /// What every request must carry to be believed.
     var secret: HostSecret
 
+    /// The size of `swiftgate_daemon_config` before interrupt_timeout_ms.
+    static let firstReleaseSize = UInt32(MemoryLayout<swiftgate_daemon_config>.offset(of: \.interrupt_timeout_ms)!)
+
     /// Copies a host's configuration.
     ///
     /// - Parameter config: The host's configuration.
-    /// - Returns: nil when the struct is smaller than this daemon's (an older
-    ///   host); the caller logs it.
+    /// - Returns: nil when the struct is smaller than the first release's
+    ///   (the caller logs it). A host of the first release (184 bytes)
+    ///   gets the defaults of the fields added since.
     init?(_ config: UnsafePointer<swiftgate_daemon_config>) {
         let c = config.pointee
-        guard c.struct_size >= UInt32(MemoryLayout<swiftgate_daemon_config>.size) else { return nil }
+        guard c.struct_size >= Self.firstReleaseSize else { return nil }
+        let current = c.struct_size >= UInt32(MemoryLayout<swiftgate_daemon_config>.size)
+        interruptTimeoutMilliseconds = current ? c.interrupt_timeout_ms : 0
+        memoryLimitBytes = current ? c.memory_limit_bytes : 0
+        busy = current ? c.busy : nil
+        healthCheck = current ? c.health_check.map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } : nil
         listenFD = c.listen_fd
         controlFD = c.control_fd
         threads = max(c.threads, 1)

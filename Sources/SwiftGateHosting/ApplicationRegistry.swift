@@ -80,7 +80,13 @@ package final class ApplicationRegistry: @unchecked Sendable {
         }
         log.info("started application \(key)")
         return .success(
-            StartedApplication(handle: handle, serve: library.serve, check: library.check, name: key.description)
+            StartedApplication(
+                handle: handle,
+                serve: library.serve,
+                check: library.check,
+                cancel: library.cancel,
+                name: key.description
+            )
         )
     }
 }
@@ -92,6 +98,8 @@ package struct StartedApplication: @unchecked Sendable {
     package let serve: swiftgate_handle_fn
     /// nil when the library does not answer access checks.
     package let check: swiftgate_check_fn?
+    /// nil when the library cannot cancel a request's task.
+    package let cancel: swiftgate_cancel_fn?
     /// The instance's key, for log lines.
     package let name: String
 }

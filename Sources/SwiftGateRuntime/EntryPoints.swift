@@ -66,7 +66,12 @@ public func swiftgate_handle(
     let bridge = HostRequestBridge(request: request, executor: executor)
     defer { bridge.close() }
     let (environ, headers) = bridge.describe()
-    let outcome = executor.run {
+    let address = UInt(bitPattern: request)
+    defer { RunningRequests.remove(address) }
+    let outcome = executor.run(
+        clientGone: bridge.clientGonePoll,
+        started: { RunningRequests.insert(address, $0) }
+    ) {
         let described: Request
         do {
             described = try Request(
@@ -86,6 +91,17 @@ public func swiftgate_handle(
     case .failedBeforeHead(let status): return Int32(status)
     case .failedAfterHead: return 500
     }
+}
+
+/// `swiftgate_cancel`: cancels the task serving `request`, from any thread,
+/// while its `swiftgate_handle` runs (the host makes sure of that).
+@_cdecl("swiftgate_cancel")
+public func swiftgate_cancel(
+    _ app: UnsafeMutableRawPointer?,
+    _ request: UnsafePointer<swiftgate_request>?
+) -> Int32 {
+    guard let request else { return 0 }
+    return RunningRequests.cancel(UInt(bitPattern: request)) ? 1 : 0
 }
 
 private func copyMessage(_ message: String, _ buffer: UnsafeMutablePointer<CChar>?, _ length: UInt64) {

@@ -98,9 +98,25 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
         }
     }
 
+    /// How often, while the task waits, `run` asks whether the client has
+    /// gone away: a request abandoned by its client is cancelled within
+    /// about this long (and nothing is asked while jobs keep running).
+    static let clientCheckMilliseconds = 250
+
     /// Runs `operation` as a task on this thread and returns its result,
     /// draining jobs until it ends.
-    func run<T: Sendable>(_ operation: @escaping @Sendable () async -> T) -> T {
+    ///
+    /// - Parameters:
+    ///   - clientGone: Asked on this thread while the task waits; when it
+    ///     says yes, the task is cancelled (once).
+    ///   - started: Told the task as soon as it exists, so that another
+    ///     thread can cancel it.
+    ///   - operation: The request's work.
+    func run<T: Sendable>(
+        clientGone: (() -> Bool)? = nil,
+        started: ((Task<Void, Never>) -> Void)? = nil,
+        _ operation: @escaping @Sendable () async -> T
+    ) -> T {
         let result = ResultSlot<T>()
         pthread_mutex_lock(mutex)
         thread = pthread_self()
@@ -108,13 +124,37 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
         finished = false
         pthread_mutex_unlock(mutex)
 
-        Task(executorPreference: self) {
+        let task = Task(executorPreference: self) {
             let value = await operation()
             result.value = value
             self.markFinished()
         }
-        drain()
+        started?(task)
+        drain(
+            clientGone: clientGone.map { check in
+                {
+                    guard check() else { return false }
+                    task.cancel()
+                    return true
+                }
+            }
+        )
         return result.value!
+    }
+
+    /// Waits on the condition for at most ``clientCheckMilliseconds``, with
+    /// the mutex held.
+    ///
+    /// - Returns: Whether the time ran out.
+    private func waitBriefly() -> Bool {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var nanoseconds = Int(now.tv_nsec) + Self.clientCheckMilliseconds * 1_000_000
+        var deadline = now
+        deadline.tv_sec += nanoseconds / 1_000_000_000
+        nanoseconds %= 1_000_000_000
+        deadline.tv_nsec = nanoseconds
+        return pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT
     }
 
     private func markFinished() {
@@ -124,12 +164,27 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 
-    private func drain() {
+    /// Drains jobs until the task has finished.
+    ///
+    /// - Parameter clientGone: Called on this thread each time the queue
+    ///   stayed empty for ``clientCheckMilliseconds``, until it returns true.
+    private func drain(clientGone: (() -> Bool)? = nil) {
         let unownedSelf = asUnownedTaskExecutor()
+        var askClient = clientGone
         pthread_mutex_lock(mutex)
         while true {
             while queue.isEmpty && !finished {
-                pthread_cond_wait(condition, mutex)
+                guard let ask = askClient else {
+                    pthread_cond_wait(condition, mutex)
+                    continue
+                }
+                if waitBriefly() {
+                    // The task has waited a while with nothing to run.
+                    pthread_mutex_unlock(mutex)
+                    let cancelled = ask()
+                    pthread_mutex_lock(mutex)
+                    if cancelled { askClient = nil }
+                }
             }
             if queue.isEmpty {
                 break

@@ -1,0 +1,151 @@
+"""Process management under load (issue #16): cancellation before killing,
+memory limits, rolling restarts that refuse a bad deploy, the dynamic pool
+and the control commands. Each case runs a bounded client load beside its
+fault and prints its figures (make faults)."""
+
+import datetime
+import socket
+import time
+
+import pytest
+
+from harness.conf import SITE_ACCESS, daemon_site
+from harness.load import Load, wait_for_count
+
+SERVING = "serving FastCGI with"
+
+
+def site(options, library="{site}/libSwiftGateTestApp.so"):
+    """One daemon group `g` with `options`, mounted at /g."""
+    return daemon_site("g", options, "/g", library)
+
+
+def report(case, text):
+    print("\n[faults] %s: %s" % (case, text), flush=True)
+
+
+def ready(server, processes, timeout=30):
+    assert wait_for_count(server.log, SERVING, processes, timeout), server.log()
+    pids = server.wait_for(lambda: len(server.daemon_pids("g")) == processes and server.daemon_pids("g"))
+    assert pids, "the group has not %d processes" % processes
+    return sorted(pids)
+
+
+def log_lines(server, text):
+    return [line for line in server.log().splitlines() if text in line]
+
+
+def log_time(line):
+    return datetime.datetime.strptime(line[1:line.index("]")], "%a %b %d %H:%M:%S.%f %Y")
+
+
+def timed_get(server, path):
+    began = time.monotonic()
+    status, _, body = server.request("GET", path)
+    return status, time.monotonic() - began, body
+
+
+# ---- cancellation before killing ----
+
+
+def test_a_cooperative_stuck_request_is_cancelled_and_its_process_keeps_serving(server):
+    s = server(site("processes=1 threads=4 request-timeout=2 interrupt-timeout=5"))
+    before = ready(s, 1)
+    pid = int(s.request("GET", "/g/pid")[2])
+    with Load(s.port, "/g/sleep?ms=10", connections=8, duration=20) as load:
+        time.sleep(0.5)
+        waited = timed_get(s, "/g/wait?ms=60000&id=coop")
+        spun = timed_get(s, "/g/spin?ms=60000&id=coop-spin")
+        time.sleep(0.5)
+    after = s.daemon_pids("g")
+    served_by = int(s.request("GET", "/g/pid")[2])
+    seen = log_lines(s, "saw cancellation after")
+    report("cancel, cooperative", "awaiting request %d after %.2f s, computing request %d after %.2f s "
+           "(request-timeout 2 s); process %d before, %s after, serving %d; %d requests beside, %d failed %s; "
+           "the tasks said: %s"
+           % (waited[0], waited[1], spun[0], spun[1], pid, after, served_by, len(load.results), len(load.failed),
+              load.outcomes(load.failed), "; ".join(line.split("] ", 4)[-1] for line in seen)))
+    assert waited[0] == 504 and 2.0 <= waited[1] < 3.0
+    assert spun[0] == 504 and 2.0 <= spun[1] < 3.0
+    assert len(seen) == 2
+    assert after == before and served_by == pid
+    assert not log_lines(s, "ended (status")
+    assert load.failed == [] and len(load.results) > 100
+
+
+@pytest.mark.expect_log("SG00507", "SG00508", "did not end within interrupt-timeout")
+def test_an_uncooperative_stuck_request_gets_504_and_its_process_is_replaced(server):
+    s = server(site("processes=2 threads=4 request-timeout=2 interrupt-timeout=1"))
+    before = ready(s, 2)
+    with Load(s.port, "/g/sleep?ms=10", connections=8, duration=20) as load:
+        time.sleep(0.5)
+        status, took, _ = timed_get(s, "/g/block?ms=60000")
+        replaced = s.wait_for(lambda: log_lines(s, "ended (status 75)"), timeout=10)
+        time.sleep(1.0)
+    condemned = log_lines(s, "did not end within interrupt-timeout of 1000 ms")
+    report("cancel, uncooperative", "504 after %.2f s; %s; then %s; %d requests beside, %d failed %s"
+           % (took, condemned[0].split("] ", 4)[-1] if condemned else "(not condemned)",
+              replaced[0].split("SG00406: ", 1)[-1] if replaced else "(not replaced)", len(load.results),
+              len(load.failed), load.outcomes(load.failed)))
+    assert status == 504 and took < 3.5
+    assert condemned and replaced
+    assert set(s.daemon_pids("g")) != set(before)
+    assert load.failed == []
+
+
+def disconnect_after(port, path, seconds):
+    """Sends GET path, waits, closes the connection; returns when it closed
+    (wall clock, as the error log's times)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as c:
+        c.sendall(("GET %s HTTP/1.1\r\nHost: faults\r\n\r\n" % path).encode())
+        time.sleep(seconds)
+        closed = datetime.datetime.now()
+    return closed
+
+
+@pytest.mark.parametrize("mode", ["daemon", "embedded"])
+def test_a_client_that_disconnects_has_its_task_cancelled_within_a_second(server, mode):
+    if mode == "daemon":
+        s = server(site("processes=1 threads=4"))
+        ready(s, 1)
+        prefix = "/g"
+    else:
+        s = server("SwiftGateScriptAlias /e {site}/libSwiftGateTestApp.so\n" + SITE_ACCESS)
+        prefix = "/e"
+    with Load(s.port, prefix + "/sleep?ms=10", connections=8, duration=20) as load:
+        time.sleep(0.5)
+        delays = {}
+        for route in ("wait", "spin") if mode == "daemon" else ("wait",):
+            tag = "%s-%s" % (mode, route)
+            closed = disconnect_after(s.port, "%s/%s?ms=30000&id=%s" % (prefix, route, tag), 1.0)
+            seen = s.wait_for(lambda: log_lines(s, "%s %s saw cancellation" % (route, tag)), timeout=5)
+            assert seen, s.log()
+            delays[tag] = (log_time(seen[0]) - closed).total_seconds()
+    report("client gone, %s" % mode, "tasks saw cancellation %s after the client closed; %d requests beside, "
+           "%d failed %s" % (", ".join("%s %.3f s" % kv for kv in sorted(delays.items())), len(load.results),
+                             len(load.failed), load.outcomes(load.failed)))
+    assert all(d < 1.0 for d in delays.values()), delays
+    assert load.failed == []
+
+
+# ---- memory limit by drain ----
+
+
+def test_a_leaking_process_past_memory_limit_is_drained_and_replaced(server):
+    s = server(site("processes=2 threads=4 memory-limit=120"))
+    before = ready(s, 2)
+    leak = Load(s.port, "/g/leak?mib=2", connections=4, duration=10)
+    beside = Load(s.port, "/g/sleep?ms=5", connections=8, duration=10)
+    with leak, beside:
+        replaced = s.wait_for(lambda: len(log_lines(s, "ended (status 78)")) >= 2, timeout=10)
+    crossed = log_lines(s, "passed memory-limit of 120 MiB")
+    ended = log_lines(s, "ended (status 78)")
+    report("memory-limit", "%d recycles (%s); processes %s -> %s; leaking requests %d, %d failed %s; "
+           "requests beside %d, %d failed %s"
+           % (len(ended), "; ".join(line.split("recycling: ", 1)[-1] for line in crossed[:3]), before,
+              sorted(s.daemon_pids("g")), len(leak.results), len(leak.failed), leak.outcomes(leak.failed),
+              len(beside.results), len(beside.failed), beside.outcomes(beside.failed)))
+    assert replaced and crossed
+    assert all(":info]" in line for line in ended)
+    assert leak.failed == [] and beside.failed == []
+    assert len(beside.results) > 200
