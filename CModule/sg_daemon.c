@@ -58,7 +58,7 @@
  * runs every ten seconds only; a helper process that exits after this
  * long wakes the parent's other-child callback instead, on its own thread
  * and within the MPM's one-second reaping loop. */
-#define SG_DEFAULT_TICK apr_time_from_msec(1000)
+#define SG_DEFAULT_TICK apr_time_from_msec(500)
 
 /* What must outlive a configuration cycle, and the module itself (httpd
  * unloads and reloads modules on restart): plain data in the process pool.
@@ -264,6 +264,7 @@ static void daemon_event(int reason, void *data, int status)
     sg_daemon *d = data;
     sg_group *g = d->group;
     apr_interval_time_t delay = 0;
+    pid_t ended;
     int failed, fast;
 
     if (reason != APR_OC_REASON_DEATH && reason != APR_OC_REASON_LOST) {
@@ -281,8 +282,9 @@ static void daemon_event(int reason, void *data, int status)
     if (status > 255 && WIFEXITED(status)) {
         status = WEXITSTATUS(status);
     }
-    if (sg_pool_process_ended(d, status)) {
-        d->proc.pid = 0;
+    ended = d->proc.pid;
+    d->proc.pid = 0; /* the pool may fork into this slot at once */
+    if (sg_pool_process_ended(d, ended, status)) {
         return;
     }
     /* A request-timeout or memory-limit exit is a deliberate restart, not
@@ -305,7 +307,7 @@ static void daemon_event(int reason, void *data, int status)
         failed ? APLOG_ERR : APLOG_INFO, 0, cycle.main_server, SG_LOGNO(00406),
         "daemon group '%s': process %" APR_PID_T_FMT " ended "
         "(status %d); starting another%s%s",
-        g->name, d->proc.pid, status, delay ? " in " : "",
+        g->name, ended, status, delay ? " in " : "",
         delay ? apr_psprintf(cycle.pool, "%ld s", (long)apr_time_sec(delay))
               : "");
     d->proc.pid = 0;

@@ -236,6 +236,9 @@ void sg_control_poll(void)
             break;
         }
         answer(p, fd);
+        /* Shut for every holder: a process forked while the command ran
+         * (a replacement) holds a copy that must not keep it open. */
+        shutdown(fd, SHUT_RDWR);
         close(fd);
         apr_pool_clear(p);
     }

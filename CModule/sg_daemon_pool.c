@@ -234,7 +234,7 @@ static const char *deploying(apr_pool_t *p, const sg_pool *pool)
 
 /* Gives a rolling restart up: the replacement is stopped and the old
  * processes keep serving. */
-static void refuse(sg_group *g, sg_daemon *d, const char *reason)
+static void refuse(sg_group *g, pid_t pid, const char *reason)
 {
     sg_pool *pool = g->pool;
     apr_pool_t *p = sg_daemon_current()->pool;
@@ -244,7 +244,7 @@ static void refuse(sg_group *g, sg_daemon *d, const char *reason)
              "%" APR_PID_T_FMT " did not come to serve: %s; the rolling "
              "restart (%s) stops after %d of %d processes, and the %d "
              "others keep serving",
-             g->name, deploying(p, pool), d->proc.pid, reason, pool->why,
+             g->name, deploying(p, pool), pid, reason, pool->why,
              pool->replaced, pool->to_replace,
              pool->to_replace - pool->replaced);
     if (pool->library_change) {
@@ -267,7 +267,7 @@ static void roll_step(sg_group *g)
     if (d) {
         if (!apr_atomic_read32(&g->serving[d->slot])) {
             if (now - pool->candidate_since > trial) {
-                refuse(g, d,
+                refuse(g, d->proc.pid,
                        apr_psprintf(sg_daemon_current()->pool,
                                     "not serving after %ld s",
                                     (long)apr_time_sec(trial)));
@@ -520,7 +520,7 @@ void sg_pool_tick(sg_group *g)
     }
 }
 
-int sg_pool_process_ended(sg_daemon *d, int status)
+int sg_pool_process_ended(sg_daemon *d, pid_t pid, int status)
 {
     sg_group *g = d->group;
     sg_pool *pool = g->pool;
@@ -529,16 +529,16 @@ int sg_pool_process_ended(sg_daemon *d, int status)
         case SG_ROLE_CANDIDATE:
             d->role = SG_ROLE_MEMBER;
             if (pool->candidate == d) {
-                refuse(g, d, exit_meaning(sg_daemon_current()->pool, status));
+                refuse(g, pid,
+                       exit_meaning(sg_daemon_current()->pool, status));
             }
             return 1;
         case SG_ROLE_RETIRING:
             sg_log_s(APLOG_INFO, 0, main_server(), SG_LOGNO(00425),
                      "daemon group '%s': process %" APR_PID_T_FMT " finished "
                      "its requests and exited (status %d); not replaced",
-                     g->name, d->proc.pid, status);
+                     g->name, pid, status);
             d->role = SG_ROLE_MEMBER;
-            d->proc.pid = 0;
             if (pool->rolling) {
                 roll_step(g);
             }

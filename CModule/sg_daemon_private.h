@@ -58,10 +58,13 @@ void sg_pool_init(apr_pool_t *p, sg_group *g);
 void sg_pool_tick(sg_group *g);
 
 /*
- * A process of the group ended; decides whether it is replaced.
+ * A process of the group ended (its slot already empty); decides whether
+ * it is replaced.
+ * @param pid the process that ended
+ * @param status its exit status
  * @return 1 when the pool took care of it (no replacement), 0 otherwise
  */
-int sg_pool_process_ended(sg_daemon *d, int status);
+int sg_pool_process_ended(sg_daemon *d, pid_t pid, int status);
 
 /*
  * Starts a rolling restart of the group.

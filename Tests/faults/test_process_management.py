@@ -4,12 +4,17 @@ and the control commands. Each case runs a bounded client load beside its
 fault and prints its figures (make faults)."""
 
 import datetime
+import os
+import pwd
+import shutil
 import socket
+import subprocess
 import time
 
 import pytest
 
 from harness.conf import SITE_ACCESS, daemon_site
+from harness.env import SWIFTGATE
 from harness.load import Load, wait_for_count
 
 SERVING = "serving FastCGI with"
@@ -149,3 +154,114 @@ def test_a_leaking_process_past_memory_limit_is_drained_and_replaced(server):
     assert all(":info]" in line for line in ended)
     assert leak.failed == [] and beside.failed == []
     assert len(beside.results) > 200
+
+
+# ---- rolling restarts, control ----
+
+
+def control(server, *args, user=None):
+    """Runs `swiftgate ARGS --socket` against the server; (rc, output)."""
+    command = [SWIFTGATE, *args, "--socket", os.path.join(server.root, "run", "swiftgate.control")]
+    if user:
+        command = ["runuser", "-u", user, "--"] + command
+    done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    return done.returncode, (done.stdout + done.stderr).strip()
+
+
+def test_a_rolling_restart_of_three_processes_fails_nothing(server):
+    s = server(site("processes=3 threads=4 health-check=/healthz"))
+    before = ready(s, 3)
+    with Load(s.port, "/g/sleep?ms=20", connections=16, duration=40) as load:
+        time.sleep(1.0)
+        began = time.monotonic()
+        rc, said = control(s, "restart", "g")
+        done = s.wait_for(lambda: log_lines(s, "rolling restart (swiftgate restart by uid 0"), timeout=5)
+        finished = s.wait_for(lambda: log_lines(s, ") done: 3 process(es) replaced"), timeout=40)
+        took = time.monotonic() - began
+        time.sleep(1.0)
+    after = sorted(s.daemon_pids("g"))
+    steps = log_lines(s, "SG00421")
+    report("rolling restart", "swiftgate restart said %r; %s; steps: %s; processes %s -> %s; %d requests, %d failed %s"
+           % (said, finished[0].split("SG00423: ", 1)[-1] if finished else "(not done)",
+              "; ".join(line.split("': ", 1)[-1] for line in steps), before, after, len(load.results),
+              len(load.failed), load.outcomes(load.failed)))
+    assert rc == 0 and done and finished, s.log()
+    assert len(steps) == 3 and took < 40
+    assert len(after) == 3 and not set(after) & set(before)
+    assert load.failed == [] and len(load.results) > 300
+
+
+def deploy(server, source):
+    """Puts `source` (a file in the site folder) in place of the group's
+    library the way a deploy should: a copy beside it, renamed over it."""
+    target = os.path.join(server.site_dir, "app", "libapp.so")
+    staged = target + ".new"
+    shutil.copy(os.path.join(server.site_dir, source), staged)
+    os.chmod(staged, 0o755)
+    os.rename(staged, target)
+
+
+def prepare_deploys(server):
+    os.makedirs(os.path.join(server.site_dir, "app"))
+    shutil.copy(os.path.join(server.site_dir, "libSwiftGateTestApp.so"),
+                os.path.join(server.site_dir, "app", "libapp.so"))
+    server.build_fixture("crash_at_start.c", "libcrash.so")
+    server.build_fixture("unhealthy.c", "libunhealthy.so")
+    subprocess.run(["chmod", "-R", "a+rX", server.site_dir], check=True)
+
+
+@pytest.mark.expect_log("SG00424", "AH00052", "health check failed", "cannot start application")
+def test_a_bad_deploy_is_refused_and_the_old_processes_keep_serving(server):
+    s = server(site("processes=2 threads=4 health-check=/healthz", "{site}/app/libapp.so"), prepare=prepare_deploys)
+    first = ready(s, 2)
+    refusals = {}
+    with Load(s.port, "/g/sleep?ms=10", connections=12, duration=60) as load:
+        time.sleep(1.0)
+        # A good deploy rolls through.
+        deploy(s, "libSwiftGateTestApp.so")
+        assert s.wait_for(lambda: log_lines(s, ") done: 2 process(es) replaced"), timeout=40), s.log()
+        second = s.wait_for(lambda: len(s.daemon_pids("g")) == 2 and sorted(s.daemon_pids("g")), timeout=10)
+        assert second and not set(second) & set(first)
+        # Two bad ones are refused.
+        for bad, why in (("libcrash.so", "did not come to serve"), ("libunhealthy.so", "its health check failed")):
+            count = len(log_lines(s, "SG00424"))
+            deploy(s, bad)
+            assert s.wait_for(lambda: len(log_lines(s, "SG00424")) > count, timeout=30), s.log()
+            refusals[bad] = log_lines(s, "SG00424")[-1].split("SG00424: ", 1)[-1]
+            assert why in refusals[bad]
+            time.sleep(3.0)  # nothing retries the refused file
+            assert len(log_lines(s, "SG00424")) == count + 1
+            assert sorted(s.daemon_pids("g")) == second
+        time.sleep(0.5)
+    report("bad deploys", "good deploy rolled %s -> %s; %s; processes still %s; %d requests, %d failed %s"
+           % (first, second, "; ".join("%s: %s" % kv for kv in refusals.items()), sorted(s.daemon_pids("g")),
+              len(load.results), len(load.failed), load.outcomes(load.failed)))
+    assert "refused application library %s/app/libapp.so" % s.site_dir in refusals["libunhealthy.so"]
+    assert load.failed == [] and len(load.results) > 300
+
+
+@pytest.mark.expect_log("SG00430")
+def test_control_commands_are_logged_with_who_asked_and_refused_to_others(server):
+    s = server(site("min-processes=1 max-processes=3 threads=2 idle-timeout=300"))
+    ready(s, 1)
+    rc, said = control(s, "scale", "g", "3")
+    assert rc == 0, said
+    assert s.wait_for(lambda: len(s.daemon_pids("g")) == 3, timeout=20)
+    scaled = log_lines(s, "scaled from 1 to 3 processes, asked by uid 0 (root)")
+    rc_out, out_of_range = control(s, "scale", "g", "4")
+    rc_nogroup, no_group = control(s, "restart", "nosuch")
+    rc_nobody, nobody = control(s, "restart", "g", user="nobody")
+    # Even a socket whose mode let everyone in takes no command from them.
+    os.chmod(os.path.join(s.root, "run", "swiftgate.control"), 0o666)
+    rc_opened, opened = control(s, "restart", "g", user="nobody")
+    refused = s.wait_for(lambda: log_lines(s, "SG00430"), timeout=5) or []
+    report("control", "scale 3: %s; scale 4: %r; restart nosuch: %r; as nobody: %r; as nobody, socket mode 0666: "
+           "%r; log: %s" % (said, out_of_range, no_group, nobody, opened,
+                            refused[0].split("SG00430: ", 1)[-1] if refused else "(none)"))
+    assert scaled
+    assert rc_out != 0 and "outside min-processes=1 and max-processes=3" in out_of_range
+    assert rc_nogroup != 0 and "no daemon group 'nosuch'" in no_group
+    assert rc_nobody != 0 and "Permission denied" in nobody
+    assert rc_opened != 0 and "only root and Apache's User" in opened
+    assert refused and "uid %d (nobody)" % pwd.getpwnam("nobody").pw_uid in refused[0]
+    assert not log_lines(s, "rolling restart asked by uid %d" % pwd.getpwnam("nobody").pw_uid)
