@@ -406,13 +406,14 @@ static void size_pool(sg_group *g)
     if (g->listen_fd >= 0 && poll(&queue, 1, 0) > 0) {
         saturated = 1; /* connections wait for a process to accept them */
     }
-    if (!saturated || pool->target >= g->max_processes) {
+    if (!saturated) {
         pool->saturated_since = 0;
     }
     else if (!pool->saturated_since) {
         pool->saturated_since = now;
     }
-    else if (now - pool->saturated_since >= SG_DEFAULT_GROW_AFTER) {
+    if (saturated && pool->target < g->max_processes
+        && now - pool->saturated_since >= SG_DEFAULT_GROW_AFTER) {
         pool->saturated_since = 0;
         pool->target++;
         sg_log_s(APLOG_NOTICE, 0, main_server(), SG_LOGNO(00426),
@@ -423,7 +424,8 @@ static void size_pool(sg_group *g)
                  (long)apr_time_as_msec(SG_DEFAULT_GROW_AFTER), pool->target,
                  g->max_processes);
     }
-    else if (idle && pool->target > g->min_processes && members > 1) {
+    else if (!saturated && idle && pool->target > g->min_processes
+             && members > 1) {
         pool->target--;
         sg_log_s(APLOG_NOTICE, 0, main_server(), SG_LOGNO(00427),
                  "daemon group '%s': process %" APR_PID_T_FMT " idle for "
@@ -529,8 +531,7 @@ int sg_pool_process_ended(sg_daemon *d, pid_t pid, int status)
         case SG_ROLE_CANDIDATE:
             d->role = SG_ROLE_MEMBER;
             if (pool->candidate == d) {
-                refuse(g, pid,
-                       exit_meaning(sg_daemon_current()->pool, status));
+                refuse(g, pid, exit_meaning(sg_daemon_current()->pool, status));
             }
             return 1;
         case SG_ROLE_RETIRING:

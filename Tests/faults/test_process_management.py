@@ -265,3 +265,31 @@ def test_control_commands_are_logged_with_who_asked_and_refused_to_others(server
     assert rc_opened != 0 and "only root and Apache's User" in opened
     assert refused and "uid %d (nobody)" % pwd.getpwnam("nobody").pw_uid in refused[0]
     assert not log_lines(s, "rolling restart asked by uid %d" % pwd.getpwnam("nobody").pw_uid)
+
+
+# ---- the adaptive pool ----
+
+
+def test_an_adaptive_pool_grows_to_max_under_load_and_shrinks_when_idle(server):
+    s = server(site("min-processes=1 max-processes=3 threads=2 idle-timeout=3"))
+    ready(s, 1)
+    sizes = []
+    began = time.monotonic()
+    with Load(s.port, "/g/sleep?ms=50", connections=12, duration=30) as load:
+        grown = s.wait_for(lambda: sizes.append(len(s.daemon_pids("g"))) or len(s.daemon_pids("g")) == 3,
+                           timeout=20, interval=0.25)
+        grew_in = time.monotonic() - began
+        time.sleep(1.0)
+    idle_since = time.monotonic()
+    shrunk = s.wait_for(lambda: len(log_lines(s, "SG00427")) == 2 and len(s.daemon_pids("g")) == 1, timeout=20)
+    shrank_in = time.monotonic() - idle_since
+    growing, shrinking = log_lines(s, "SG00426"), log_lines(s, "SG00427")
+    report("adaptive pool", "1 -> 3 processes in %.1f s under 12 clients (sizes seen %s); back to %d process(es) "
+           "%.1f s after the load ended (idle-timeout 3 s); log: %s | %s; %d requests, %d failed %s"
+           % (grew_in, sorted(set(sizes)), len(s.daemon_pids("g")), shrank_in,
+              growing[0].split("': ", 1)[-1] if growing else "(no growth)",
+              shrinking[0].split("': ", 1)[-1] if shrinking else "(no shrink)", len(load.results),
+              len(load.failed), load.outcomes(load.failed)))
+    assert grown and len(growing) == 2
+    assert shrunk and len(shrinking) == 2
+    assert load.failed == [] and len(load.results) > 100
