@@ -378,6 +378,7 @@ static void start_ticker(void)
         for (i = 0; reset[i]; i++) {
             signal(reset[i], SIG_DFL);
         }
+        prctl(PR_SET_NAME, "swiftgate-tick", 0, 0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (getppid() == cycle.parent_pid) {
             poll(NULL, 0, (int)apr_time_as_msec(SG_DEFAULT_TICK));

@@ -192,7 +192,11 @@ struct DaemonMonitor {
             "\(why); exiting with status \(SWIFTGATE_DAEMON_EXIT_TIMEOUT) once the other "
                 + "\(snapshot.running - 1) running requests end"
         )
-        stop("stopping: request-timeout of \(limit) ms passed", wait: limit)
+        daemon.stop(
+            "stopping: request-timeout of \(limit) ms passed",
+            wait: limit,
+            status: SWIFTGATE_DAEMON_EXIT_TIMEOUT
+        )
     }
 
     private mutating func checkLimits(
