@@ -53,12 +53,6 @@
 /* Random bytes in a group's secret: 256 bits cannot be guessed through a
  * socket. */
 #define SG_SECRET_BYTES 32
-/* How often the parent does its periodic work (rolling restarts, the
- * libraries' watch, pool sizes, control commands). httpd's monitor hook
- * runs every ten seconds only; a helper process that exits after this
- * long wakes the parent's other-child callback instead, on its own thread
- * and within the MPM's one-second reaping loop. */
-#define SG_DEFAULT_TICK apr_time_from_msec(500)
 
 /* What must outlive a configuration cycle, and the module itself (httpd
  * unloads and reloads modules on restart): plain data in the process pool.
@@ -70,18 +64,37 @@ typedef struct sg_draining {
     char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 } sg_draining;
 
+/* Groups a graceful restart hands to the next configuration, each with the
+ * processes it had running; past these, groups drain as before. */
+#define SG_MAX_HANDOVER      64
+#define SG_MAX_HANDOVER_PIDS 64
+
+/* A group's socket, secret and running processes, kept open across a
+ * graceful restart: the next configuration's group of the same name takes
+ * them over and replaces the processes by a rolling restart, so that a
+ * replacement that fails leaves the old ones serving the new Apache
+ * children too. */
+typedef struct sg_handover {
+    char name[128]; /* "" when the entry is free */
+    int listen_fd;
+    uid_t owner; /* Apache's User, who owns the socket */
+    dev_t dev;   /* the socket file as bound */
+    ino_t ino;
+    char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    char secret[2 * SG_SECRET_BYTES + 1];
+    int npids;
+    pid_t pids[SG_MAX_HANDOVER_PIDS];
+} sg_handover;
+
 typedef struct sg_persist {
     unsigned generation;
     sg_draining draining[SG_MAX_DRAINING];
+    sg_handover handover[SG_MAX_HANDOVER];
 } sg_persist;
 
 static sg_persist *persist;
 /* The cycle sg_daemon_start_all was last given. */
 static sg_daemon_cycle cycle;
-/* The helper whose exit is the parent's tick, and a pool of its own for
- * its registration (a new one each tick: nothing accumulates). */
-static apr_proc_t ticker;
-static apr_pool_t *ticker_pool;
 
 const sg_daemon_cycle *sg_daemon_current(void)
 {
@@ -332,86 +345,9 @@ void sg_daemon_spawn(sg_daemon *d, apr_interval_time_t delay)
     apr_proc_other_child_register(&d->proc, daemon_event, d, NULL, cycle.pool);
 }
 
-/* ---- the parent's tick ---- */
-
-static void start_ticker(void);
-
-static void ticker_event(int reason, void *data, int status)
-{
-    apr_array_header_t *groups = cycle.groups;
-    int i;
-
-    if (reason != APR_OC_REASON_DEATH && reason != APR_OC_REASON_LOST) {
-        return;
-    }
-    apr_proc_other_child_unregister(data);
-    apr_pool_destroy(ticker_pool);
-    ticker_pool = NULL;
-    ticker.pid = 0;
-    if (getpid() != cycle.parent_pid
-        || ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_RUN_MPM) {
-        return;
-    }
-    for (i = 0; i < groups->nelts; i++) {
-        sg_pool_tick(&((sg_group *)groups->elts)[i]);
-    }
-    sg_control_poll();
-    start_ticker();
-}
-
-/* Forks the helper: it waits one tick and exits. It never execs nor loads
- * anything; the signals Apache's parent handles are set back first. */
-static void start_ticker(void)
-{
-    static const int reset[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGWINCH, 0};
-    apr_status_t rv;
-    int i;
-
-    /* Under the process pool, not the cycle's: it is destroyed here alone,
-     * never by the end of a cycle before end_generation runs. */
-    if (apr_pool_create(&ticker_pool, cycle.main_server->process->pool)
-        != APR_SUCCESS) {
-        return;
-    }
-    rv = apr_proc_fork(&ticker, ticker_pool);
-    if (rv == APR_INCHILD) {
-        for (i = 0; reset[i]; i++) {
-            signal(reset[i], SIG_DFL);
-        }
-        prctl(PR_SET_NAME, "swiftgate-tick", 0, 0, 0);
-        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        if (getppid() == cycle.parent_pid) {
-            poll(NULL, 0, (int)apr_time_as_msec(SG_DEFAULT_TICK));
-        }
-        _exit(0);
-    }
-    if (rv != APR_INPARENT) {
-        ticker.pid = 0;
-        apr_pool_destroy(ticker_pool);
-        ticker_pool = NULL;
-        sg_log_s(APLOG_CRIT, rv, cycle.main_server, SG_LOGNO(00415),
-                 "cannot fork the daemon groups' tick helper: rolling "
-                 "restarts, pool sizes and control commands wait");
-        return;
-    }
-    apr_proc_other_child_register(&ticker, ticker_event, &ticker, NULL,
-                                  ticker_pool);
-}
-
-static void stop_ticker(void)
-{
-    if (ticker.pid > 0) {
-        apr_proc_other_child_unregister(&ticker);
-        kill(ticker.pid, SIGKILL);
-        waitpid(ticker.pid, NULL, 0);
-        ticker.pid = 0;
-        apr_pool_destroy(ticker_pool);
-        ticker_pool = NULL;
-    }
-}
-
 static apr_status_t make_socket(apr_pool_t *p, sg_group *g)
 {
+    struct stat st;
     struct sockaddr_un sa;
     mode_t old;
     int fd, rc;
@@ -438,12 +374,14 @@ static apr_status_t make_socket(apr_pool_t *p, sg_group *g)
         || (geteuid() == 0
             && fchownat(AT_FDCWD, g->socket_path, ap_unixd_config.user_id,
                         (gid_t)-1, AT_SYMLINK_NOFOLLOW))
-        || listen(fd, g->listen_backlog) != 0) {
+        || listen(fd, g->listen_backlog) != 0 || lstat(g->socket_path, &st)) {
         rc = errno;
         close(fd);
         return rc;
     }
     g->listen_fd = fd;
+    g->socket_dev = st.st_dev;
+    g->socket_ino = st.st_ino;
     return APR_SUCCESS;
 }
 
@@ -564,7 +502,7 @@ static void stop_all(void)
     apr_time_t deadline;
     int i, j, left;
 
-    stop_ticker();
+    sg_pool_ticker_stop();
     sg_control_close();
     for (i = 0; i < groups->nelts; i++) {
         wait = g[i].shutdown_timeout > wait ? g[i].shutdown_timeout : wait;
@@ -630,8 +568,120 @@ static void stop_all(void)
     }
 }
 
-/* The end of a configuration cycle: a graceful restart lets this
- * generation's daemons drain; a stop stops them. */
+/* ---- graceful restarts: handing groups over ---- */
+
+/* On a graceful restart, keeps a group's socket open and its processes
+ * running for the next configuration (sg_handover). Processes already
+ * retiring still finish and exit; their socket is not removed after them.
+ * @return 1 when handed over, 0 when the group drains as before */
+static int hand_over(sg_group *g)
+{
+    sg_handover *h = NULL;
+    int i, j;
+
+    if (g->listen_fd < 0 || strlen(g->name) >= sizeof(h->name)
+        || sg_group_slots(g) > SG_MAX_HANDOVER_PIDS) {
+        return 0;
+    }
+    for (i = 0; i < SG_MAX_HANDOVER && !h; i++) {
+        h = persist->handover[i].name[0] ? NULL : &persist->handover[i];
+    }
+    if (!h) {
+        return 0;
+    }
+    apr_cpystrn(h->name, g->name, sizeof(h->name));
+    apr_cpystrn(h->socket_path, g->socket_path, sizeof(h->socket_path));
+    apr_cpystrn(h->secret, g->secret, sizeof(h->secret));
+    h->listen_fd = g->listen_fd;
+    h->owner = ap_unixd_config.user_id;
+    h->dev = g->socket_dev;
+    h->ino = g->socket_ino;
+    h->npids = 0;
+    for (j = 0; j < sg_group_slots(g); j++) {
+        sg_daemon *d = &g->daemons[j];
+        if (d->proc.pid <= 0) {
+            continue;
+        }
+        if (d->role == SG_ROLE_RETIRING) {
+            remember_draining(d->proc.pid, "");
+        }
+        else {
+            h->pids[h->npids++] = d->proc.pid;
+        }
+    }
+    g->listen_fd = -1;
+    return 1;
+}
+
+/* The entry a group of the new configuration takes over, or NULL: same
+ * name, same socket owner, and its socket file still the one bound. */
+static sg_handover *find_handover(sg_group *g)
+{
+    struct stat st;
+    int i;
+
+    for (i = 0; i < SG_MAX_HANDOVER; i++) {
+        sg_handover *h = &persist->handover[i];
+        if (h->name[0] && !strcmp(h->name, g->name)
+            && h->owner == ap_unixd_config.user_id
+            && lstat(h->socket_path, &st) == 0 && S_ISSOCK(st.st_mode)
+            && st.st_dev == h->dev && st.st_ino == h->ino) {
+            return h;
+        }
+    }
+    return NULL;
+}
+
+/* Takes a handed-over group's processes into its slots; those beyond its
+ * processes are recycled. @return how many it took */
+static int adopt_processes(apr_pool_t *pconf, sg_group *g, sg_handover *h)
+{
+    int i, taken = 0;
+
+    for (i = 0; i < h->npids; i++) {
+        sg_daemon *d = &g->daemons[taken];
+        if (kill(h->pids[i], 0) != 0 && errno == ESRCH) {
+            continue;
+        }
+        if (taken >= g->processes) {
+            kill(h->pids[i], SIGUSR2);
+            remember_draining(h->pids[i], "");
+            continue;
+        }
+        d->proc.pid = h->pids[i];
+        d->started = apr_time_now();
+        d->busy_seen = d->started;
+        /* It accepts on this very socket: the children may send to it. */
+        apr_atomic_set32(&g->serving[d->slot], 1);
+        apr_proc_other_child_register(&d->proc, daemon_event, d, NULL, pconf);
+        taken++;
+    }
+    h->name[0] = '\0';
+    return taken;
+}
+
+/* Entries no group of the new configuration took: their processes drain
+ * as they did before handovers existed. */
+static void drain_unclaimed(void)
+{
+    int i, j;
+
+    for (i = 0; i < SG_MAX_HANDOVER; i++) {
+        sg_handover *h = &persist->handover[i];
+        if (!h->name[0]) {
+            continue;
+        }
+        for (j = 0; j < h->npids; j++) {
+            kill(h->pids[j], SIGUSR1);
+            remember_draining(h->pids[j], h->socket_path);
+        }
+        close(h->listen_fd);
+        h->name[0] = '\0';
+    }
+}
+
+/* The end of a configuration cycle: a graceful restart hands each group
+ * over to the next one (or lets its daemons drain); a stop stops them. */
 static apr_status_t end_generation(void *data)
 {
     apr_array_header_t *groups = cycle.groups;
@@ -645,9 +695,12 @@ static apr_status_t end_generation(void *data)
         stop_all();
         return APR_SUCCESS;
     }
-    stop_ticker();
+    sg_pool_ticker_stop();
     sg_control_close();
     for (i = 0; i < groups->nelts; i++) {
+        if (hand_over(&g[i])) {
+            continue;
+        }
         for (j = 0; j < sg_group_slots(&g[i]); j++) {
             pid_t pid = g[i].daemons[j].proc.pid;
             if (pid > 0) {
@@ -700,9 +753,10 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s,
 {
     sg_group *g = (sg_group *)groups->elts;
     void *data = NULL;
+    sg_handover **handed;
     const char *prefix, *control;
     apr_status_t rv;
-    int i, j;
+    int i, j, adopted;
 
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK; /* the trial pass before Apache detaches */
@@ -723,10 +777,20 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s,
     cycle.libraries = settings->libraries;
     adopt_draining(pconf);
     if (!groups->nelts) {
+        drain_unclaimed();
         return OK;
     }
     prefix = socket_prefix(pconf, settings);
+    handed = apr_pcalloc(pconf, sizeof(*handed) * groups->nelts);
     for (i = 0; i < groups->nelts; i++) {
+        if ((handed[i] = find_handover(&g[i]))) {
+            g[i].listen_fd = handed[i]->listen_fd;
+            g[i].socket_path = apr_pstrdup(pconf, handed[i]->socket_path);
+            g[i].socket_dev = handed[i]->dev;
+            g[i].socket_ino = handed[i]->ino;
+            g[i].secret = apr_pstrdup(pconf, handed[i]->secret);
+            continue;
+        }
         if ((rv = make_secret(pconf, &g[i])) != APR_SUCCESS) {
             sg_log_s(APLOG_CRIT, rv, s, SG_LOGNO(00414),
                      "daemon group '%s': cannot make its secret", g[i].name);
@@ -763,9 +827,13 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s,
         for (j = 0; j < sg_group_slots(&g[i]); j++) {
             g[i].daemons[j].group = &g[i];
             g[i].daemons[j].slot = j;
-            if (j < g[i].min_processes) {
-                sg_daemon_spawn(&g[i].daemons[j], 0);
-            }
+        }
+        adopted = handed[i] ? adopt_processes(pconf, &g[i], handed[i]) : 0;
+        if (adopted) {
+            sg_pool_adopted(&g[i], adopted);
+        }
+        for (j = 0; !adopted && j < g[i].min_processes; j++) {
+            sg_daemon_spawn(&g[i].daemons[j], 0);
         }
         sg_log_s(APLOG_INFO, 0, s, SG_LOGNO(00410),
                  "daemon group '%s': %d process(es)%s of %d thread(s) as "
@@ -776,6 +844,7 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s,
                      : "",
                  g[i].threads, g[i].user_name, g[i].socket_path);
     }
-    start_ticker();
+    drain_unclaimed();
+    sg_pool_ticker_start();
     return OK;
 }

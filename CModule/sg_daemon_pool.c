@@ -11,12 +11,16 @@
 
 #include "apr_atomic.h"
 #include "apr_strings.h"
+#include "http_core.h"
 
 #include "swiftgate.h"
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* The longest a replacement may take to serve (its applications started
  * and, with health-check=, answering it) before it is refused, when the
@@ -27,6 +31,13 @@
  * (or requests have waited on its socket) this long: long enough that one
  * burst of a second does not fork, short enough to catch a real rise. */
 #define SG_DEFAULT_GROW_AFTER apr_time_from_sec(1)
+
+/* How often the parent does its periodic work (rolling restarts, the
+ * libraries' watch, pool sizes, control commands). httpd's monitor hook
+ * runs every ten seconds only; a helper process that exits after this
+ * long wakes the parent's other-child callback instead, on its own thread
+ * and within the MPM's one-second reaping loop. */
+#define SG_DEFAULT_TICK apr_time_from_msec(500)
 
 /* A library as last seen on disk. */
 typedef struct sg_library_state {
@@ -215,7 +226,10 @@ static const char *exit_meaning(apr_pool_t *p, int status)
         case SWIFTGATE_DAEMON_EXIT_FAILED:
             return "it could not serve (see the lines before)";
         default:
-            return apr_psprintf(p, "it ended with status %d", status);
+            return apr_psprintf(p,
+                                "it ended with status %d (an exit status, or "
+                                "the signal that killed it)",
+                                status);
     }
 }
 
@@ -509,6 +523,18 @@ void sg_pool_init(apr_pool_t *p, sg_group *g)
     libraries_init(p, g->pool, g);
 }
 
+/* Starts processes up to the target of a fixed pool (after a rolling
+ * restart that took over fewer processes than the configuration wants). */
+static void fill(sg_group *g)
+{
+    int members = count_members(g);
+    sg_daemon *d;
+
+    for (; members < g->pool->target && (d = find_empty(g)); members++) {
+        start_member(d);
+    }
+}
+
 void sg_pool_tick(sg_group *g)
 {
     if (g->reload_on_change && g->pool->nlibs) {
@@ -520,6 +546,21 @@ void sg_pool_tick(sg_group *g)
     else if (g->max_processes) {
         size_pool(g);
     }
+    else {
+        fill(g);
+    }
+}
+
+void sg_pool_adopted(sg_group *g, int adopted)
+{
+    sg_pool *pool = g->pool;
+
+    if (g->max_processes) {
+        pool->target = adopted < g->min_processes   ? g->min_processes
+                       : adopted > g->max_processes ? g->max_processes
+                                                    : adopted;
+    }
+    sg_pool_restart(g, "apachectl graceful");
 }
 
 int sg_pool_process_ended(sg_daemon *d, pid_t pid, int status)
@@ -546,5 +587,88 @@ int sg_pool_process_ended(sg_daemon *d, pid_t pid, int status)
             return 1;
         default:
             return 0;
+    }
+}
+
+/* ---- the parent's tick ---- */
+
+/* The helper whose exit is the parent's tick, and a pool of its own for
+ * its registration (a new one each tick: nothing accumulates). */
+static apr_proc_t ticker;
+static apr_pool_t *ticker_pool;
+
+static void ticker_event(int reason, void *data, int status)
+{
+    const sg_daemon_cycle *c = sg_daemon_current();
+    apr_array_header_t *groups = c->groups;
+    int i;
+
+    if (reason != APR_OC_REASON_DEATH && reason != APR_OC_REASON_LOST) {
+        return;
+    }
+    apr_proc_other_child_unregister(data);
+    apr_pool_destroy(ticker_pool);
+    ticker_pool = NULL;
+    ticker.pid = 0;
+    if (getpid() != c->parent_pid
+        || ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_RUN_MPM) {
+        return;
+    }
+    for (i = 0; i < groups->nelts; i++) {
+        sg_pool_tick(&((sg_group *)groups->elts)[i]);
+    }
+    sg_control_poll();
+    sg_pool_ticker_start();
+}
+
+/* Forks the helper: it waits one tick and exits. It never execs nor loads
+ * anything; the signals Apache's parent handles are set back first. */
+void sg_pool_ticker_start(void)
+{
+    const sg_daemon_cycle *c = sg_daemon_current();
+    static const int reset[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGWINCH, 0};
+    apr_status_t rv;
+    int i;
+
+    /* Under the process pool, not the cycle's: it is destroyed here alone,
+     * never by the end of a cycle before end_generation runs. */
+    if (apr_pool_create(&ticker_pool, c->main_server->process->pool)
+        != APR_SUCCESS) {
+        return;
+    }
+    rv = apr_proc_fork(&ticker, ticker_pool);
+    if (rv == APR_INCHILD) {
+        for (i = 0; reset[i]; i++) {
+            signal(reset[i], SIG_DFL);
+        }
+        prctl(PR_SET_NAME, "swiftgate-tick", 0, 0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (getppid() == c->parent_pid) {
+            poll(NULL, 0, (int)apr_time_as_msec(SG_DEFAULT_TICK));
+        }
+        _exit(0);
+    }
+    if (rv != APR_INPARENT) {
+        ticker.pid = 0;
+        apr_pool_destroy(ticker_pool);
+        ticker_pool = NULL;
+        sg_log_s(APLOG_CRIT, rv, c->main_server, SG_LOGNO(00415),
+                 "cannot fork the daemon groups' tick helper: rolling "
+                 "restarts, pool sizes and control commands wait");
+        return;
+    }
+    apr_proc_other_child_register(&ticker, ticker_event, &ticker, NULL,
+                                  ticker_pool);
+}
+
+void sg_pool_ticker_stop(void)
+{
+    if (ticker.pid > 0) {
+        apr_proc_other_child_unregister(&ticker);
+        kill(ticker.pid, SIGKILL);
+        waitpid(ticker.pid, NULL, 0);
+        ticker.pid = 0;
+        apr_pool_destroy(ticker_pool);
+        ticker_pool = NULL;
     }
 }

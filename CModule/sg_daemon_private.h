@@ -74,12 +74,27 @@ int sg_pool_process_ended(sg_daemon *d, pid_t pid, int status);
 const char *sg_pool_restart(sg_group *g, const char *why);
 
 /*
+ * A graceful restart handed the group `adopted` running processes of the
+ * previous configuration (already in its slots, epoch 0): they are
+ * replaced by a rolling restart, and keep serving if it fails.
+ */
+void sg_pool_adopted(sg_group *g, int adopted);
+
+/*
  * Sets how many processes an adaptive group runs.
  * @param n within min-processes and max-processes
  * @param who who asked, for the log
  * @return NULL, or why not
  */
 const char *sg_pool_scale(sg_group *g, int n, const char *who);
+
+/* Starts the parent's tick: a helper process whose exit, half a second
+ * later, runs every group's sg_pool_tick and the control socket's commands
+ * in the parent, and starts the next one. */
+void sg_pool_ticker_start(void);
+
+/* Stops the tick (the end of a cycle). */
+void sg_pool_ticker_stop(void);
 
 /* ---- sg_daemon_control.c: swiftgate restart/scale ---- */
 

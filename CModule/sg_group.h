@@ -66,6 +66,8 @@ typedef struct sg_group {
      * swiftgate_daemon_config.preload takes them; NULL-terminated. */
     const char *const *preload;
     const char *socket_path;
+    dev_t socket_dev; /* the socket file as bound, to know it again */
+    ino_t socket_ino;
     int listen_fd; /* the parent's and the daemons'; -1 in Apache's children */
     /* Made anew for every configuration cycle: what Apache's children send
      * with every request and the daemons check before believing one (hex,

@@ -293,3 +293,31 @@ def test_an_adaptive_pool_grows_to_max_under_load_and_shrinks_when_idle(server):
     assert grown and len(growing) == 2
     assert shrunk and len(shrinking) == 2
     assert load.failed == [] and len(load.results) > 100
+
+
+@pytest.mark.expect_log("SG00424", "health check failed")
+def test_a_graceful_restart_with_a_bad_library_keeps_the_old_processes_serving(server):
+    # reload-on-change=Off: only the graceful restart picks the file up.
+    s = server(site("processes=2 threads=4 health-check=/healthz reload-on-change=Off", "{site}/app/libapp.so"),
+               prepare=prepare_deploys)
+    before = ready(s, 2)
+    with Load(s.port, "/g/sleep?ms=10", connections=12, duration=40) as load:
+        time.sleep(1.0)
+        deploy(s, "libunhealthy.so")
+        s.graceful()
+        refused = s.wait_for(lambda: log_lines(s, "SG00424"), timeout=30)
+        time.sleep(2.0)
+        during = sorted(s.daemon_pids("g"))
+        # Fixed, and a second graceful restart rolls it in.
+        deploy(s, "libSwiftGateTestApp.so")
+        s.graceful()
+        done = s.wait_for(lambda: log_lines(s, "rolling restart (apachectl graceful) done"), timeout=30)
+        time.sleep(1.0)
+    after = sorted(s.daemon_pids("g"))
+    report("graceful, bad library", "%s; processes %s -> %s while refused -> %s after the fix; %d requests, %d failed %s"
+           % (refused[0].split("SG00424: ", 1)[-1] if refused else "(not refused)", before, during, after,
+              len(load.results), len(load.failed), load.outcomes(load.failed)))
+    assert refused and "its health check failed" in refused[0]
+    assert during == before
+    assert done and not set(after) & set(before)
+    assert load.failed == [] and len(load.results) > 300

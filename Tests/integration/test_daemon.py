@@ -232,9 +232,12 @@ def test_reload_when_the_library_changes(apache):
     os.chmod(fresh, 0o755)
     os.rename(fresh, target)
     # A rolling restart: the change holds still for a tick, then the
-    # replacement must serve before the old process goes.
-    ok = apache.wait_for(lambda: get(apache, "/reload/")[0] == 200, timeout=20)
+    # replacement must serve before the old process goes; until it has
+    # gone, both answer.
+    ok = apache.wait_for(lambda: "daemon group 'reload': process" in apache.log()
+                         and "exited (status 0); not replaced" in apache.log(), timeout=20)
     assert ok, "the group did not reload the new library"
+    assert get(apache, "/reload/")[0] == 200
     assert b"mod_swiftgate example site" in get(apache, "/reload/")[2]
 
 
