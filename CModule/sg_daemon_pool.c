@@ -596,19 +596,28 @@ int sg_pool_process_ended(sg_daemon *d, pid_t pid, int status)
  * its registration (a new one each tick: nothing accumulates). */
 static apr_proc_t ticker;
 static apr_pool_t *ticker_pool;
+static int ticker_registered;
 
 static void ticker_event(int reason, void *data, int status)
 {
     const sg_daemon_cycle *c = sg_daemon_current();
+    apr_pool_t *pool = ticker_pool;
     apr_array_header_t *groups = c->groups;
     int i;
 
+    if (reason == APR_OC_REASON_UNREGISTER) {
+        /* Unregistered: by us below, or by its pool's destruction (the
+         * process pool's, when Apache exits), after which neither the
+         * registration nor the pool may be touched again. */
+        ticker_registered = 0;
+        ticker_pool = NULL;
+        return;
+    }
     if (reason != APR_OC_REASON_DEATH && reason != APR_OC_REASON_LOST) {
         return;
     }
     apr_proc_other_child_unregister(data);
-    apr_pool_destroy(ticker_pool);
-    ticker_pool = NULL;
+    apr_pool_destroy(pool);
     ticker.pid = 0;
     if (getpid() != c->parent_pid
         || ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_RUN_MPM) {
@@ -621,8 +630,6 @@ static void ticker_event(int reason, void *data, int status)
     sg_pool_ticker_start();
 }
 
-/* Forks the helper: it waits one tick and exits. It never execs nor loads
- * anything; the signals Apache's parent handles are set back first. */
 void sg_pool_ticker_start(void)
 {
     const sg_daemon_cycle *c = sg_daemon_current();
@@ -659,16 +666,21 @@ void sg_pool_ticker_start(void)
     }
     apr_proc_other_child_register(&ticker, ticker_event, &ticker, NULL,
                                   ticker_pool);
+    ticker_registered = 1;
 }
 
 void sg_pool_ticker_stop(void)
 {
+    apr_pool_t *pool = ticker_pool;
+
     if (ticker.pid > 0) {
-        apr_proc_other_child_unregister(&ticker);
         kill(ticker.pid, SIGKILL);
         waitpid(ticker.pid, NULL, 0);
         ticker.pid = 0;
-        apr_pool_destroy(ticker_pool);
-        ticker_pool = NULL;
     }
+    if (ticker_registered) {
+        apr_proc_other_child_unregister(&ticker);
+        apr_pool_destroy(pool);
+    }
+    ticker_pool = NULL;
 }

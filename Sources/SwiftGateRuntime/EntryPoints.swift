@@ -66,12 +66,7 @@ public func swiftgate_handle(
     let bridge = HostRequestBridge(request: request, executor: executor)
     defer { bridge.close() }
     let (environ, headers) = bridge.describe()
-    let address = UInt(bitPattern: request)
-    defer { RunningRequests.remove(address) }
-    let outcome = executor.run(
-        clientGone: bridge.clientGonePoll,
-        started: { RunningRequests.insert(address, $0) }
-    ) {
+    let outcome = executor.run(request: UInt(bitPattern: request), clientGone: bridge.clientGonePoll) {
         let described: Request
         do {
             described = try Request(
@@ -101,7 +96,7 @@ public func swiftgate_cancel(
     _ request: UnsafePointer<swiftgate_request>?
 ) -> Int32 {
     guard let request else { return 0 }
-    return RunningRequests.cancel(UInt(bitPattern: request)) ? 1 : 0
+    return HostThreadExecutor.cancel(request: UInt(bitPattern: request)) ? 1 : 0
 }
 
 private func copyMessage(_ message: String, _ buffer: UnsafeMutablePointer<CChar>?, _ length: UInt64) {

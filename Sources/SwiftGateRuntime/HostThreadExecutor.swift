@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -25,6 +27,10 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
     private var queue: [Work] = []
     private var draining = false
     private var finished = false
+    /// The request being served (the address of its `swiftgate_request`,
+    /// 0 for none) and its task, for ``cancel(request:)``.
+    private var request: UInt = 0
+    private var task: Task<Void, Never>?
     /// The thread that drains; set by `run`.
     private(set) var thread: pthread_t
 
@@ -48,7 +54,35 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
         }
         let made = HostThreadExecutor()
         pthread_setspecific(key, Unmanaged.passRetained(made).toOpaque())
+        all.withLock { $0.append(made) }
         return made
+    }
+
+    /// Every executor made, one per host thread that ever served: what
+    /// ``cancel(request:)`` looks through. Host threads are few and long
+    /// lived, so the list is short; serving a request never touches it.
+    private static let all = Mutex<[HostThreadExecutor]>([])
+
+    /// Cancels the task serving the request at `address`, from any thread.
+    ///
+    /// - Returns: Whether a host thread was serving that request.
+    static func cancel(request address: UInt) -> Bool {
+        let executors = all.withLock { $0 }
+        for executor in executors {
+            if let task = executor.task(serving: address) {
+                // Outside every lock: cancellation handlers run here, and
+                // may enqueue work on that very executor.
+                task.cancel()
+                return true
+            }
+        }
+        return false
+    }
+
+    private func task(serving address: UInt) -> Task<Void, Never>? {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return address != 0 && request == address ? task : nil
     }
 
     /// Whether the caller is on the thread that drains this executor.
@@ -107,14 +141,14 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
     /// draining jobs until it ends.
     ///
     /// - Parameters:
+    ///   - address: The request's `swiftgate_request` address, by which
+    ///     ``cancel(request:)`` finds its task until it ends (0: none).
     ///   - clientGone: Asked on this thread while the task waits; when it
     ///     says yes, the task is cancelled (once).
-    ///   - started: Told the task as soon as it exists, so that another
-    ///     thread can cancel it.
     ///   - operation: The request's work.
     func run<T: Sendable>(
+        request address: UInt = 0,
         clientGone: (() -> Bool)? = nil,
-        started: ((Task<Void, Never>) -> Void)? = nil,
         _ operation: @escaping @Sendable () async -> T
     ) -> T {
         let result = ResultSlot<T>()
@@ -129,7 +163,12 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
             result.value = value
             self.markFinished()
         }
-        started?(task)
+        if address != 0 {
+            pthread_mutex_lock(mutex)
+            request = address
+            self.task = task
+            pthread_mutex_unlock(mutex)
+        }
         drain(
             clientGone: clientGone.map { check in
                 {
@@ -200,6 +239,8 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
             pthread_mutex_lock(mutex)
         }
         draining = false
+        request = 0
+        task = nil
         pthread_mutex_unlock(mutex)
     }
 }
