@@ -60,6 +60,7 @@ run: deps all
 # libraries the real-Apache tests load.
 test: deps lint module
 	@$(PYTHON) -c "import pytest" 2>/dev/null || $(PYTHON) -m pip install -q pytest
+	@$(PYTHON) -c "import prometheus_client" 2>/dev/null || $(PYTHON) -m pip install -q prometheus_client
 	$(SWIFT) build --product ExampleSite
 	$(SWIFT) build --product SwiftGateTestApp
 	$(SWIFT) build --product SwiftGateDaemon

@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        // The runtime's metrics backend (CoreMetrics only: no NIO).
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         // THE ABI between mod_swiftgate (C) and the Swift runtime.
@@ -45,7 +47,10 @@ let package = Package(
         ),
         .target(
             name: "SwiftGateRuntime",
-            dependencies: ["SwiftGate", "CSwiftGate"]
+            dependencies: [
+                "SwiftGate", "CSwiftGate",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
         ),
         .target(
             name: "SwiftGateTesting",
@@ -60,7 +65,10 @@ let package = Package(
         ),
         .target(
             name: "SwiftGateTestApp",
-            dependencies: ["SwiftGate", "SwiftGateRuntime"]
+            dependencies: [
+                "SwiftGate", "SwiftGateRuntime",
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
         ),
         // The hosts' layers. A host opens application libraries, each with
         // its own runtime, so none of these links SwiftGate or

@@ -9,8 +9,10 @@
 #define SG_MODULE_MAIN
 #include "httpd.h"
 #include "http_config.h"
+#include "http_core.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "mpm_common.h"
 
 #include "apr_strings.h"
 
@@ -23,6 +25,8 @@
 #include "sg_group.h"
 #include "sg_library.h"
 #include "sg_log.h"
+#include "sg_scoreboard.h"
+#include "sg_status.h"
 
 /* The mount a URI falls under: the longest URL-path that is the URI itself
  * or a prefix of it ending at a '/'. */
@@ -137,7 +141,17 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                        server_rec *s)
 {
     sg_daemon_settings settings;
+    apr_status_t rv;
 
+    /* The scoreboard, before anything forks (not in the trial pass). */
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG
+        && (rv = sg_scoreboard_create(pconf, sg_group_all(),
+                                      !sg_config_global()->restrict_embedded))
+               != APR_SUCCESS) {
+        sg_log_s(APLOG_CRIT, rv, s, SG_LOGNO(00005),
+                 "cannot map the scoreboard's shared memory");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     daemon_settings(&settings);
     settings.libraries = sg_config_daemon_apps(pconf, s);
     return sg_daemon_start_all(pconf, s, sg_group_all(), &settings);
@@ -155,7 +169,16 @@ static void child_init(apr_pool_t *p, server_rec *s)
                  "cannot set up the application table");
         return;
     }
+    if (!sg_config_global()->restrict_embedded) {
+        sg_scoreboard_child_init(sg_library_host());
+    }
     sg_embedded_child_init(p, s);
+}
+
+static int monitor(apr_pool_t *p, server_rec *s)
+{
+    sg_daemon_monitor();
+    return DECLINED;
 }
 
 static void register_hooks(apr_pool_t *p)
@@ -168,8 +191,10 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_check_config(check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_monitor(monitor, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_translate_name(translate_name, after_alias, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(sg_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
     sg_auth_register(p);
 }
 

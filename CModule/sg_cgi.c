@@ -14,6 +14,8 @@
 
 #include "swiftgate.h"
 
+#include <unistd.h>
+
 static void set_pair(swiftgate_pair *p, const char *name, const char *value)
 {
     p->name = name;
@@ -108,7 +110,7 @@ sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info,
 
     arr = apr_table_elts(r->subprocess_env);
     e = (const apr_table_entry_t *)arr->elts;
-    out.items = apr_palloc(r->pool, sizeof(swiftgate_pair) * (arr->nelts + 7));
+    out.items = apr_palloc(r->pool, sizeof(swiftgate_pair) * (arr->nelts + 9));
     out.count = 0;
     for (i = 0; i < arr->nelts; i++) {
         if (e[i].key) {
@@ -128,7 +130,54 @@ sg_pairs sg_cgi_environ(request_rec *r, const sg_runinfo *info,
              info->callable);
     set_pair(&out.items[out.count++], SWIFTGATE_ENV_VERSION,
              SWIFTGATE_INTERFACE_VERSION);
+    if (info->request_id) {
+        set_pair(&out.items[out.count++], SWIFTGATE_ENV_REQUEST_ID,
+                 info->request_id);
+    }
+    if (info->slow_request > 0) {
+        set_pair(&out.items[out.count++], SWIFTGATE_PARAM_SLOW_REQUEST,
+                 apr_ltoa(r->pool, (long)apr_time_sec(info->slow_request)));
+    }
     return out;
+}
+
+/* What a request id may hold: enough for UUIDs, mod_unique_id's ids and
+ * the usual tracing ids, nothing that could break a log line. */
+#define SG_REQUEST_ID_MAX 64
+
+static int request_id_ok(const char *id)
+{
+    const char *c;
+
+    for (c = id; *c; c++) {
+        if (!apr_isalnum(*c) && !strchr("-_.:@+=/", *c)) {
+            return 0;
+        }
+    }
+    return c > id && c - id <= SG_REQUEST_ID_MAX;
+}
+
+const char *sg_cgi_request_id(request_rec *r, const char *header)
+{
+    static __thread apr_uint32_t counter;
+    const char *id = apr_table_get(r->notes, "swiftgate-request-id");
+
+    if (id) {
+        return id;
+    }
+    id = apr_table_get(r->subprocess_env, "UNIQUE_ID");
+    if (!id || !request_id_ok(id)) {
+        id = header ? apr_table_get(r->headers_in, header) : NULL;
+    }
+    if (!id || !request_id_ok(id)) {
+        /* Unique on this host: the time, the process and a per-thread
+         * count. */
+        id = apr_psprintf(r->pool, "%" APR_UINT64_T_HEX_FMT "-%lx-%x",
+                          (apr_uint64_t)r->request_time, (long)getpid(),
+                          ++counter);
+    }
+    apr_table_setn(r->notes, "swiftgate-request-id", id);
+    return id;
 }
 
 sg_pairs sg_cgi_headers(request_rec *r, const sg_proxy_conf *proxy,

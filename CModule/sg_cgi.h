@@ -23,7 +23,19 @@ typedef struct sg_runinfo {
     const char *callable;
     int multithread;
     int multiprocess;
+    const char *request_id;           /* sg_cgi_request_id's, or NULL */
+    apr_interval_time_t slow_request; /* 0: none */
 } sg_runinfo;
+
+/*
+ * The request's id, made once per request (kept in r->notes): mod_unique_id's
+ * UNIQUE_ID, else the value of header when one is named and it holds 1 to
+ * 64 letters, digits or -_.:@+=/, else one made here.
+ * @param r the request
+ * @param header SwiftGateRequestIdHeader's field name, or NULL
+ * @return the id, from r's pool
+ */
+const char *sg_cgi_request_id(request_rec *r, const char *header);
 
 /*
  * The environ of a request: ap_add_common_vars and the CGI/1.1 request

@@ -14,6 +14,7 @@
 #include "sg_options.h"
 #include "sg_proxy.h"
 
+#include "apr_lib.h"
 #include "apr_network_io.h"
 #include "apr_strings.h"
 #include "http_core.h"
@@ -31,6 +32,7 @@ static const sg_option alias_options[] = {
     {"application-group", sg_options_group, APR_OFFSETOF(sg_alias, app_group)},
     {"settings", sg_options_file, APR_OFFSETOF(sg_alias, settings)},
     {"process-group", sg_options_group, APR_OFFSETOF(sg_alias, process_group)},
+    {"slow-request", sg_options_seconds, APR_OFFSETOF(sg_alias, slow_request)},
     {NULL, NULL, 0}};
 
 /* The access-check scripts' options. */
@@ -328,6 +330,29 @@ static const char *cmd_global_path(cmd_parms *cmd, void *dummy, const char *arg)
     return NULL;
 }
 
+/* A field name: RFC 9110 token characters. */
+static const char *cmd_request_id_header(cmd_parms *cmd, void *dummy,
+                                         const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    const char *c;
+
+    if (err) {
+        return err;
+    }
+    for (c = arg; *c; c++) {
+        if (!apr_isalnum(*c) && !strchr("!#$%&'*+-.^_`|~", *c)) {
+            break;
+        }
+    }
+    if (!*arg || *c) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a header field name",
+                            cmd->cmd->name, arg);
+    }
+    global.request_id_header = arg;
+    return NULL;
+}
+
 static const char *cmd_restrict_embedded(cmd_parms *cmd, void *dummy, int on)
 {
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
@@ -343,7 +368,7 @@ const command_rec sg_config_cmds[] = {
     AP_INIT_TAKE_ARGV("SwiftGateScriptAlias", cmd_script_alias, NULL, RSRC_CONF,
                       "URL-path /path/to/libApp.so [callable-object=NAME] "
                       "[application-group=NAME] [process-group=NAME] "
-                      "[settings=FILE]"),
+                      "[settings=FILE] [slow-request=SECS]"),
     AP_INIT_TAKE_ARGV("SwiftGateDaemonProcess", cmd_daemon_process, NULL,
                       RSRC_CONF,
                       "NAME [processes=N] [threads=N] [user=U] [group=G] "
@@ -376,6 +401,10 @@ const command_rec sg_config_cmds[] = {
                       (void *)APR_OFFSETOF(sg_dir_conf, access),
                       OR_AUTHCFG | RSRC_CONF,
                       "/path/libApp.so [options]: host access checks"),
+    AP_INIT_TAKE1("SwiftGateRequestIdHeader", cmd_request_id_header, NULL,
+                  RSRC_CONF,
+                  "a request header (X-Request-Id) whose value is the "
+                  "request id when mod_unique_id set none"),
     AP_INIT_FLAG("SwiftGateRestrictEmbedded", cmd_restrict_embedded, NULL,
                  RSRC_CONF,
                  "On: only daemon mode; Apache's children never load Swift"),

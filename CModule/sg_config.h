@@ -29,7 +29,8 @@ typedef struct sg_alias {
     const char *app_group;     /* NULL: the directory's or the default */
     const char *settings;      /* settings file for embedded mode, or NULL */
     const char *process_group; /* NULL: the directory setting; "" embedded */
-    const char *config_file;   /* where it was written, for messages */
+    apr_interval_time_t slow_request; /* 0: the group's, or none */
+    const char *config_file;          /* where it was written, for messages */
     int config_line;
     /* Set in each child by child_init: the embedded instance it started
      * for this alias with the directory defaults, and what it was started
@@ -58,6 +59,9 @@ typedef struct sg_global_conf {
     const char *socket_prefix;  /* NULL: DefaultRuntimeDir/swiftgate */
     const char *daemon_library; /* NULL: beside mod_swiftgate.so */
     int restrict_embedded;
+    /* A request header whose value is the request id when mod_unique_id
+     * set none (SwiftGateRequestIdHeader); NULL: none. */
+    const char *request_id_header;
     /* Libraries named by access-check scripts: daemons may load them. */
     apr_array_header_t *check_libraries;
 } sg_global_conf;

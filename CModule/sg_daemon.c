@@ -12,6 +12,7 @@
 #include "sg_daemon_private.h"
 #include "sg_library.h"
 #include "sg_log.h"
+#include "sg_scoreboard.h"
 
 #include "apr_atomic.h"
 #include "apr_general.h"
@@ -276,9 +277,11 @@ static void daemon_event(int reason, void *data, int status)
 {
     sg_daemon *d = data;
     sg_group *g = d->group;
+    int gi = (int)(g - (sg_group *)cycle.groups->elts);
+    char incident[SG_SB_INCIDENT_LEN];
     apr_interval_time_t delay = 0;
     pid_t ended;
-    int failed, fast;
+    int failed, fast, how;
 
     if (reason != APR_OC_REASON_DEATH && reason != APR_OC_REASON_LOST) {
         return;
@@ -296,16 +299,24 @@ static void daemon_event(int reason, void *data, int status)
         status = WEXITSTATUS(status);
     }
     ended = d->proc.pid;
-    d->proc.pid = 0; /* the pool may fork into this slot at once */
-    if (sg_pool_process_ended(d, ended, status)) {
-        return;
-    }
+    how = sg_scoreboard_process_ended(gi, d->slot, ended, status,
+                                      reason == APR_OC_REASON_LOST);
     /* A request-timeout or memory-limit exit is a deliberate restart, not
      * a failure. */
     failed = reason == APR_OC_REASON_LOST
              || (status != SWIFTGATE_DAEMON_EXIT_OK
                  && status != SWIFTGATE_DAEMON_EXIT_TIMEOUT
                  && status != SWIFTGATE_DAEMON_EXIT_MEMORY);
+    /* Its last words: under the incident id when it failed or was stopped
+     * for request-timeout. */
+    sg_scoreboard_incident(incident, ended, d->started);
+    sg_crash_read_output(
+        cycle.main_server, g->name, ended, &d->output, 1,
+        failed || status == SWIFTGATE_DAEMON_EXIT_TIMEOUT ? incident : NULL);
+    d->proc.pid = 0; /* the pool may fork into this slot at once */
+    if (sg_pool_process_ended(d, ended, status)) {
+        return;
+    }
     fast = apr_time_now() - d->started < SG_DEFAULT_FAST_DEATH;
     d->failures = failed && fast ? d->failures + 1 : 0;
     /* The first early death is replaced at once; the next ones wait 1, 2,
@@ -319,22 +330,49 @@ static void daemon_event(int reason, void *data, int status)
     sg_log_s(
         failed ? APLOG_ERR : APLOG_INFO, 0, cycle.main_server, SG_LOGNO(00406),
         "daemon group '%s': process %" APR_PID_T_FMT " ended "
-        "(status %d); starting another%s%s",
-        g->name, ended, status, delay ? " in " : "",
+        "(%s %d%s%s); starting another%s%s",
+        g->name, ended, how == SG_SB_ENDED_SIGNAL ? "signal" : "status", status,
+        failed ? ", incident " : "", failed ? incident : "",
+        delay ? " in " : "",
         delay ? apr_psprintf(cycle.pool, "%ld s", (long)apr_time_sec(delay))
               : "");
     d->proc.pid = 0;
     sg_daemon_spawn(d, delay);
 }
 
+/* In a forked daemon: the other daemons' output pipes are not its own. */
+static void close_other_outputs(const sg_daemon *self)
+{
+    sg_group *g = (sg_group *)cycle.groups->elts;
+    int i, j;
+
+    for (i = 0; i < cycle.groups->nelts; i++) {
+        for (j = 0; g[i].daemons && j < sg_group_slots(&g[i]); j++) {
+            if (&g[i].daemons[j] != self && g[i].daemons[j].output.fd >= 0) {
+                close(g[i].daemons[j].output.fd);
+            }
+        }
+    }
+}
+
 void sg_daemon_spawn(sg_daemon *d, apr_interval_time_t delay)
 {
     apr_status_t rv;
+    int output[2];
 
     d->started = apr_time_now() + delay;
+    sg_crash_pipe(output);
     rv = apr_proc_fork(&d->proc, cycle.pool);
     if (rv == APR_INCHILD) {
+        close_other_outputs(d);
+        sg_crash_daemon_side(output, cycle.main_server, cycle.pool);
         sg_daemon_process_main(&cycle, d, delay);
+    }
+    sg_crash_parent_side(output, &d->output);
+    if (rv == APR_INPARENT) {
+        sg_scoreboard_process_started(
+            (int)(d->group - (sg_group *)cycle.groups->elts), d->slot,
+            d->proc.pid, d->started);
     }
     if (rv != APR_INPARENT) {
         sg_log_s(APLOG_CRIT, rv, cycle.main_server, SG_LOGNO(00407),
@@ -411,13 +449,37 @@ static apr_status_t make_secret(apr_pool_t *p, sg_group *g)
 void sg_daemon_child_init(apr_array_header_t *groups)
 {
     sg_group *g = (sg_group *)groups->elts;
-    int i;
+    int i, j;
 
     sg_control_forget();
     for (i = 0; i < groups->nelts; i++) {
         if (g[i].listen_fd >= 0) {
             close(g[i].listen_fd);
             g[i].listen_fd = -1;
+        }
+        for (j = 0; g[i].daemons && j < sg_group_slots(&g[i]); j++) {
+            if (g[i].daemons[j].output.fd >= 0) {
+                close(g[i].daemons[j].output.fd);
+                g[i].daemons[j].output.fd = -1;
+            }
+        }
+    }
+}
+
+void sg_daemon_monitor(void)
+{
+    sg_group *g;
+    int i, j;
+
+    if (!cycle.groups || getpid() != cycle.parent_pid) {
+        return;
+    }
+    g = (sg_group *)cycle.groups->elts;
+    for (i = 0; i < cycle.groups->nelts; i++) {
+        for (j = 0; g[i].daemons && j < sg_group_slots(&g[i]); j++) {
+            sg_crash_read_output(cycle.main_server, g[i].name,
+                                 g[i].daemons[j].proc.pid,
+                                 &g[i].daemons[j].output, 0, NULL);
         }
     }
 }
@@ -707,6 +769,10 @@ static apr_status_t end_generation(void *data)
                 kill(pid, SIGUSR1);
                 remember_draining(pid, g[i].socket_path);
             }
+            if (g[i].daemons[j].output.fd >= 0) {
+                close(g[i].daemons[j].output.fd);
+                g[i].daemons[j].output.fd = -1;
+            }
         }
         if (g[i].listen_fd >= 0) {
             close(g[i].listen_fd);
@@ -805,6 +871,7 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s,
                      g[i].socket_path);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+        sg_scoreboard_group_socket(i, g[i].listen_fd);
     }
     if ((rv = make_serving_flags(pconf, groups)) != APR_SUCCESS) {
         sg_log_s(APLOG_CRIT, rv, s, SG_LOGNO(00411),
@@ -824,6 +891,9 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s,
         g[i].daemons =
             apr_pcalloc(pconf, sizeof(sg_daemon) * sg_group_slots(&g[i]));
         sg_pool_init(pconf, &g[i]);
+        for (j = 0; j < sg_group_slots(&g[i]); j++) {
+            g[i].daemons[j].output.fd = -1;
+        }
         for (j = 0; j < sg_group_slots(&g[i]); j++) {
             g[i].daemons[j].group = &g[i];
             g[i].daemons[j].slot = j;

@@ -66,4 +66,10 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s,
  */
 void sg_daemon_child_init(apr_array_header_t *groups);
 
+/*
+ * In the parent, now and then (httpd's monitor hook): logs what the
+ * daemons wrote to their standard output and error.
+ */
+void sg_daemon_monitor(void);
+
 #endif /* SG_DAEMON_H */

@@ -6,6 +6,7 @@
 #ifndef SG_DAEMON_PRIVATE_H
 #define SG_DAEMON_PRIVATE_H
 
+#include "sg_crash.h"
 #include "sg_daemon.h"
 
 #include "apr_thread_proc.h"
@@ -23,8 +24,9 @@ typedef struct sg_daemon {
     apr_time_t started;
     int failures;
     int role;
-    unsigned epoch;       /* the group's epoch when it was forked */
-    apr_time_t busy_seen; /* when a thread of it was last seen busy */
+    unsigned epoch;         /* the group's epoch when it was forked */
+    apr_time_t busy_seen;   /* when a thread of it was last seen busy */
+    sg_crash_output output; /* its stdout and stderr, read by the parent */
 } sg_daemon;
 
 /* The configuration cycle the daemons run under, as sg_daemon_start_all

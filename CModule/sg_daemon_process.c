@@ -7,6 +7,7 @@
  */
 #include "sg_daemon_private.h"
 #include "sg_log.h"
+#include "sg_scoreboard.h"
 
 #include "ap_listen.h"
 #include "apr_atomic.h"
@@ -57,7 +58,11 @@ static void on_recycle(int sig)
 static void set_signals(void)
 {
     static const int stop[] = {SIGTERM, SIGINT, SIGHUP, 0};
-    static const int dflt[] = {SIGWINCH, SIGCHLD, SIGALRM, 0};
+    /* The fatal signals too: httpd's core-dump handlers would otherwise
+     * stay, and the Swift runtime installs its crash handler (the
+     * backtracer) only where no handler is set. SIGUSR2 is on_recycle's. */
+    static const int dflt[] = {SIGWINCH, SIGCHLD, SIGALRM, SIGILL,  SIGTRAP,
+                               SIGABRT,  SIGFPE,  SIGBUS,  SIGSEGV, 0};
     struct sigaction sa;
     sigset_t none;
     int i;
@@ -214,6 +219,15 @@ void sg_daemon_process_main(const sg_daemon_cycle *c, sg_daemon *d,
         }
     }
     prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+    /* Changing user made the process non-dumpable, which keeps the Swift
+     * backtracer from reading its memory map and symbols after a crash
+     * (it prints bare addresses). A group that asks for backtraces
+     * (env=SWIFT_BACKTRACE=...) is made dumpable again: other processes
+     * of its user may then trace it, so give such a group a user of its
+     * own. */
+    if (getenv("SWIFT_BACKTRACE")) {
+        prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    }
     if (getppid() != c->parent_pid) {
         _exit(SWIFTGATE_DAEMON_EXIT_OK);
     }
@@ -239,6 +253,12 @@ void sg_daemon_process_main(const sg_daemon_cycle *c, sg_daemon *d,
         }
     }
 
+    /* The scoreboard but this process's slot goes before any Swift code
+     * loads. */
+    memset(&host, 0, sizeof(host));
+    memset(&config, 0, sizeof(config));
+    sg_scoreboard_daemon_attach((int)(g - all), d->slot, &config, &host);
+
     handle = dlopen(c->library, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     serve = handle ? (swiftgate_daemon_main_fn)dlsym(handle,
                                                      SWIFTGATE_SYM_DAEMON_MAIN)
@@ -251,13 +271,11 @@ void sg_daemon_process_main(const sg_daemon_cycle *c, sg_daemon *d,
     }
 
     daemon_group = g;
-    memset(&host, 0, sizeof(host));
     host.abi_version = SWIFTGATE_ABI_VERSION;
     host.struct_size = sizeof(host);
     host.ctx = s;
     host.log = daemon_log;
 
-    memset(&config, 0, sizeof(config));
     config.struct_size = sizeof(config);
     config.listen_fd = g->listen_fd;
     config.control_fd = control[0];

@@ -10,11 +10,13 @@
 #include "sg_log.h"
 #include "sg_proto.h"
 #include "sg_response.h"
+#include "sg_scoreboard.h"
 
 #include "apr_lib.h"
 #include "apr_strings.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "apr_thread_proc.h"
 #include "util_filter.h"
 
 #include <stdlib.h>
@@ -211,6 +213,7 @@ int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d)
     swiftgate_request req;
     sg_bridge b;
     int pass_auth = d->pass_authorization == 1;
+    void *board;
     int32_t rc;
 
     in = embedded_instance(r, a, d);
@@ -226,6 +229,9 @@ int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d)
     info.callable = in->callable;
     info.multithread = sg_cgi_multithread;
     info.multiprocess = sg_cgi_multiprocess;
+    info.request_id =
+        sg_cgi_request_id(r, sg_config_global()->request_id_header);
+    info.slow_request = a->slow_request;
     environ = sg_cgi_environ(r, &info, &d->proxy, pass_auth);
     headers = sg_cgi_headers(r, &d->proxy, pass_auth);
 
@@ -249,23 +255,75 @@ int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d)
     req.log = cb_log;
     req.client_gone = b.client_fd >= 0 ? cb_client_gone : NULL;
 
+    board = sg_scoreboard_embedded_begin(
+        r, info.request_id, (apr_uint32_t)apr_time_as_msec(a->slow_request));
     rc = in->library->handle_request(in->app, &req);
     rc = sg_response_finish(&b.out, rc != SWIFTGATE_OK,
                             b.read_status ? b.read_status
                             : rc >= 400 && rc <= 599
                                 ? rc
                                 : HTTP_INTERNAL_SERVER_ERROR);
+    sg_scoreboard_embedded_end(board, rc == OK ? r->status : rc, r->read_length,
+                               b.out.written);
+    if (a->slow_request
+        && apr_time_now() - r->request_time >= a->slow_request) {
+        sg_log_r(APLOG_WARNING, 0, r, SG_LOGNO(00315),
+                 "slow request ended: \"%s\" from %s (request id %s) after "
+                 "%.1f s with status %d",
+                 r->the_request, r->useragent_ip, info.request_id,
+                 (double)(apr_time_now() - r->request_time) / APR_USEC_PER_SEC,
+                 rc == OK ? r->status : rc);
+    }
     if (!b.read_status) {
         ap_discard_request_body(r);
     }
     return rc;
 }
 
+/* How often a child looks for embedded requests past slow-request. */
+#define SG_SLOW_WATCH apr_time_from_msec(500)
+
+/* The watcher of a child with slow-request on an embedded mount: a
+ * request on one of its threads gets one line when it passes the limit.
+ * It only reads the child's scoreboard slot; what it logged it remembers
+ * itself (the start time of each entry's request). */
+static void *APR_THREAD_FUNC watch_slow(apr_thread_t *thread, void *data)
+{
+    server_rec *s = data;
+    const sg_sb_process *me = sg_scoreboard_self();
+    int entries = sg_scoreboard_entries(-1), i;
+    apr_int64_t *logged = calloc((apr_size_t)entries, sizeof(*logged));
+
+    while (logged) {
+        apr_sleep(SG_SLOW_WATCH);
+        for (i = 0; i < entries; i++) {
+            sg_sb_request e;
+            apr_interval_time_t age;
+
+            if (!sg_scoreboard_request_copy(me, i, &e) || !e.slow_ms
+                || logged[i] == e.started) {
+                continue;
+            }
+            age = apr_time_now() - e.started;
+            if (age >= apr_time_from_msec(e.slow_ms)) {
+                logged[i] = e.started;
+                sg_log_s(APLOG_WARNING, 0, s, SG_LOGNO(00314),
+                         "slow request: embedded, thread %d: \"%s %s\" from "
+                         "%s (request id %s) has run %.1f s, past "
+                         "slow-request (%u s)",
+                         i, e.method, e.uri, e.client, e.id,
+                         (double)age / APR_USEC_PER_SEC, e.slow_ms / 1000);
+            }
+        }
+    }
+    return NULL;
+}
+
 void sg_embedded_child_init(apr_pool_t *p, server_rec *main_server)
 {
     server_rec *s = main_server;
     sg_alias *a;
-    int i = -1;
+    int i = -1, watch = 0;
 
     if (sg_config_global()->restrict_embedded) {
         return; /* this child never loads Swift */
@@ -288,5 +346,14 @@ void sg_embedded_child_init(apr_pool_t *p, server_rec *main_server)
         a->instance_group = sg_config_app_group(a, NULL);
         a->instance = sg_library_instance(
             p, s, a->library, a->instance_callable, a->instance_group);
+        watch |= a->slow_request > 0;
+    }
+    if (watch && sg_scoreboard_self()) {
+        apr_thread_t *thread;
+        apr_threadattr_t *attr;
+
+        apr_threadattr_create(&attr, p);
+        apr_threadattr_detach_set(attr, 1);
+        apr_thread_create(&thread, attr, watch_slow, main_server, p);
     }
 }

@@ -9,6 +9,8 @@
 #include "sg_fcgi.h"
 #include "sg_fcgi_conn.h"
 #include "sg_cgi.h"
+#include "sg_crash.h"
+#include "sg_scoreboard.h"
 #include "sg_log.h"
 #include "sg_proto.h"
 #include "sg_response.h"
@@ -305,6 +307,43 @@ static int write_pending(sg_fcgi_conn *f)
     return OK;
 }
 
+/* A slow request's line: which process and thread run it (the
+ * scoreboard, by request id), what it is and how long it has run. */
+static void log_slow(sg_fcgi_conn *f, int status)
+{
+    request_rec *r = f->r;
+    const sg_group *all = (const sg_group *)sg_group_all()->elts;
+    sg_sb_where where;
+    sg_sb_request e;
+    sg_sb_supervised sup;
+    int entry = -1;
+    long pid = 0;
+
+    if (sg_scoreboard_find_request((int)(f->g - all), f->request_id, &where,
+                                   &entry, &e)) {
+        sg_scoreboard_supervised_copy(where.group, where.slot, &sup);
+        pid = (long)sup.pid;
+    }
+    if (status < 0) {
+        sg_log_r(APLOG_WARNING, 0, r, SG_LOGNO(00521),
+                 "slow request: daemon group '%s' process %ld thread %d: "
+                 "\"%s\" from %s (request id %s) has run %.1f s, past "
+                 "slow-request (%ld s)",
+                 f->g->name, pid, entry, r->the_request, r->useragent_ip,
+                 f->request_id,
+                 (double)(apr_time_now() - f->started) / APR_USEC_PER_SEC,
+                 (long)apr_time_sec(f->slow));
+    }
+    else {
+        sg_log_r(APLOG_WARNING, 0, r, SG_LOGNO(00522),
+                 "slow request ended: daemon group '%s': \"%s\" from %s "
+                 "(request id %s) after %.1f s with status %d",
+                 f->g->name, r->the_request, r->useragent_ip, f->request_id,
+                 (double)(apr_time_now() - f->started) / APR_USEC_PER_SEC,
+                 status);
+    }
+}
+
 /* Runs the exchange; OK when the daemon ended the request, else a status. */
 static int exchange(sg_fcgi_conn *f)
 {
@@ -332,6 +371,11 @@ static int exchange(sg_fcgi_conn *f)
                    - apr_time_now();
             wait = wait < 0 ? 0 : wait;
         }
+        if (f->slow && !f->slow_logged
+            && f->started + f->slow - apr_time_now() < wait) {
+            wait = f->started + f->slow - apr_time_now();
+            wait = wait < 0 ? 0 : wait;
+        }
         p->fd = f->fd;
         p->events = POLLIN | (want_write ? POLLOUT : 0);
         p->revents = 0;
@@ -340,6 +384,12 @@ static int exchange(sg_fcgi_conn *f)
         fds[1].revents = 0;
         n = poll(fds, 2, (int)apr_time_as_msec(wait) + 1);
         if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n == 0 && f->slow && !f->slow_logged
+            && apr_time_now() >= f->started + f->slow) {
+            f->slow_logged = 1;
+            log_slow(f, -1);
             continue;
         }
         if (n > 0 && fds[1].revents) {
@@ -382,6 +432,9 @@ static int exchange(sg_fcgi_conn *f)
                     /* The daemon had committed to this response: what it
                      * sent goes out, then the cut. */
                     sg_response_write(&f->out, "", 0, 1);
+                }
+                if (sg_crash_report(f->r, f->g, f->request_id)) {
+                    return HTTP_BAD_GATEWAY;
                 }
                 sg_log_r(APLOG_ERR, got < 0 ? errno : 0, f->r, SG_LOGNO(00508),
                          "daemon group '%s' closed the connection before "
@@ -442,6 +495,10 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
     info.callable = sg_config_callable(a, d);
     info.multithread = g->threads > 1;
     info.multiprocess = g->processes > 1;
+    info.request_id = f.request_id =
+        sg_cgi_request_id(r, sg_config_global()->request_id_header);
+    info.slow_request = f.slow =
+        a->slow_request ? a->slow_request : g->slow_request;
     env = sg_cgi_environ(r, &info, &d->proxy, d->pass_authorization == 1);
     extended.items =
         apr_palloc(r->pool, sizeof(swiftgate_pair) * (env.count + 1));
@@ -498,6 +555,9 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
     }
     else {
         close(f.fd);
+    }
+    if (f.slow_logged) {
+        log_slow(&f, rc == OK ? r->status : rc);
     }
     if (rc == SG_FCGI_CLIENT_GONE) {
         /* Nobody to answer; the access log shows 400. */

@@ -27,6 +27,9 @@ typedef struct sg_fcgi_conn {
     int received;   /* any byte came back on fd */
     int body_taken; /* client body bytes were read: no retry */
     apr_time_t started;
+    const char *request_id;
+    apr_interval_time_t slow; /* slow-request, 0 none */
+    int slow_logged;
     /* To the daemon. */
     char *pending;
     apr_size_t pending_len, pending_off, pending_cap;

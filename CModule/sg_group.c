@@ -67,6 +67,7 @@ const sg_option sg_group_options[] = {
     GROUP_OPTION("socket-timeout", sg_options_seconds, socket_timeout),
     GROUP_OPTION("startup-timeout", sg_options_seconds, startup_timeout),
     GROUP_OPTION("graceful-timeout", sg_options_seconds, graceful_timeout),
+    GROUP_OPTION("slow-request", sg_options_seconds, slow_request),
     GROUP_OPTION("shutdown-timeout", sg_options_seconds, shutdown_timeout),
     GROUP_OPTION("reload-on-change", sg_options_on_off, reload_on_change),
     GROUP_OPTION("interrupt-timeout", sg_options_seconds, interrupt_timeout),

@@ -42,6 +42,7 @@ typedef struct sg_group {
     apr_interval_time_t startup_timeout;
     apr_interval_time_t graceful_timeout;
     apr_interval_time_t shutdown_timeout;
+    apr_interval_time_t slow_request; /* 0: none */
     int reload_on_change;
     /* Process management: how long a request cancelled at request-timeout
      * may take to end; recycle past memory_limit MiB resident (0 never);

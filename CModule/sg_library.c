@@ -95,6 +95,11 @@ static void host_log(void *ctx, int32_t level, const char *msg, uint64_t len)
     sg_log_s(level, 0, s, "", "%.*s", (int)len, msg);
 }
 
+swiftgate_host *sg_library_host(void)
+{
+    return &host;
+}
+
 apr_status_t sg_library_child_init(apr_pool_t *p, server_rec *s)
 {
     child_pool = p;

@@ -59,6 +59,12 @@ const char *sg_library_check_access(apr_pool_t *p, const char *path, uid_t uid,
 apr_status_t sg_library_child_init(apr_pool_t *p, server_rec *s);
 
 /*
+ * The host services this child's applications get (after
+ * sg_library_child_init), for others to add theirs before any starts.
+ */
+swiftgate_host *sg_library_host(void);
+
+/*
  * The started application for (library, callable object, application
  * group) in this process: opens the library and starts the application on
  * first use (under a lock), then returns the same instance every time.

@@ -14,6 +14,9 @@ public enum EnvironKey {
     public static let version = "swiftgate.version"
     /// The name of the callable object that exported the application.
     public static let callableObject = "swiftgate.callable_object"
+    /// The request's id: mod_unique_id's, a configured request-id header's,
+    /// or one the host made.
+    public static let requestID = "swiftgate.request_id"
 
     /// The interface version hosts report in ``version``.
     public static let interfaceVersion = "1.0"

@@ -190,8 +190,21 @@ public struct Request: Sendable {
         )
     }
 
-    /// The request's logger.
-    public var logger: Logger { context.logger }
+    /// The request's id (``EnvironKey/requestID``): the one Apache's log
+    /// lines, the status page and crash reports show for it; empty when
+    /// the host gave none.
+    public var id: String { environValue(EnvironKey.requestID) ?? "" }
+
+    /// The request's logger: every line carries the request's id as
+    /// `request_id` metadata.
+    public var logger: Logger {
+        var logger = context.logger
+        let id = self.id
+        if !id.isEmpty {
+            logger[metadataKey: "request_id"] = .string(id)
+        }
+        return logger
+    }
 
     /// The decoded query parameters, in order.
     public var queryItems: [(name: String, value: String)] { FormDecoder.decode(query) }

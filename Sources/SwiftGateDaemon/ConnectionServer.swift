@@ -266,11 +266,24 @@ final class ConnectionServer {
             method: method,
             uri: uri
         )
+        // The host's scoreboard hears of every request this worker answers;
+        // the end is reported however the request ends.
+        let reports = daemon.configuration.reports
+        let slot = slot
+        defer {
+            reports?.requestEnds(
+                slot: slot,
+                status: request.status,
+                bytesIn: request.bodyBytesRead,
+                bytesOut: request.bodyBytesWritten
+            )
+        }
         if let waited = daemon.queueTimeExceeded(description) {
             log.warning(
                 "\(method) \(uri) waited \(waited) ms for a worker, longer than queue-timeout "
                     + "\(daemon.configuration.queueTimeoutMilliseconds) ms; answered 503"
             )
+            description.withPairs { environ, _ in reports?.requestBegins(slot: slot, environ: environ) }
             return (request, try request.answerError(status: 503))
         }
         // From here request-timeout applies, to starting the application too.
@@ -281,12 +294,13 @@ final class ConnectionServer {
             application = started
         case .failure:
             daemon.state.end(slot: slot)
+            description.withPairs { environ, _ in reports?.requestBegins(slot: slot, environ: environ) }
             return (request, try request.answerError(status: 500))
         }
         let state = daemon.state
-        let slot = slot
         let rc = description.withPairs { environ, headers in
-            request.run(application, environ: environ, headers: headers) { pointer in
+            reports?.requestBegins(slot: slot, environ: environ)
+            return request.run(application, environ: environ, headers: headers) { pointer in
                 state.setCancellable(
                     slot: slot,
                     pointer.flatMap { pointer in

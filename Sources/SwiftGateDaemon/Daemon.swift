@@ -275,6 +275,7 @@ final class Daemon: @unchecked Sendable {
         )
         addGatewayKeys(to: &description, key: key)
         let started = registry.application(for: key)
+        configuration.reports?.libraryLoaded(key.library)
         if case .success(let application) = started {
             last = ApplicationChoice(chosenBy: chosenBy, key: key, application: application)
         }

@@ -53,16 +53,23 @@ struct DaemonConfiguration: @unchecked Sendable {
     var host: UnsafePointer<swiftgate_host>?
     /// What every request must carry to be believed.
     var secret: HostSecret
+    /// The host's status reports (its scoreboard), or nil.
+    var reports: DaemonReports?
 
-    /// The size of `swiftgate_daemon_config` before interrupt_timeout_ms.
-    static let firstReleaseSize = UInt32(MemoryLayout<swiftgate_daemon_config>.offset(of: \.interrupt_timeout_ms)!)
+    /// The size of `swiftgate_daemon_config` in the first release (before
+    /// the status reports).
+    static let firstReleaseSize = UInt32(MemoryLayout<swiftgate_daemon_config>.offset(of: \.report_ctx)!)
+    /// Its size with the status reports, before the process-management
+    /// fields.
+    static let reportsSize = UInt32(MemoryLayout<swiftgate_daemon_config>.offset(of: \.interrupt_timeout_ms)!)
 
     /// Copies a host's configuration.
     ///
     /// - Parameter config: The host's configuration.
     /// - Returns: nil when the struct is smaller than the first release's
-    ///   (the caller logs it). A host of the first release (184 bytes)
-    ///   gets the defaults of the fields added since.
+    ///   (the caller logs it). An older host's struct, which ends before
+    ///   the status reports or the process-management fields, gets the
+    ///   defaults of what it lacks.
     init?(_ config: UnsafePointer<swiftgate_daemon_config>) {
         let c = config.pointee
         guard c.struct_size >= Self.firstReleaseSize else { return nil }
@@ -100,6 +107,7 @@ struct DaemonConfiguration: @unchecked Sendable {
         secret = HostSecret(
             c.secret.map { Array(UnsafeRawBufferPointer(start: $0, count: Int(c.secret_len))) } ?? []
         )
+        reports = c.struct_size >= Self.reportsSize ? DaemonReports(c) : nil
         preload = []
         for entry in Self.strings(c.preload) {
             let parts = entry.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

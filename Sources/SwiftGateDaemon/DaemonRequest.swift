@@ -37,6 +37,13 @@ final class DaemonRequest: HostedRequest {
     private var lengthExceeded = false
     private(set) var connectionFailed = false
 
+    // What the status page counts.
+    /// The status sent (the application's, or the daemon's own error
+    /// answer's); 0 before any.
+    private(set) var status = 0
+    private(set) var bodyBytesRead: UInt64 = 0
+    var bodyBytesWritten: UInt64 { written }
+
     init(server: ConnectionServer, requestID: UInt16, keepConnection: Bool, headOnly: Bool, method: String, uri: String)
     {
         self.server = server
@@ -85,6 +92,7 @@ final class DaemonRequest: HostedRequest {
             buffer.baseAddress!.copyMemory(from: source.baseAddress! + leftoverOffset, byteCount: count)
         }
         leftoverOffset += count
+        bodyBytesRead += UInt64(count)
         return Int64(count)
     }
 
@@ -99,6 +107,7 @@ final class DaemonRequest: HostedRequest {
             return SWIFTGATE_ERR_HEADER
         }
         headSent = true
+        self.status = Int(status)
         declaredLength = head.contentLength
         if pending.isEmpty {
             pending = head.bytes  // the head's own buffer, with room for the body
@@ -221,6 +230,7 @@ final class DaemonRequest: HostedRequest {
     ///
     /// - Returns: Whether the connection can serve another request.
     func answerError(status: Int) throws(FastCGIConnection.Failure) -> Bool {
+        self.status = status
         pending.removeAll()
         try server.sendResponse(
             ResponseHead.errorResponse(status: status, headOnly: headOnly),

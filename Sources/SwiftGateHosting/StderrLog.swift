@@ -16,7 +16,9 @@ package enum StderrLog {
                 log: { _, level, message, length in
                     guard let message else { return }
                     StderrLog.write(level, UnsafeRawBufferPointer(start: message, count: Int(length)))
-                }
+                },
+                metric_register: nil,
+                metric_update: nil
             )
         )
         return UnsafePointer(host)

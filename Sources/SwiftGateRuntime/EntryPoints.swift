@@ -26,6 +26,7 @@ public func swiftgate_start(
         return nil
     }
     let host = HostServices(info.pointee.host)
+    ScoreboardMetrics.bootstrap(host)
     let callable = info.pointee.callable.map { String(cString: $0) } ?? ""
     let group = info.pointee.application_group.map { String(cString: $0) } ?? ""
     var logger = Logger(label: callable) { label in HostLogHandler(label: label, host: host) }

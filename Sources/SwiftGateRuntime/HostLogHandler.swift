@@ -44,14 +44,22 @@ struct HostLogHandler: LogHandler {
     }
 }
 
-/// The host's process-wide services (its log), copied from `swiftgate_host`.
+/// The host's process-wide services (its log, its metrics), copied from
+/// `swiftgate_host`.
 struct HostServices: @unchecked Sendable {
     let context: UnsafeMutableRawPointer?
     let logFunction: (@convention(c) (UnsafeMutableRawPointer?, Int32, UnsafePointer<CChar>?, UInt64) -> Void)?
+    let metricRegister: (@convention(c) (UnsafeMutableRawPointer?, Int32, UnsafePointer<CChar>?, UInt64) -> Int32)?
+    let metricUpdate: (@convention(c) (UnsafeMutableRawPointer?, Int32, Int32, Double) -> Void)?
 
     init(_ host: UnsafePointer<swiftgate_host>?) {
         context = host?.pointee.ctx
         logFunction = host?.pointee.log
+        // The metric callbacks came later: only a host struct that has
+        // them is read for them.
+        let hasMetrics = (host?.pointee.struct_size ?? 0) >= UInt32(MemoryLayout<swiftgate_host>.size)
+        metricRegister = hasMetrics ? host?.pointee.metric_register : nil
+        metricUpdate = hasMetrics ? host?.pointee.metric_update : nil
     }
 
     /// Writes one line to the host's log (thread-safe on the host's side).

@@ -171,6 +171,7 @@ enum TestApp {
             return .text("slept\n")
         }
         addProcessRoutes(to: &r)
+        addObservabilityRoutes(&r)
         let routes = r
         // /info and everything below it report the SCRIPT_NAME/PATH_INFO
         // split, at any depth.

@@ -14,6 +14,7 @@ import Testing
         #expect(EnvironKey.applicationGroup == SWIFTGATE_ENV_APPLICATION_GROUP)
         #expect(EnvironKey.callableObject == SWIFTGATE_ENV_CALLABLE_OBJECT)
         #expect(EnvironKey.version == SWIFTGATE_ENV_VERSION)
+        #expect(EnvironKey.requestID == SWIFTGATE_ENV_REQUEST_ID)
         #expect(EnvironKey.interfaceVersion == SWIFTGATE_INTERFACE_VERSION)
     }
 }

@@ -89,7 +89,7 @@ def kill_9(server, victim, others):
     return Kill(moment, held, serving, new[0], ended[0].split("SG00406: ", 1)[1] if ended else "(not logged)")
 
 
-@pytest.mark.expect_log("SG00406", "SG00508")
+@pytest.mark.expect_log("SG00406", "SG00508", "SG00520")
 def test_kill_9_fails_only_the_requests_in_flight_on_that_process(server):
     s = server(site("processes=2 threads=4"))
     first, second = ready(s, 2)
@@ -127,7 +127,7 @@ def test_kill_9_fails_only_the_requests_in_flight_on_that_process(server):
     assert kills[1].serving < 2.0
 
 
-@pytest.mark.expect_log("SG00406", "SG00508")
+@pytest.mark.expect_log("SG00406", "SG00508", "SG00520")
 def test_kill_9_does_not_carry_out_a_post_twice(server):
     # One prefork child serves the client's keep-alive connection, so the
     # POST goes over the daemon connection its first request left open.

@@ -6,7 +6,8 @@
  * fixed-width types only and includes nothing from httpd or APR. Any change
  * to a struct layout, a callback signature or an entry point's meaning bumps
  * SWIFTGATE_ABI_VERSION; the module refuses a library built against another
- * version.
+ * version. Fields appended at the end of a struct that carries its
+ * struct_size are not such a change: readers check struct_size first.
  */
 #ifndef SWIFTGATE_H
 #define SWIFTGATE_H
@@ -65,6 +66,9 @@ extern "C" {
 #define SWIFTGATE_ENV_APPLICATION_GROUP "swiftgate.application_group"
 #define SWIFTGATE_ENV_CALLABLE_OBJECT   "swiftgate.callable_object"
 #define SWIFTGATE_ENV_VERSION           "swiftgate.version"
+/* The request's id: mod_unique_id's UNIQUE_ID, a request-id header the
+ * configuration names, or one the host makes (SwiftGate's Request.id). */
+#define SWIFTGATE_ENV_REQUEST_ID "swiftgate.request_id"
 /* The interface version hosts report as SWIFTGATE_ENV_VERSION,
  * "major.minor". */
 #define SWIFTGATE_INTERFACE_VERSION "1.0"
@@ -81,13 +85,33 @@ typedef struct swiftgate_pair {
     uint64_t value_len;
 } swiftgate_pair;
 
-/* Services of the host process, valid for the life of the process. */
+/* Application metrics (swiftgate_host.metric_register): their kinds, and
+ * what metric_update does with a value. */
+#define SWIFTGATE_METRIC_COUNTER 1 /* ADD: a whole number, 0 or more */
+#define SWIFTGATE_METRIC_GAUGE   2 /* SET, or ADD */
+#define SWIFTGATE_METRIC_SUMMARY 3 /* OBSERVE: count and sum */
+#define SWIFTGATE_METRIC_ADD     1
+#define SWIFTGATE_METRIC_SET     2
+#define SWIFTGATE_METRIC_OBSERVE 3 /* a gauge: SET */
+
+/* Services of the host process, valid for the life of the process. Fields
+ * are only ever appended: a reader looks at one only when struct_size
+ * covers it. */
 typedef struct swiftgate_host {
     uint32_t abi_version;
     uint32_t struct_size;
     void *ctx;
     /* Thread-safe; msg need not be NUL-terminated. */
     void (*log)(void *ctx, int32_t level, const char *msg, uint64_t len);
+    /* Application metrics the host exports (mod_swiftgate: at the status
+     * page's ?metrics, summed over a group's processes); NULL when it
+     * keeps none. register takes the metric's kind and its name with
+     * labels in Prometheus' text form (name{key="value"}) and returns a
+     * handle >= 0, or -1 when the host has no room; the caller registers
+     * each name once per process. update is lock-free, from any thread. */
+    int32_t (*metric_register)(void *ctx, int32_t kind, const char *name,
+                               uint64_t len);
+    void (*metric_update)(void *ctx, int32_t metric, int32_t op, double value);
 } swiftgate_host;
 
 /* What the host tells an application when it starts it. */
@@ -243,6 +267,9 @@ typedef int32_t (*swiftgate_check_fn)(void *app,
 
 /* FastCGI parameters mod_swiftgate adds besides the environ. */
 #define SWIFTGATE_PARAM_REQUEST_START "swiftgate.request_start" /* µs, epoch */
+/* The request's slow-request threshold in seconds, when one applies: the
+ * host's status page lists it as slow past that age. */
+#define SWIFTGATE_PARAM_SLOW_REQUEST "swiftgate.slow_request"
 /* The group's secret (swiftgate_daemon_config.secret), first in every
  * request's PARAMS: a daemon with a secret closes a connection whose request
  * does not carry it, and never shows it to the application. */
@@ -297,8 +324,20 @@ typedef struct swiftgate_daemon_config {
      * check (a front-end such as nginx that cannot send one). */
     const char *secret;
     uint64_t secret_len;
-    /* Added after the first release: a daemon given a 184-byte struct
-     * uses the defaults named here. */
+    /* What the daemon reports for the host's status page (mod_swiftgate's
+     * scoreboard); each NULL when not wanted. A worker reports the request
+     * it starts (its environ, as the application gets it) and ends (the
+     * status sent, body bytes read and written), each on its own thread
+     * with its own worker number below threads; a library is reported
+     * when an application from it starts. */
+    void *report_ctx;
+    void (*request_begin)(void *ctx, uint32_t worker,
+                          const swiftgate_pair *environ, uint64_t count);
+    void (*request_end)(void *ctx, uint32_t worker, int32_t status,
+                        uint64_t bytes_in, uint64_t bytes_out);
+    void (*library_loaded)(void *ctx, const char *path, uint64_t len);
+    /* Process management; a daemon given a struct that ends before
+     * interrupt_timeout_ms uses the defaults named here. */
     /* After request-timeout a request's task is cancelled; one still
      * running this long after is given up on (the process exits TIMEOUT
      * as above). 0: exit at request-timeout, as before cancellation. */
@@ -311,7 +350,7 @@ typedef struct swiftgate_daemon_config {
      * ends it with SWIFTGATE_DAEMON_EXIT_HEALTH. NULL: no check. */
     const char *health_check;
     /* Called about every 200 ms with the most threads that were busy at
-     * once since the last call (with serving_ctx); NULL: not wanted.
+     * once in the last second (with serving_ctx); NULL: not wanted.
      * mod_swiftgate grows an adaptive pool when every thread is busy. */
     void (*busy)(void *ctx, uint32_t threads);
 } swiftgate_daemon_config;
@@ -358,12 +397,12 @@ typedef int32_t (*swiftgate_daemon_main_fn)(
 #if !defined(__cplusplus)
 _Static_assert(sizeof(swiftgate_pair) == 32, "swiftgate_pair layout");
 _Static_assert(sizeof(void *) == 8, "swiftgate supports 64-bit hosts only");
-_Static_assert(sizeof(swiftgate_host) == 24, "swiftgate_host layout");
+_Static_assert(sizeof(swiftgate_host) == 40, "swiftgate_host layout");
 _Static_assert(sizeof(swiftgate_app_info) == 48, "swiftgate_app_info layout");
 _Static_assert(sizeof(swiftgate_request) == 88, "swiftgate_request layout");
 _Static_assert(sizeof(swiftgate_check_request) == 80,
                "swiftgate_check_request layout");
-_Static_assert(sizeof(swiftgate_daemon_config) == 216,
+_Static_assert(sizeof(swiftgate_daemon_config) == 248,
                "swiftgate_daemon_config layout");
 #endif
 
