@@ -292,7 +292,6 @@ static void daemon_event(int reason, void *data, int status)
     }
     /* However it ended, it serves no more. */
     apr_atomic_set32(&g->serving[d->slot], 0);
-    apr_atomic_set32(&g->busy[d->slot], 0);
     /* The MPM's reaper reports exit codes, APR's other-child refresh the
      * raw wait status: read both as the exit code (or signal number). */
     if (status > 255 && WIFEXITED(status)) {
@@ -797,17 +796,14 @@ static apr_status_t make_serving_flags(apr_pool_t *pconf,
     for (i = 0; i < groups->nelts; i++) {
         total += sg_group_slots(&g[i]);
     }
-    /* Two words a slot: serving, then busy. */
-    rv = apr_shm_create(&shm, 2 * total * sizeof(apr_uint32_t), NULL, pconf);
+    rv = apr_shm_create(&shm, total * sizeof(apr_uint32_t), NULL, pconf);
     if (rv != APR_SUCCESS) {
         return rv;
     }
     flags = apr_shm_baseaddr_get(shm);
-    memset((void *)flags, 0, 2 * total * sizeof(apr_uint32_t));
+    memset((void *)flags, 0, total * sizeof(apr_uint32_t));
     for (i = 0; i < groups->nelts; i++) {
         g[i].serving = flags;
-        flags += sg_group_slots(&g[i]);
-        g[i].busy = flags;
         flags += sg_group_slots(&g[i]);
     }
     return APR_SUCCESS;

@@ -8,6 +8,7 @@
  */
 #include "sg_daemon_private.h"
 #include "sg_log.h"
+#include "sg_scoreboard.h"
 
 #include "apr_atomic.h"
 #include "apr_strings.h"
@@ -393,23 +394,28 @@ static void size_pool(sg_group *g)
     sg_pool *pool = g->pool;
     apr_time_t now = apr_time_now();
     struct pollfd queue = {g->listen_fd, POLLIN, 0};
-    int i, serving = 0, saturated = 1, members = 0;
+    int gi = (int)(g - (sg_group *)sg_daemon_current()->groups->elts);
+    int i, serving = 0, saturated = 1, members = 0, queued;
     sg_daemon *idle = NULL;
 
     for (i = 0; i < sg_group_slots(g); i++) {
         sg_daemon *d = &g->daemons[i];
-        apr_uint32_t busy = apr_atomic_read32(&g->busy[i]);
+        /* The scoreboard's slot is written by the process: a hint, that
+         * at most makes the pool grow within max-processes. */
+        const sg_sb_process *sb = sg_scoreboard_process((sg_sb_where){gi, i});
+        int busy = sg_scoreboard_busy(gi, i);
 
         if (d->proc.pid <= 0 || d->role != SG_ROLE_MEMBER) {
             continue;
         }
         members++;
-        if (busy > 0) {
+        if (busy > 0 || (sb && sb->requests != d->requests_seen)) {
             d->busy_seen = now;
+            d->requests_seen = sb ? sb->requests : 0;
         }
         if (apr_atomic_read32(&g->serving[i])) {
             serving++;
-            saturated = saturated && busy >= (apr_uint32_t)g->threads;
+            saturated = saturated && busy >= g->threads;
         }
         if (now - d->busy_seen > g->idle_timeout
             && (!idle || d->busy_seen < idle->busy_seen)) {
@@ -417,8 +423,12 @@ static void size_pool(sg_group *g)
         }
     }
     saturated = serving > 0 && saturated;
-    if (g->listen_fd >= 0 && poll(&queue, 1, 0) > 0) {
-        saturated = 1; /* connections wait for a process to accept them */
+    /* Connections waiting for a process to accept them: the kernel's count,
+     * or (without it) whether the socket is readable. */
+    queued = sg_scoreboard_queue_length(gi);
+    if (queued > 0
+        || (queued < 0 && g->listen_fd >= 0 && poll(&queue, 1, 0) > 0)) {
+        saturated = 1;
     }
     if (!saturated) {
         pool->saturated_since = 0;

@@ -24,9 +24,10 @@ typedef struct sg_daemon {
     apr_time_t started;
     int failures;
     int role;
-    unsigned epoch;         /* the group's epoch when it was forked */
-    apr_time_t busy_seen;   /* when a thread of it was last seen busy */
-    sg_crash_output output; /* its stdout and stderr, read by the parent */
+    unsigned epoch;             /* the group's epoch when it was forked */
+    apr_time_t busy_seen;       /* when a thread of it was last seen busy */
+    apr_uint64_t requests_seen; /* its scoreboard count at busy_seen */
+    sg_crash_output output;     /* its stdout and stderr, read by the parent */
 } sg_daemon;
 
 /* The configuration cycle the daemons run under, as sg_daemon_start_all

@@ -146,14 +146,6 @@ static void daemon_serving(void *ctx, int32_t serving)
     apr_atomic_set32(&d->group->serving[d->slot], serving ? 1 : 0);
 }
 
-/* A daemon's report of its busiest moment since the last one. */
-static void daemon_busy(void *ctx, uint32_t threads)
-{
-    sg_daemon *d = ctx;
-
-    apr_atomic_set32(&d->group->busy[d->slot], threads);
-}
-
 void sg_daemon_process_main(const sg_daemon_cycle *c, sg_daemon *d,
                             apr_interval_time_t delay)
 {
@@ -304,6 +296,5 @@ void sg_daemon_process_main(const sg_daemon_cycle *c, sg_daemon *d,
     config.interrupt_timeout_ms = ms(g->interrupt_timeout);
     config.memory_limit_bytes = (uint64_t)g->memory_limit << 20;
     config.health_check = g->health_check;
-    config.busy = daemon_busy;
     _exit(serve(&config));
 }

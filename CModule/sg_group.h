@@ -78,9 +78,6 @@ typedef struct sg_group {
     /* One flag per process, in memory shared by the parent, the children
      * and the daemons: set while that process accepts requests. */
     volatile apr_uint32_t *serving;
-    /* Beside it, the most threads each process had busy at once in its
-     * last report (a hint from the process, for the pool's size). */
-    volatile apr_uint32_t *busy;
     /* The parent's management of the group over time (sg_daemon_pool.c). */
     struct sg_pool *pool;
 } sg_group;

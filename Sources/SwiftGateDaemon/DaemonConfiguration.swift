@@ -27,8 +27,6 @@ struct DaemonConfiguration: @unchecked Sendable {
     /// The path every preloaded application must answer 2xx before the
     /// daemon serves; nil: none.
     var healthCheck: String?
-    /// The host's callback told the most threads busy at once, every tick.
-    var busy: (@convention(c) (UnsafeMutableRawPointer?, UInt32) -> Void)?
     var queueTimeoutMilliseconds: UInt64
     var socketTimeoutMilliseconds: UInt64
     var startupTimeoutMilliseconds: UInt64
@@ -76,7 +74,6 @@ struct DaemonConfiguration: @unchecked Sendable {
         let current = c.struct_size >= UInt32(MemoryLayout<swiftgate_daemon_config>.size)
         interruptTimeoutMilliseconds = current ? c.interrupt_timeout_ms : 0
         memoryLimitBytes = current ? c.memory_limit_bytes : 0
-        busy = current ? c.busy : nil
         healthCheck = current ? c.health_check.map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } : nil
         listenFD = c.listen_fd
         controlFD = c.control_fd

@@ -27,9 +27,6 @@ struct DaemonMonitor {
     /// Linux's POLLRDHUP (the peer closed its end), which Glibc's module
     /// does not export without _GNU_SOURCE.
     static let pollReadHangUp: Int32 = 0x2000
-    /// The busy threads reported are the most over this many ticks (a
-    /// second): a host that looks once a second misses no burst.
-    static let busyReportTicks = 5
     /// Resident memory is read every this many ticks.
     static let memoryCheckTicks = 2
 
@@ -44,13 +41,8 @@ struct DaemonMonitor {
     /// Watches until the daemon has stopped.
     mutating func run() {
         var tick = 0
-        var busiest = [Int](repeating: 0, count: Self.busyReportTicks)
         while true {
             waitTick(state.snapshot())
-            if let report = configuration.busy {
-                busiest[tick % Self.busyReportTicks] = state.takePeakRunning()
-                report(configuration.servingContext, UInt32(busiest.max() ?? 0))
-            }
             let now = PosixClock.monotonicMilliseconds()
             let snapshot = state.snapshot()
             checkRequestTimeout(snapshot, now: now)

@@ -55,8 +55,6 @@ final class DaemonState: @unchecked Sendable {
     private let lock = ConditionLock()
     private var slots: [Running?]
     private var requestsStarted: UInt64 = 0
-    private var running = 0
-    private var peakRunning = 0
     private var lastActivity: UInt64
     private var lastAccept: UInt64
     private var workersAlive = 0
@@ -134,8 +132,6 @@ final class DaemonState: @unchecked Sendable {
         lock.withLock {
             let now = PosixClock.monotonicMilliseconds()
             requestsStarted += 1
-            if slots[slot] == nil { running += 1 }
-            peakRunning = max(peakRunning, running)
             slots[slot] = Running(started: now, method: method, uri: uri, fd: fd, number: requestsStarted)
             lastActivity = now
             return requestsStarted
@@ -149,18 +145,9 @@ final class DaemonState: @unchecked Sendable {
     func end(slot: Int) -> CancelReason? {
         lock.withLock {
             let reason = slots[slot]?.cancelled?.reason
-            if slots[slot] != nil { running -= 1 }
             slots[slot] = nil
             lastActivity = PosixClock.monotonicMilliseconds()
             return reason
-        }
-    }
-
-    /// The most requests that ran at once since the last call.
-    func takePeakRunning() -> Int {
-        lock.withLock {
-            defer { peakRunning = running }
-            return peakRunning
         }
     }
 

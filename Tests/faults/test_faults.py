@@ -266,7 +266,7 @@ def test_request_timeout_lets_the_requests_beside_it_finish(server):
     assert ended
 
 
-@pytest.mark.expect_log("SG00406", "SG00513")
+@pytest.mark.expect_log("SG00406", "SG00513", "SG00417")
 def test_an_application_that_crashes_at_start_is_backed_off(server):
     s = server(site("processes=2 threads=2 connect-timeout=1 request-timeout=2", "{site}/libcrash.so"),
                prepare=lambda s: s.build_fixture("crash_at_start.c", "libcrash.so"))

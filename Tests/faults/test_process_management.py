@@ -210,7 +210,7 @@ def prepare_deploys(server):
     subprocess.run(["chmod", "-R", "a+rX", server.site_dir], check=True)
 
 
-@pytest.mark.expect_log("SG00424", "AH00052", "health check failed", "cannot start application")
+@pytest.mark.expect_log("SG00424", "SG00417", "AH00052", "health check failed", "cannot start application")
 def test_a_bad_deploy_is_refused_and_the_old_processes_keep_serving(server):
     s = server(site("processes=2 threads=4 health-check=/healthz", "{site}/app/libapp.so"), prepare=prepare_deploys)
     first = ready(s, 2)
@@ -275,7 +275,7 @@ def test_an_adaptive_pool_grows_to_max_under_load_and_shrinks_when_idle(server):
     ready(s, 1)
     sizes = []
     began = time.monotonic()
-    with Load(s.port, "/g/sleep?ms=50", connections=12, duration=30) as load:
+    with Load(s.port, "/g/sleep?ms=200", connections=12, duration=30) as load:
         grown = s.wait_for(lambda: sizes.append(len(s.daemon_pids("g"))) or len(s.daemon_pids("g")) == 3,
                            timeout=20, interval=0.25)
         grew_in = time.monotonic() - began
@@ -284,7 +284,7 @@ def test_an_adaptive_pool_grows_to_max_under_load_and_shrinks_when_idle(server):
     shrunk = s.wait_for(lambda: len(log_lines(s, "SG00427")) == 2 and len(s.daemon_pids("g")) == 1, timeout=20)
     shrank_in = time.monotonic() - idle_since
     growing, shrinking = log_lines(s, "SG00426"), log_lines(s, "SG00427")
-    report("adaptive pool", "1 -> 3 processes in %.1f s under 12 clients (sizes seen %s); back to %d process(es) "
+    report("adaptive pool", "1 -> 3 processes in %.1f s under 12 clients of 200 ms requests (sizes seen %s); back to %d process(es) "
            "%.1f s after the load ended (idle-timeout 3 s); log: %s | %s; %d requests, %d failed %s"
            % (grew_in, sorted(set(sizes)), len(s.daemon_pids("g")), shrank_in,
               growing[0].split("': ", 1)[-1] if growing else "(no growth)",
@@ -292,7 +292,7 @@ def test_an_adaptive_pool_grows_to_max_under_load_and_shrinks_when_idle(server):
               len(load.failed), load.outcomes(load.failed)))
     assert grown and len(growing) == 2
     assert shrunk and len(shrinking) == 2
-    assert load.failed == [] and len(load.results) > 100
+    assert load.failed == [] and len(load.results) > 40
 
 
 @pytest.mark.expect_log("SG00424", "health check failed")

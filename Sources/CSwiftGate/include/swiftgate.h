@@ -349,10 +349,6 @@ typedef struct swiftgate_daemon_config {
      * application, before it reports serving; a status other than 2xx
      * ends it with SWIFTGATE_DAEMON_EXIT_HEALTH. NULL: no check. */
     const char *health_check;
-    /* Called about every 200 ms with the most threads that were busy at
-     * once in the last second (with serving_ctx); NULL: not wanted.
-     * mod_swiftgate grows an adaptive pool when every thread is busy. */
-    void (*busy)(void *ctx, uint32_t threads);
 } swiftgate_daemon_config;
 
 /* swiftgate_daemon_config.flags: serve even with user or effective user
@@ -402,7 +398,7 @@ _Static_assert(sizeof(swiftgate_app_info) == 48, "swiftgate_app_info layout");
 _Static_assert(sizeof(swiftgate_request) == 88, "swiftgate_request layout");
 _Static_assert(sizeof(swiftgate_check_request) == 80,
                "swiftgate_check_request layout");
-_Static_assert(sizeof(swiftgate_daemon_config) == 248,
+_Static_assert(sizeof(swiftgate_daemon_config) == 240,
                "swiftgate_daemon_config layout");
 #endif
 
