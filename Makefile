@@ -23,7 +23,8 @@ DEBIAN_PACKAGES := apache2 apache2-dev libapr1-dev libaprutil1-dev libsqlite3-de
 test: EXTRA_PACKAGES := clang-format nginx openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all module swift deps test faults fuzz lint format run bench install clean docs test-adapters
+.PHONY: all module swift deps test faults fuzz lint format run bench install clean docs test-adapters \
+	adapter-hummingbird adapter-vapor
 
 all: module swift
 
@@ -70,27 +71,49 @@ test: deps lint module
 	SWIFTGATE_MODULE=$(CURDIR)/$(MODULE) SWIFTGATE_LIBS=$(CURDIR)/.build/debug \
 		$(PYTHON) -m pytest -q Tests/integration
 
-# The framework adapters (Adapters/, issue #14): packages of their own that
-# depend on this one by path, so the core never builds swift-nio,
-# Hummingbird or Vapor. A first build takes minutes each; not part of
-# make test.
-test-adapters:
-	$(SWIFT) format lint --strict -r Adapters
-	cd Adapters/SwiftGateHummingbird && $(SWIFT) build --build-tests && $(SWIFT) test --skip-build
-	cd Adapters/SwiftGateVapor && $(SWIFT) build --build-tests && $(SWIFT) test --skip-build
+# The framework adapters (Adapters/) and their examples (examples/): packages
+# of their own that depend on this one by path, so the core never builds
+# swift-nio, Hummingbird or Vapor. Each framework builds once (a first build
+# takes minutes) into its adapter's .build, which its example shares; the
+# unit tests, the real-Apache tests (Tests/adapters) and `make faults` use
+# that one build.
+HUMMINGBIRD_BUILD := Adapters/SwiftGateHummingbird/.build
+VAPOR_BUILD := Adapters/SwiftGateVapor/.build
+ADAPTER_LIBS := SWIFTGATE_HUMMINGBIRD_LIBS=$(CURDIR)/$(HUMMINGBIRD_BUILD)/debug \
+	SWIFTGATE_VAPOR_LIBS=$(CURDIR)/$(VAPOR_BUILD)/debug
+
+adapter-hummingbird:
+	cd Adapters/SwiftGateHummingbird && $(SWIFT) build --build-tests
+	$(SWIFT) build --package-path examples/hummingbird-todos --scratch-path $(HUMMINGBIRD_BUILD)
+
+adapter-vapor:
+	cd Adapters/SwiftGateVapor && $(SWIFT) build --build-tests
+	$(SWIFT) build --package-path examples/vapor-todos --scratch-path $(VAPOR_BUILD)
+
+test-adapters: deps module
+	@$(PYTHON) -c "import pytest" 2>/dev/null || $(PYTHON) -m pip install -q pytest
+	$(SWIFT) build --product SwiftGateDaemon
+	$(MAKE) adapter-hummingbird adapter-vapor
+	cd Adapters/SwiftGateHummingbird && $(SWIFT) test --skip-build
+	cd Adapters/SwiftGateVapor && $(SWIFT) test --skip-build
+	SWIFTGATE_MODULE=$(CURDIR)/$(MODULE) SWIFTGATE_LIBS=$(CURDIR)/.build/debug $(ADAPTER_LIBS) \
+		$(PYTHON) -m pytest -q Tests/adapters
 
 # Faults under load (issue #7), each against a real Apache with a daemon
 # group: kill -9 (and a POST in flight), graceful restarts,
 # maximum-requests, a hanging request, an application crashing at start, an
-# unreachable socket, an abandoned upload. Prints what each case measured;
-# about 80 s. ss (iproute2) pairs daemon connections with Apache's ends.
+# unreachable socket, an abandoned upload; graceful restarts and recycling
+# of a Hummingbird group (the adapter's test application, built here when
+# missing). Prints what each case measured; about 2 minutes after the
+# builds. ss (iproute2) pairs daemon connections with Apache's ends.
 faults: EXTRA_PACKAGES := iproute2
 faults: deps module
 	@$(PYTHON) -c "import pytest" 2>/dev/null || $(PYTHON) -m pip install -q pytest
 	$(SWIFT) build --product ExampleSite
 	$(SWIFT) build --product SwiftGateTestApp
 	$(SWIFT) build --product SwiftGateDaemon
-	SWIFTGATE_MODULE=$(CURDIR)/$(MODULE) SWIFTGATE_LIBS=$(CURDIR)/.build/debug \
+	cd Adapters/SwiftGateHummingbird && $(SWIFT) build --product SwiftGateHummingbirdTestApp
+	SWIFTGATE_MODULE=$(CURDIR)/$(MODULE) SWIFTGATE_LIBS=$(CURDIR)/.build/debug $(ADAPTER_LIBS) \
 		$(PYTHON) -m pytest -s -q -rx Tests/faults
 
 # libFuzzer targets (Tests/fuzz): the C module's FastCGI and field parsing,
@@ -109,14 +132,17 @@ bench: deps all
 	bench/run
 
 # Both languages' formatters, as checked in (.clang-format, .swift-format).
+SWIFT_SOURCES = Sources Tests Package.swift Adapters/*/Package.swift Adapters/*/Sources Adapters/*/Tests \
+	examples/*/Package.swift examples/*/Sources
+
 lint:
-	$(SWIFT) format lint --strict -r Sources Tests Package.swift
+	$(SWIFT) format lint --strict -r $(SWIFT_SOURCES)
 	@if command -v clang-format >/dev/null; then \
 		clang-format --dry-run -Werror $(C_SOURCES); \
 	else echo "clang-format not installed: C formatting not checked"; fi
 
 format:
-	$(SWIFT) format -i -r Sources Tests Package.swift
+	$(SWIFT) format -i -r $(SWIFT_SOURCES)
 	clang-format -i $(C_SOURCES)
 
 install: all

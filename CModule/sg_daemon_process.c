@@ -211,13 +211,17 @@ void sg_daemon_process_main(const sg_daemon_cycle *c, sg_daemon *d,
         }
     }
     prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+    /* The Swift backtracer runs on a crash only when the group (or
+     * Apache's environment) asks for it with SWIFT_BACKTRACE: unasked, a
+     * crash logs the runtime's message alone, as before. */
+    setenv("SWIFT_BACKTRACE", "enable=no", 0);
     /* Changing user made the process non-dumpable, which keeps the Swift
      * backtracer from reading its memory map and symbols after a crash
      * (it prints bare addresses). A group that asks for backtraces
      * (env=SWIFT_BACKTRACE=...) is made dumpable again: other processes
      * of its user may then trace it, so give such a group a user of its
      * own. */
-    if (getenv("SWIFT_BACKTRACE")) {
+    if (strncmp(getenv("SWIFT_BACKTRACE"), "enable=no", 9) != 0) {
         prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
     }
     if (getppid() != c->parent_pid) {

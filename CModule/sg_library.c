@@ -95,6 +95,31 @@ static void host_log(void *ctx, int32_t level, const char *msg, uint64_t len)
     sg_log_s(level, 0, s, "", "%.*s", (int)len, msg);
 }
 
+/* How long the applications' shutdown may take, all together, when a child
+ * exits. */
+#define SG_STOP_TIMEOUT_MS 5000
+
+/* Stops every started instance when the child exits (its pool's cleanup):
+ * their services and pools end in order instead of with the process. */
+static apr_status_t stop_instances(void *data)
+{
+    apr_hash_index_t *hi;
+    apr_time_t deadline =
+        apr_time_now() + apr_time_from_msec(SG_STOP_TIMEOUT_MS);
+
+    for (hi = apr_hash_first(NULL, instances); hi; hi = apr_hash_next(hi)) {
+        sg_instance *in = apr_hash_this_val(hi);
+        apr_time_t left = deadline - apr_time_now();
+
+        if (in->app && in->library->stop) {
+            in->library->stop(in->app,
+                              left > 0 ? (uint32_t)apr_time_as_msec(left) : 0);
+            in->app = NULL;
+        }
+    }
+    return APR_SUCCESS;
+}
+
 swiftgate_host *sg_library_host(void)
 {
     return &host;
@@ -109,6 +134,7 @@ apr_status_t sg_library_child_init(apr_pool_t *p, server_rec *s)
     host.struct_size = sizeof(host);
     host.ctx = s;
     host.log = host_log;
+    apr_pool_cleanup_register(p, NULL, stop_instances, apr_pool_cleanup_null);
     return apr_thread_mutex_create(&lock, APR_THREAD_MUTEX_DEFAULT, p);
 }
 
@@ -162,6 +188,7 @@ static sg_library *open_library(server_rec *s, const char *path)
     else {
         lib->check =
             (swiftgate_check_fn)dlsym(lib->handle, SWIFTGATE_SYM_CHECK);
+        lib->stop = (swiftgate_stop_fn)dlsym(lib->handle, SWIFTGATE_SYM_STOP);
     }
     return lib;
 }

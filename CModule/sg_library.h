@@ -16,6 +16,7 @@ typedef struct sg_library {
     swiftgate_start_fn start;
     swiftgate_handle_fn handle_request;
     swiftgate_check_fn check; /* NULL: answers no access checks */
+    swiftgate_stop_fn stop;   /* NULL: built before swiftgate_stop */
     const char *error;        /* why it cannot be used, or NULL */
 } sg_library;
 

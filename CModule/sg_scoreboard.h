@@ -35,7 +35,10 @@
 #include "swiftgate.h"
 
 /* Slots a group has beyond its processes: room for a new process started
- * before the one it replaces has exited. */
+ * before the one it replaces has exited. A group's slots are sized once,
+ * at sg_scoreboard_create, from its processes (a pool that grows needs its
+ * largest size there); whoever forks a daemon into slot N, or reaps it,
+ * calls sg_scoreboard_process_started / _ended with that N. */
 #define SG_SB_SPARE_SLOTS 1
 
 /* The request duration histogram's upper bounds, in microseconds (the

@@ -1,81 +1,43 @@
 /*
  * sg_status.c -- the status page: reads the scoreboard (sg_scoreboard.h)
- * into a snapshot and writes it as HTML, JSON or Prometheus text. Every
- * string read from the board was written by a process that may run
- * untrusted code, so each is escaped for the format it goes into.
+ * into a snapshot and writes it as HTML or JSON (the Prometheus text is
+ * sg_status_metrics.c's). Every string read from the board was written by
+ * a process that may run untrusted code, so each is escaped for the
+ * format it goes into.
  */
 #include "sg_status.h"
 #include "sg_group.h"
 #include "sg_log.h"
 #include "sg_scoreboard.h"
+#include "sg_status_snapshot.h"
 
-#include "apr_hash.h"
 #include "apr_lib.h"
 #include "apr_strings.h"
 #include "http_protocol.h"
 #include "util_script.h"
 
-#include <math.h>
-#include <stdio.h>
 #include <signal.h>
 
 /* The longest ?refresh= a page takes, and the most requests it lists. */
 #define SG_STATUS_MAX_REFRESH  3600
 #define SG_STATUS_MAX_REQUESTS 50
 
-/* The group label of Apache's own children (a daemon group's name cannot
- * start with a parenthesis... it can, but this one is documented). */
-#define EMBEDDED_LABEL "(embedded)"
-
-typedef struct st_slot {
-    int group; /* -1: an Apache child */
-    int slot;
-    pid_t pid;
-    apr_time_t started;
-    int busy, threads;
-    apr_uint64_t rss, requests, bytes_in, bytes_out;
-    apr_uint64_t status[6];
-    apr_uint64_t duration[SG_SB_BUCKETS + 1];
-    apr_uint64_t duration_sum;
-    const char *library;
-    apr_int64_t library_mtime;
-    sg_sb_supervised sup;
-    const sg_sb_process *p;
-} st_slot;
-
-typedef struct st_request {
-    const char *group;
-    int slot;
-    pid_t pid;
-    int thread;
-    sg_sb_request e;
-    apr_interval_time_t age;
-    int slow;
-} st_request;
-
-typedef struct st_snapshot {
-    apr_time_t now;
-    apr_array_header_t *slots;    /* st_slot */
-    apr_array_header_t *requests; /* st_request, longest first */
-    int slow;
-} st_snapshot;
-
-static const char *group_name(int gi)
+const char *sg_status_group_name(int gi)
 {
     sg_group *g = (sg_group *)sg_group_all()->elts;
 
-    return gi < 0 ? EMBEDDED_LABEL : g[gi].name;
+    return gi < 0 ? SG_STATUS_EMBEDDED : g[gi].name;
 }
 
-static apr_uint64_t load64(const volatile apr_uint64_t *v)
+apr_uint64_t sg_status_load64(const volatile apr_uint64_t *v)
 {
     return __atomic_load_n(v, __ATOMIC_RELAXED);
 }
 
-static void read_slot(apr_pool_t *p, st_snapshot *snap, int gi, int si)
+static void read_slot(apr_pool_t *p, sg_status_snapshot *snap, int gi, int si)
 {
     const sg_sb_process *sp = sg_scoreboard_process((sg_sb_where){gi, si});
-    st_slot *s;
+    sg_status_slot *s;
     char library[SG_SB_LIBRARY_LEN];
     int i, entries = sg_scoreboard_entries(gi);
 
@@ -106,22 +68,22 @@ static void read_slot(apr_pool_t *p, st_snapshot *snap, int gi, int si)
         }
     }
     s->rss = sg_scoreboard_rss(s->pid);
-    s->requests = load64(&sp->requests);
-    s->bytes_in = load64(&sp->bytes_in);
-    s->bytes_out = load64(&sp->bytes_out);
+    s->requests = sg_status_load64(&sp->requests);
+    s->bytes_in = sg_status_load64(&sp->bytes_in);
+    s->bytes_out = sg_status_load64(&sp->bytes_out);
     for (i = 0; i < 6; i++) {
-        s->status[i] = load64(&sp->status[i]);
+        s->status[i] = sg_status_load64(&sp->status[i]);
     }
     for (i = 0; i <= SG_SB_BUCKETS; i++) {
-        s->duration[i] = load64(&sp->duration[i]);
+        s->duration[i] = sg_status_load64(&sp->duration[i]);
     }
-    s->duration_sum = load64(&sp->duration_sum);
+    s->duration_sum = sg_status_load64(&sp->duration_sum);
     memcpy(library, sp->library, sizeof(library));
     library[sizeof(library) - 1] = '\0';
     s->library = apr_pstrdup(p, library);
     s->library_mtime = sp->library_mtime;
     for (i = 0; i < entries; i++) {
-        st_request *q;
+        sg_status_request *q;
         sg_sb_request e;
 
         if (!sg_scoreboard_request_copy(sp, i, &e)) {
@@ -129,7 +91,7 @@ static void read_slot(apr_pool_t *p, st_snapshot *snap, int gi, int si)
         }
         s->busy++;
         q = apr_array_push(snap->requests);
-        q->group = group_name(gi);
+        q->group = sg_status_group_name(gi);
         q->slot = si;
         q->pid = s->pid;
         q->thread = i;
@@ -143,19 +105,19 @@ static void read_slot(apr_pool_t *p, st_snapshot *snap, int gi, int si)
 
 static int by_age(const void *a, const void *b)
 {
-    const st_request *x = a, *y = b;
+    const sg_status_request *x = a, *y = b;
 
     return x->age < y->age ? 1 : x->age > y->age ? -1 : 0;
 }
 
-static st_snapshot *take_snapshot(apr_pool_t *p)
+sg_status_snapshot *sg_status_take_snapshot(apr_pool_t *p)
 {
-    st_snapshot *snap = apr_pcalloc(p, sizeof(*snap));
+    sg_status_snapshot *snap = apr_pcalloc(p, sizeof(*snap));
     int gi, si;
 
     snap->now = apr_time_now();
-    snap->slots = apr_array_make(p, 16, sizeof(st_slot));
-    snap->requests = apr_array_make(p, 16, sizeof(st_request));
+    snap->slots = apr_array_make(p, 16, sizeof(sg_status_slot));
+    snap->requests = apr_array_make(p, 16, sizeof(sg_status_request));
     for (gi = 0; gi < sg_scoreboard_groups(); gi++) {
         for (si = 0; si < sg_scoreboard_slots(gi); si++) {
             read_slot(p, snap, gi, si);
@@ -164,8 +126,8 @@ static st_snapshot *take_snapshot(apr_pool_t *p)
     for (si = 0; si < sg_scoreboard_children(); si++) {
         read_slot(p, snap, -1, si);
     }
-    qsort(snap->requests->elts, snap->requests->nelts, sizeof(st_request),
-          by_age);
+    qsort(snap->requests->elts, snap->requests->nelts,
+          sizeof(sg_status_request), by_age);
     return snap;
 }
 
@@ -196,7 +158,7 @@ static const char *ended_text(apr_pool_t *p, const sg_sb_supervised *s)
     }
 }
 
-static const char *seconds(apr_pool_t *p, apr_interval_time_t t)
+const char *sg_status_seconds(apr_pool_t *p, apr_interval_time_t t)
 {
     return apr_psprintf(p, "%.1f", (double)t / APR_USEC_PER_SEC);
 }
@@ -226,32 +188,6 @@ static const char *json_string(apr_pool_t *p, const char *s)
     return out;
 }
 
-/* A Prometheus label value: backslash, quote and newline escaped; other
- * control bytes dropped. */
-static const char *label(apr_pool_t *p, const char *s)
-{
-    apr_size_t n = strlen(s), i;
-    char *out = apr_palloc(p, 2 * n + 1), *o = out;
-
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c == '\\' || c == '"') {
-            *o++ = '\\';
-            *o++ = (char)c;
-        }
-        else if (c == '\n') {
-            *o++ = '\\';
-            *o++ = 'n';
-        }
-        else if (c >= 0x20 && c != 0x7f) {
-            *o++ = (char)c;
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
 /* Printable text for HTML: control bytes become '?', then escaped. */
 static const char *html(apr_pool_t *p, const char *s)
 {
@@ -265,14 +201,14 @@ static const char *html(apr_pool_t *p, const char *s)
     return ap_escape_html2(p, copy, 1);
 }
 
-static const char *basename_of(const char *path)
+const char *sg_status_basename(const char *path)
 {
     const char *slash = strrchr(path, '/');
 
     return slash ? slash + 1 : path;
 }
 
-static const char *slot_label(apr_pool_t *p, const st_slot *s)
+const char *sg_status_slot_label(apr_pool_t *p, const sg_status_slot *s)
 {
     return s->group < 0 ? apr_psprintf(p, "child-%d", s->slot)
                         : apr_itoa(p, s->slot);
@@ -280,9 +216,9 @@ static const char *slot_label(apr_pool_t *p, const st_slot *s)
 
 /* ---- HTML ---- */
 
-static void html_slots(request_rec *r, const st_snapshot *snap, int gi)
+static void html_slots(request_rec *r, const sg_status_snapshot *snap, int gi)
 {
-    const st_slot *s = (const st_slot *)snap->slots->elts;
+    const sg_status_slot *s = (const sg_status_slot *)snap->slots->elts;
     int i;
 
     ap_rputs("<table>\n<tr><th>slot</th><th>pid</th><th>up</th>"
@@ -301,14 +237,15 @@ static void html_slots(request_rec *r, const st_snapshot *snap, int gi)
             continue;
         }
         width = s[i].threads ? 100 * s[i].busy / s[i].threads : 0;
-        ap_rprintf(r, "<tr><td>%s</td>", slot_label(r->pool, &s[i]));
+        ap_rprintf(r, "<tr><td>%s</td>", sg_status_slot_label(r->pool, &s[i]));
         if (s[i].pid) {
             ap_rprintf(
                 r,
                 "<td>%ld</td><td>%s s</td><td>%" APR_UINT64_T_FMT "</td>"
                 "<td><div class=bar><span style=\"width:%d%%\"></span></div>"
                 "%d/%d</td>",
-                (long)s[i].pid, seconds(r->pool, snap->now - s[i].started),
+                (long)s[i].pid,
+                sg_status_seconds(r->pool, snap->now - s[i].started),
                 s[i].requests, width, s[i].busy, s[i].threads);
         }
         else {
@@ -331,7 +268,7 @@ static void html_slots(request_rec *r, const st_snapshot *snap, int gi)
         }
         ap_rprintf(
             r, "<td title=\"%s\">%s%s</td></tr>\n", html(r->pool, s[i].library),
-            html(r->pool, basename_of(s[i].library)),
+            html(r->pool, sg_status_basename(s[i].library)),
             s[i].library_mtime ? apr_psprintf(
                 r->pool, " <small>(modified %s)</small>",
                 ap_ht_time(r->pool, apr_time_from_sec(s[i].library_mtime),
@@ -341,10 +278,11 @@ static void html_slots(request_rec *r, const st_snapshot *snap, int gi)
     ap_rputs("</table>\n", r);
 }
 
-static void html_requests(request_rec *r, const st_snapshot *snap,
+static void html_requests(request_rec *r, const sg_status_snapshot *snap,
                           int slow_only)
 {
-    const st_request *q = (const st_request *)snap->requests->elts;
+    const sg_status_request *q =
+        (const sg_status_request *)snap->requests->elts;
     int i, shown = 0;
 
     ap_rputs("<table>\n<tr><th>age</th><th>group</th><th>pid</th>"
@@ -360,7 +298,8 @@ static void html_requests(request_rec *r, const st_snapshot *snap,
         ap_rprintf(r,
                    "<tr%s><td>%s s</td><td>%s</td><td>%ld</td><td>%d</td>"
                    "<td class=l>%s %s</td><td>%s</td><td>%s</td></tr>\n",
-                   q[i].slow ? " class=slow" : "", seconds(r->pool, q[i].age),
+                   q[i].slow ? " class=slow" : "",
+                   sg_status_seconds(r->pool, q[i].age),
                    html(r->pool, q[i].group), (long)q[i].pid, q[i].thread,
                    html(r->pool, q[i].e.method), html(r->pool, q[i].e.uri),
                    html(r->pool, q[i].e.client), html(r->pool, q[i].e.id));
@@ -368,7 +307,8 @@ static void html_requests(request_rec *r, const st_snapshot *snap,
     ap_rputs("</table>\n", r);
 }
 
-static void write_html(request_rec *r, const st_snapshot *snap, int refresh)
+static void write_html(request_rec *r, const sg_status_snapshot *snap,
+                       int refresh)
 {
     sg_group *g = (sg_group *)sg_group_all()->elts;
     int gi;
@@ -432,22 +372,24 @@ static void write_html(request_rec *r, const st_snapshot *snap, int refresh)
 
 /* ---- JSON ---- */
 
-static void write_json(request_rec *r, const st_snapshot *snap)
+static void write_json(request_rec *r, const sg_status_snapshot *snap)
 {
     sg_group *g = (sg_group *)sg_group_all()->elts;
-    const st_slot *s = (const st_slot *)snap->slots->elts;
-    const st_request *q = (const st_request *)snap->requests->elts;
+    const sg_status_slot *s = (const sg_status_slot *)snap->slots->elts;
+    const sg_status_request *q =
+        (const sg_status_request *)snap->requests->elts;
     apr_pool_t *p = r->pool;
     int gi, i, first;
 
     ap_set_content_type(r, "application/json");
-    ap_rprintf(r, "{\"time\":%s,\"groups\":[", seconds(p, snap->now));
+    ap_rprintf(r, "{\"time\":%s,\"groups\":[", sg_status_seconds(p, snap->now));
     for (gi = -1; gi < sg_scoreboard_groups(); gi++) {
         if (gi < 0 && !sg_scoreboard_children()) {
             continue;
         }
         if (gi < 0) {
-            ap_rputs("{\"name\":\"" EMBEDDED_LABEL "\",\"embedded\":true,", r);
+            ap_rputs("{\"name\":\"" SG_STATUS_EMBEDDED "\",\"embedded\":true,",
+                     r);
         }
         else {
             int queue = sg_scoreboard_queue_length(gi);
@@ -479,7 +421,7 @@ static void write_json(request_rec *r, const st_snapshot *snap)
                 "\"library_mtime\":%" APR_INT64_T_FMT
                 ",\"restarts\":%u,\"last_exit\":",
                 first ? "" : ",", s[i].slot, (long)s[i].pid,
-                seconds(p, s[i].started), s[i].requests, s[i].busy,
+                sg_status_seconds(p, s[i].started), s[i].requests, s[i].busy,
                 s[i].threads, s[i].rss, s[i].bytes_in, s[i].bytes_out,
                 s[i].status[1], s[i].status[2], s[i].status[3], s[i].status[4],
                 s[i].status[5],
@@ -488,7 +430,7 @@ static void write_json(request_rec *r, const st_snapshot *snap)
             if (ended) {
                 ap_rprintf(r, "{\"pid\":%u,\"how\":%s,\"at\":%s}}",
                            s[i].sup.last_pid, json_string(p, ended),
-                           seconds(p, s[i].sup.last_ended));
+                           sg_status_seconds(p, s[i].sup.last_ended));
             }
             else {
                 ap_rputs("null}", r);
@@ -511,357 +453,6 @@ static void write_json(request_rec *r, const st_snapshot *snap)
                    q[i].slow ? "true" : "false");
     }
     ap_rputs("]}\n", r);
-}
-
-/* ---- Prometheus ---- */
-
-/* Whether text is a metric name with an optional well-formed label set:
- * name{key="value",...}; *brace is where the labels start (or the end). */
-static int metric_name_ok(const char *text, const char **brace)
-{
-    const char *c = text;
-
-    if (!apr_isalpha(*c) && *c != '_' && *c != ':') {
-        return 0;
-    }
-    while (apr_isalnum(*c) || *c == '_' || *c == ':') {
-        c++;
-    }
-    *brace = c;
-    if (!*c) {
-        return 1;
-    }
-    if (*c++ != '{') {
-        return 0;
-    }
-    while (*c != '}') {
-        if (!apr_isalpha(*c) && *c != '_') {
-            return 0;
-        }
-        while (apr_isalnum(*c) || *c == '_') {
-            c++;
-        }
-        if (*c++ != '=' || *c++ != '"') {
-            return 0;
-        }
-        while (*c != '"') {
-            if (!*c || *c == '\n') {
-                return 0;
-            }
-            if (*c == '\\' && (c[1] == '\\' || c[1] == '"' || c[1] == 'n')) {
-                c++;
-            }
-            c++;
-        }
-        c++;
-        if (*c == ',') {
-            c++;
-        }
-        else if (*c != '}') {
-            return 0;
-        }
-    }
-    return c[1] == '\0';
-}
-
-typedef struct st_family {
-    const char *name;
-    int kind;
-    apr_array_header_t *lines; /* const char * */
-} st_family;
-
-typedef struct st_app_metric {
-    int kind;
-    const char *family;
-    const char *labels; /* "" or "key=\"v\"," inside the braces */
-    const char *group;
-    apr_uint64_t count;
-    double value;
-} st_app_metric;
-
-/* The application metrics of the snapshot, summed over each group's
- * processes by name and labels. */
-static apr_hash_t *app_metrics(apr_pool_t *p, const st_snapshot *snap)
-{
-    const st_slot *s = (const st_slot *)snap->slots->elts;
-    apr_hash_t *sums = apr_hash_make(p);
-    int i, m;
-
-    for (i = 0; i < snap->slots->nelts; i++) {
-        apr_uint32_t n;
-
-        if (!s[i].pid) {
-            continue;
-        }
-        n = __atomic_load_n(&s[i].p->metric_count, __ATOMIC_RELAXED);
-        n = n > SG_SB_METRICS ? SG_SB_METRICS : n;
-        for (m = 0; m < (int)n; m++) {
-            const sg_sb_metric *sm = &s[i].p->metrics[m];
-            char name[SG_SB_METRIC_NAME];
-            const char *brace, *key;
-            st_app_metric *sum;
-            int kind;
-
-            if (!__atomic_load_n(&sm->ready, __ATOMIC_ACQUIRE)) {
-                continue;
-            }
-            memcpy(name, sm->name, sizeof(name));
-            name[sizeof(name) - 1] = '\0';
-            kind = (int)sm->kind;
-            if (!metric_name_ok(name, &brace)
-                || strncmp(name, "swiftgate_", 10) == 0
-                || kind < SG_SB_METRIC_COUNTER || kind > SG_SB_METRIC_SUMMARY) {
-                continue;
-            }
-            key = apr_pstrcat(p, group_name(s[i].group), "\n", name, NULL);
-            sum = apr_hash_get(sums, key, APR_HASH_KEY_STRING);
-            if (!sum) {
-                sum = apr_pcalloc(p, sizeof(*sum));
-                sum->kind = kind;
-                sum->family = apr_pstrmemdup(p, name, brace - name);
-                sum->labels =
-                    *brace ? apr_pstrcat(
-                        p, apr_pstrmemdup(p, brace + 1, strlen(brace) - 2), ",",
-                        NULL)
-                           : "";
-                if (!strcmp(sum->labels, ",")) {
-                    sum->labels = "";
-                }
-                sum->group = group_name(s[i].group);
-                apr_hash_set(sums, key, APR_HASH_KEY_STRING, sum);
-            }
-            if (sum->kind != kind) {
-                continue;
-            }
-            sum->count += load64(&sm->count);
-            sum->value += sg_scoreboard_double(load64(&sm->bits));
-        }
-    }
-    return sums;
-}
-
-static st_family *family(apr_pool_t *p, apr_hash_t *families,
-                         apr_array_header_t *order, const char *name, int kind)
-{
-    st_family *f = apr_hash_get(families, name, APR_HASH_KEY_STRING);
-
-    if (!f) {
-        f = apr_pcalloc(p, sizeof(*f));
-        f->name = name;
-        f->kind = kind;
-        f->lines = apr_array_make(p, 8, sizeof(const char *));
-        apr_hash_set(families, name, APR_HASH_KEY_STRING, f);
-        *(st_family **)apr_array_push(order) = f;
-    }
-    return f->kind == kind ? f : NULL;
-}
-
-static void add_line(st_family *f, const char *line)
-{
-    if (f) {
-        *(const char **)apr_array_push(f->lines) = line;
-    }
-}
-
-static const char *number(apr_pool_t *p, double d)
-{
-    if (isnan(d)) {
-        return "NaN";
-    }
-    if (isinf(d)) {
-        return d > 0 ? "+Inf" : "-Inf";
-    }
-    char text[32];
-
-    snprintf(text, sizeof(text), "%.15g", d);
-    return apr_pstrdup(p, text);
-}
-
-static void write_metrics(request_rec *r, const st_snapshot *snap)
-{
-    static const char *const kinds[] = {"untyped", "counter", "gauge",
-                                        "summary", "histogram"};
-    enum { COUNTER = 1, GAUGE = 2, SUMMARY = 3, HISTOGRAM = 4 };
-    apr_pool_t *p = r->pool;
-    apr_hash_t *families = apr_hash_make(p);
-    apr_array_header_t *order = apr_array_make(p, 32, sizeof(st_family *));
-    const st_slot *s = (const st_slot *)snap->slots->elts;
-    const st_request *q = (const st_request *)snap->requests->elts;
-    apr_hash_index_t *hi;
-    int i, gi, b;
-
-    /* Per process. */
-    for (i = 0; i < snap->slots->nelts; i++) {
-        const char *who, *app;
-        static const char *const classes[] = {"other", "1xx", "2xx",
-                                              "3xx",   "4xx", "5xx"};
-        int c;
-
-        if (!s[i].pid && s[i].group >= 0 && !s[i].sup.started) {
-            continue;
-        }
-        app = s[i].library && *s[i].library ? basename_of(s[i].library) : "";
-        who = apr_psprintf(p, "group=\"%s\",process=\"%s\"",
-                           label(p, group_name(s[i].group)),
-                           slot_label(p, &s[i]));
-        if (s[i].group >= 0) {
-            add_line(family(p, families, order,
-                            "swiftgate_process_restarts_total", COUNTER),
-                     apr_psprintf(p, "swiftgate_process_restarts_total{%s} %u",
-                                  who, s[i].sup.restarts));
-        }
-        if (!s[i].pid) {
-            continue;
-        }
-        add_line(
-            family(p, families, order, "swiftgate_requests_total", COUNTER),
-            apr_psprintf(p,
-                         "swiftgate_requests_total{%s,application=\"%s\"} "
-                         "%" APR_UINT64_T_FMT,
-                         who, label(p, app), s[i].requests));
-        for (c = 1; c < 6; c++) {
-            add_line(family(p, families, order, "swiftgate_responses_total",
-                            COUNTER),
-                     apr_psprintf(p,
-                                  "swiftgate_responses_total{%s,application="
-                                  "\"%s\",class=\"%s\"} %" APR_UINT64_T_FMT,
-                                  who, label(p, app), classes[c],
-                                  s[i].status[c]));
-        }
-        add_line(family(p, families, order, "swiftgate_received_bytes_total",
-                        COUNTER),
-                 apr_psprintf(p,
-                              "swiftgate_received_bytes_total{%s} "
-                              "%" APR_UINT64_T_FMT,
-                              who, s[i].bytes_in));
-        add_line(
-            family(p, families, order, "swiftgate_sent_bytes_total", COUNTER),
-            apr_psprintf(p,
-                         "swiftgate_sent_bytes_total{%s} "
-                         "%" APR_UINT64_T_FMT,
-                         who, s[i].bytes_out));
-        add_line(
-            family(p, families, order, "swiftgate_busy_threads", GAUGE),
-            apr_psprintf(p, "swiftgate_busy_threads{%s} %d", who, s[i].busy));
-        add_line(
-            family(p, families, order, "swiftgate_threads", GAUGE),
-            apr_psprintf(p, "swiftgate_threads{%s} %d", who, s[i].threads));
-        add_line(family(p, families, order,
-                        "swiftgate_process_resident_memory_bytes", GAUGE),
-                 apr_psprintf(p,
-                              "swiftgate_process_resident_memory_bytes{%s} "
-                              "%" APR_UINT64_T_FMT,
-                              who, s[i].rss));
-        add_line(family(p, families, order,
-                        "swiftgate_process_start_time_seconds", GAUGE),
-                 apr_psprintf(p, "swiftgate_process_start_time_seconds{%s} %s",
-                              who, seconds(p, s[i].started)));
-    }
-    /* Per group: the queue, slow requests, the duration histogram. */
-    for (gi = -1; gi < sg_scoreboard_groups(); gi++) {
-        const char *gl;
-        apr_uint64_t buckets[SG_SB_BUCKETS + 1], sum = 0, cumulative = 0;
-        int slow = 0, any = 0;
-
-        if (gi < 0 && !sg_scoreboard_children()) {
-            continue;
-        }
-        gl = label(p, group_name(gi));
-        memset(buckets, 0, sizeof(buckets));
-        for (i = 0; i < snap->slots->nelts; i++) {
-            if (s[i].group != gi || !s[i].pid) {
-                continue;
-            }
-            any = 1;
-            for (b = 0; b <= SG_SB_BUCKETS; b++) {
-                buckets[b] += s[i].duration[b];
-            }
-            sum += s[i].duration_sum;
-        }
-        for (i = 0; i < snap->requests->nelts; i++) {
-            slow += q[i].slow && !strcmp(q[i].group, group_name(gi));
-        }
-        if (gi >= 0) {
-            add_line(
-                family(p, families, order, "swiftgate_queue_length", GAUGE),
-                apr_psprintf(p, "swiftgate_queue_length{group=\"%s\"} %d", gl,
-                             sg_scoreboard_queue_length(gi)));
-        }
-        add_line(family(p, families, order, "swiftgate_slow_requests", GAUGE),
-                 apr_psprintf(p, "swiftgate_slow_requests{group=\"%s\"} %d", gl,
-                              slow));
-        if (!any && gi < 0) {
-            continue;
-        }
-        for (b = 0; b <= SG_SB_BUCKETS; b++) {
-            cumulative += buckets[b];
-            add_line(
-                family(p, families, order, "swiftgate_request_duration_seconds",
-                       HISTOGRAM),
-                apr_psprintf(
-                    p,
-                    "swiftgate_request_duration_seconds_bucket{group=\"%s\","
-                    "le=\"%s\"} %" APR_UINT64_T_FMT,
-                    gl,
-                    b < SG_SB_BUCKETS
-                        ? number(p, (double)sg_sb_bucket_bounds[b] / 1e6)
-                        : "+Inf",
-                    cumulative));
-        }
-        add_line(family(p, families, order,
-                        "swiftgate_request_duration_seconds", HISTOGRAM),
-                 apr_psprintf(p,
-                              "swiftgate_request_duration_seconds_sum{group="
-                              "\"%s\"} %s",
-                              gl, number(p, (double)sum / 1e6)));
-        add_line(family(p, families, order,
-                        "swiftgate_request_duration_seconds", HISTOGRAM),
-                 apr_psprintf(p,
-                              "swiftgate_request_duration_seconds_count{"
-                              "group=\"%s\"} %" APR_UINT64_T_FMT,
-                              gl, cumulative));
-    }
-    /* The applications' own, summed per group. */
-    for (hi = apr_hash_first(p, app_metrics(p, snap)); hi;
-         hi = apr_hash_next(hi)) {
-        const st_app_metric *m = apr_hash_this_val(hi);
-        const char *labels =
-            apr_psprintf(p, "{%sgroup=\"%s\"}", m->labels, label(p, m->group));
-        apr_size_t len = strlen(m->family);
-        /* A counter's samples, and so its TYPE line, end in _total. */
-        const char *name =
-            m->kind != SG_SB_METRIC_COUNTER
-                    || (len > 6 && !strcmp(m->family + len - 6, "_total"))
-                ? m->family
-                : apr_pstrcat(p, m->family, "_total", NULL);
-        st_family *f = family(p, families, order, name, m->kind);
-
-        if (m->kind == SG_SB_METRIC_COUNTER) {
-            add_line(f, apr_psprintf(p, "%s%s %" APR_UINT64_T_FMT, name, labels,
-                                     m->count));
-        }
-        else if (m->kind == SG_SB_METRIC_GAUGE) {
-            add_line(f, apr_psprintf(p, "%s%s %s", m->family, labels,
-                                     number(p, m->value)));
-        }
-        else {
-            add_line(f, apr_psprintf(p, "%s_count%s %" APR_UINT64_T_FMT,
-                                     m->family, labels, m->count));
-            add_line(f, apr_psprintf(p, "%s_sum%s %s", m->family, labels,
-                                     number(p, m->value)));
-        }
-    }
-    ap_set_content_type(r, "text/plain; version=0.0.4; charset=utf-8");
-    for (i = 0; i < order->nelts; i++) {
-        const st_family *f = ((st_family **)order->elts)[i];
-        int l;
-
-        ap_rprintf(r, "# TYPE %s %s\n", f->name, kinds[f->kind]);
-        for (l = 0; l < f->lines->nelts; l++) {
-            ap_rputs(((const char **)f->lines->elts)[l], r);
-            ap_rputc('\n', r);
-        }
-    }
 }
 
 /* Whether the query string has word (alone or as word=...); its value. */
@@ -888,7 +479,7 @@ static int has_arg(request_rec *r, const char *word, const char **value)
 int sg_status_handler(request_rec *r)
 {
     const char *value;
-    st_snapshot *snap;
+    sg_status_snapshot *snap;
     int refresh = 0;
 
     if (!r->handler || strcmp(r->handler, SG_STATUS_HANDLER)) {
@@ -905,13 +496,13 @@ int sg_status_handler(request_rec *r)
                                                     : refresh;
     }
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    snap = take_snapshot(r->pool);
+    snap = sg_status_take_snapshot(r->pool);
     if (r->header_only) {
         ap_set_content_type(r, "text/html; charset=utf-8");
         return OK;
     }
     if (has_arg(r, "metrics", NULL)) {
-        write_metrics(r, snap);
+        sg_status_write_metrics(r, snap);
     }
     else if (has_arg(r, "json", NULL)) {
         write_json(r, snap);

@@ -13,6 +13,19 @@ public protocol Application: Sendable {
     /// - Returns: The response: status, header fields and body.
     /// - Throws: Any error; the host answers 500 and logs the error.
     func respond(to request: Request) async throws -> Response
+
+    /// Stops what the application started for its process: services, pools,
+    /// schedulers, a framework's event loops.
+    ///
+    /// The host calls it once, after the application's last request, when
+    /// the process ends in order: a daemon's graceful stop or recycling, an
+    /// Apache child's exit. It is bounded by the host (a few seconds); a
+    /// process that is killed never gets here. The default does nothing.
+    func shutdown() async
+}
+
+extension Application {
+    public func shutdown() async {}
 }
 
 /// An ``Application`` made from a closure.

@@ -46,6 +46,10 @@ struct MiddlewareApplication: Application {
     func respond(to request: Request) async throws -> Response {
         try await middleware.handle(request, next: next)
     }
+
+    func shutdown() async {
+        await next.application.shutdown()
+    }
 }
 
 /// An ordered list of middleware that folds into one responder chain.

@@ -21,6 +21,10 @@ final class Daemon: @unchecked Sendable {
     private var workers: [pthread_t] = []
     private var poller: ConnectionPoller?
 
+    /// How long the applications' `shutdown()` may take, all together,
+    /// once the last request ended.
+    static let stopTimeoutMilliseconds: UInt64 = 5000
+
     /// Sets a daemon up; nothing runs until ``run()``.
     ///
     /// - Throws: A ``PosixError`` when the wake pipe cannot be made.
@@ -75,6 +79,7 @@ final class Daemon: @unchecked Sendable {
         } else {
             log.warning("exiting: \(reason); gave up on \(state.runningCount) running requests")
         }
+        registry.stopAll(timeoutMilliseconds: Self.stopTimeoutMilliseconds)
         return state.exitStatus
     }
 

@@ -42,6 +42,19 @@ package final class ApplicationRegistry: @unchecked Sendable {
         }
     }
 
+    /// Stops every started application (its `shutdown()`), one after the
+    /// other, giving all of them together at most `timeoutMilliseconds`.
+    /// Call once, after the last request ended; the instances must not
+    /// serve afterwards.
+    package func stopAll(timeoutMilliseconds: UInt64) {
+        let deadline = PosixClock.monotonicMilliseconds() + timeoutMilliseconds
+        for instance in instances.values {
+            guard let stop = instance.stop else { continue }
+            let left = deadline.subtractingReportingOverflow(PosixClock.monotonicMilliseconds())
+            stop(instance.handle, UInt32(clamping: left.overflow ? 0 : left.partialValue))
+        }
+    }
+
     private func library(_ path: String) -> Result<ApplicationLibrary, CacheFailure> {
         libraries.value(for: path) { ApplicationLibrary.open(path) }
     }
@@ -85,6 +98,7 @@ package final class ApplicationRegistry: @unchecked Sendable {
                 serve: library.serve,
                 check: library.check,
                 cancel: library.cancel,
+                stop: library.stop,
                 name: key.description
             )
         )
@@ -100,6 +114,8 @@ package struct StartedApplication: @unchecked Sendable {
     package let check: swiftgate_check_fn?
     /// nil when the library cannot cancel a request's task.
     package let cancel: swiftgate_cancel_fn?
+    /// nil when the library has no `swiftgate_stop`.
+    package let stop: swiftgate_stop_fn?
     /// The instance's key, for log lines.
     package let name: String
 }

@@ -1,6 +1,7 @@
 import CSwiftGate
 import Logging
 import SwiftGate
+import Synchronization
 
 // The C entry points mod_swiftgate looks up in an application library.
 // Their signatures are the typedefs in swiftgate.h.
@@ -98,6 +99,56 @@ public func swiftgate_cancel(
 ) -> Int32 {
     guard let request else { return 0 }
     return HostThreadExecutor.cancel(request: UInt(bitPattern: request)) ? 1 : 0
+}
+
+/// `swiftgate_stop`: runs the application's `shutdown()` and waits for it
+/// at most `timeoutMilliseconds`, then releases the handle.
+///
+/// The shutdown runs on the calling host thread, as `swiftgate_start` does
+/// (the cooperative pool may be busy or blocked); a timer task ends the
+/// wait at the deadline, so an application that ignores it cannot hold the
+/// host: its shutdown goes on, on the global pool, while the process ends.
+@_cdecl("swiftgate_stop")
+public func swiftgate_stop(_ app: UnsafeMutableRawPointer?, _ timeoutMilliseconds: UInt32) {
+    guard let app else { return }
+    let running = Unmanaged<RunningApplication>.fromOpaque(app).takeRetainedValue()
+    let application = running.application
+    let executor = HostThreadExecutor.current
+    let stopped = executor.run {
+        await withCheckedContinuation { (finished: CheckedContinuation<Bool, Never>) in
+            let first = FirstAnswer(finished)
+            Task(executorPreference: executor) {
+                await application.shutdown()
+                first.answer(true)
+            }
+            Task(executorPreference: executor) {
+                try? await Task.sleep(for: .milliseconds(Int(timeoutMilliseconds)))
+                first.answer(false)
+            }
+        }
+    }
+    if stopped {
+        running.logger.debug("application stopped")
+    } else {
+        running.logger.warning("the application did not stop within \(timeoutMilliseconds) ms; exiting without it")
+    }
+}
+
+/// Resumes a continuation with the first answer given; later ones are
+/// dropped.
+private final class FirstAnswer: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Bool, Never>?>
+
+    init(_ continuation: CheckedContinuation<Bool, Never>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func answer(_ value: Bool) {
+        continuation.withLock { waiting in
+            waiting?.resume(returning: value)
+            waiting = nil
+        }
+    }
 }
 
 private func copyMessage(_ message: String, _ buffer: UnsafeMutablePointer<CChar>?, _ length: UInt64) {

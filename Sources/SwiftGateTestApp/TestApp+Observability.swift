@@ -20,6 +20,9 @@ extension TestApp {
             precondition(request.queryValue("ok") == "yes", "the precondition the test breaks")
             return .text("held\n")
         }
+        r.get("/environ-value") { request in
+            .text((request.environValue(request.queryValue("key") ?? "") ?? "(none)") + "\n")
+        }
         r.get("/request-id") { request in
             request.logger.warning("the request-id route logs this")
             return .text("\(request.id)\n")

@@ -19,10 +19,15 @@ SITE = """
 SwiftGateRequestIdHeader X-Request-Id
 SwiftGateDaemonProcess watched processes=2 threads=4 slow-request=1
 SwiftGateDaemonProcess crashy threads=2
-SwiftGateDaemonProcess traced threads=2 env=SWIFT_BACKTRACE=enable=yes,interactive=no,output-to=stderr
+SwiftGateDaemonProcess traced threads=2 \
+    env=SWIFT_BACKTRACE=enable=yes,interactive=no,output-to=stderr,threads=crashed,registers=none,images=none
 SwiftGateScriptAlias /d {site}/libSwiftGateTestApp.so process-group=watched
 SwiftGateScriptAlias /crashy {site}/libSwiftGateTestApp.so process-group=crashy
 SwiftGateScriptAlias /traced {site}/libSwiftGateTestApp.so process-group=traced
+SwiftGateScriptAlias /documented {site}/libSwiftGateTestApp.so process-group=crashy
+<Location /documented>
+    ErrorDocument 502 /e/environ-value?key=REDIRECT_SWIFTGATE_INCIDENT
+</Location>
 SwiftGateScriptAlias /e {site}/libSwiftGateTestApp.so slow-request=1
 <Location /status>
     SetHandler swiftgate-status
@@ -226,6 +231,17 @@ def test_a_trap_mid_request_is_reported(apache, route, said):
 
 
 @pytest.mark.expect_log(*CRASH_LINES)
+def test_an_error_document_gets_the_incident_id(apache):
+    # The error document is an application page that prints the variable
+    # (and answers with its own status, as a CGI script could).
+    status, _, body = apache.request("GET", "/documented/crash/fatal")
+    assert status in (200, 502)
+    incident = body.decode().strip()
+    assert re.fullmatch(r"[0-9a-f]{8}-\d+", incident), body
+    assert wait_until(lambda: "SG00520: incident %s:" % incident in apache.log(), 5)
+
+
+@pytest.mark.expect_log(*CRASH_LINES)
 def test_every_request_running_in_a_crashing_daemon_is_reported(apache):
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         sleeper = pool.submit(apache.request, "GET", "/crashy/sleep?ms=3000", None, {"X-Request-Id": "bystander"})
@@ -249,7 +265,7 @@ def test_the_swift_backtrace_is_logged_under_the_incident(apache):
                 if "SG00417: incident %s:" % incident in l]
         return any("crashed" in l for l in said) and any("Backtrace took" in l for l in said) and said
     said = wait_until(backtrace, 15) and backtrace()
-    assert said, apache.log()[-3000:]
+    assert said, "\n".join(l for l in apache.log().splitlines() if incident in l)[-6000:]
     assert any("Fatal error: the test application fails on purpose" in l for l in said)
     # A frame of the application, with its source file.
     assert any("TestApp+Observability.swift" in l and "libSwiftGateTestApp.so" in l for l in said)

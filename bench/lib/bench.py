@@ -7,13 +7,18 @@ on the way out, whatever the way out is.
 bench/run builds the artifacts and names them in the environment:
 BENCH_MODULE, BENCH_DAEMON_LIBRARY, BENCH_EXAMPLE, BENCH_SWIFTGATE,
 BENCH_HELLO, BENCH_WSGI, BENCH_CEILING, BENCH_HUMMINGBIRD,
-BENCH_HUMMINGBIRD_RESOLVED; BENCH_COMMAND is the command line to report."""
+BENCH_HUMMINGBIRD_RESOLVED, the framework adapters' BENCH_HUMMINGBIRD_APP,
+BENCH_VAPOR_APP, BENCH_VAPOR_SERVER, BENCH_VAPOR_RESOLVED and their
+in-process benchmarks BENCH_HUMMINGBIRD_MICRO and BENCH_VAPOR_MICRO;
+BENCH_COMMAND is the command line to report."""
 
 import datetime
 import os
+import re
 import resource
 import shutil
 import signal
+import subprocess
 import sys
 import time
 import urllib.parse
@@ -32,7 +37,9 @@ LOGS = os.path.join(S.BENCH, ".logs")
 def artifacts():
     names = dict(module="BENCH_MODULE", daemon_library="BENCH_DAEMON_LIBRARY", example="BENCH_EXAMPLE",
                  swiftgate="BENCH_SWIFTGATE", hello="BENCH_HELLO", wsgi="BENCH_WSGI",
-                 ceiling="BENCH_CEILING", hummingbird="BENCH_HUMMINGBIRD")
+                 ceiling="BENCH_CEILING", hummingbird="BENCH_HUMMINGBIRD",
+                 hummingbird_app="BENCH_HUMMINGBIRD_APP", vapor_app="BENCH_VAPOR_APP",
+                 vapor_server="BENCH_VAPOR_SERVER")
     found = {}
     for key, var in names.items():
         path = os.environ.get(var, "")
@@ -96,7 +103,7 @@ def measure_all(apache):
                 url_path = p.url_path(workload)
                 if url_path is None:
                     continue
-                why = load.verify(apache.port, url_path, workload)
+                why = load.verify(apache.port, url_path, workload, p.hello)
                 if why:
                     result = load.Result(error="wrong answer: " + why)
                     output = ""
@@ -143,10 +150,15 @@ def resident_memory(apache, backends):
     add("sg-daemon", "swiftgate daemon (swiftgate:hello)", apache.named_children("(swiftgate:hello)"))
     add("sg-daemon-notes", "swiftgate daemon (swiftgate:notes), example site", apache.named_children("(swiftgate:notes)"))
     add("wsgi-daemon", "mod_wsgi daemon (wsgi:hello)", apache.named_children("(wsgi:hello)"))
-    add("hummingbird", "Hummingbird 2 server", [backends["hummingbird"].pid])
+    add("hummingbird", "Hummingbird 2 server (both Hummingbird proxy rows)", [backends["hummingbird"].pid])
+    add("hb-daemon", "swiftgate daemon (swiftgate:%s), Hummingbird app" % S.HUMMINGBIRD_GROUP,
+        apache.named_children("(swiftgate:%s)" % S.HUMMINGBIRD_GROUP))
+    add("vapor-proxy", "Vapor 4 server (VaporHelloServer)", [backends["vapor"].pid])
+    add("vapor-daemon", "swiftgate daemon (swiftgate:%s), Vapor app" % S.VAPOR_GROUP,
+        apache.named_children("(swiftgate:%s)" % S.VAPOR_GROUP))
     add("proxy-fcgi", "swiftgate serve (hello)", [backends["fcgi-hello"].pid])
     add("proxy-fcgi-notes", "swiftgate serve (example site)", [backends["fcgi-notes"].pid])
-    add("apache", "Apache child (embedded paths run here)", apache.workers())
+    add("apache", "Apache child (embedded paths, the framework apps' too, run here)", apache.workers())
     return rows
 
 
@@ -185,15 +197,20 @@ class Servers:
         root, backends = self.root, self.backends
         print("bench: server root %s%s" % (root.path, " (BENCH_QUICK=1)" if S.QUICK else ""), flush=True)
         backends["hummingbird"] = server.hummingbird(root)
+        backends["vapor"] = server.vapor(root)
         backends["fcgi-hello"] = server.swiftgate_serve(root, "fcgi-hello", root.hello)
         backends["fcgi-notes"] = server.swiftgate_serve(root, "fcgi-notes", root.example, root.settings)
-        site = server.site_config(root, backends["hummingbird"].port, backends["fcgi-hello"].unix,
-                                  backends["fcgi-notes"].unix)
+        site = server.site_config(root, backends["hummingbird"].port, backends["vapor"].port,
+                                  backends["fcgi-hello"].unix, backends["fcgi-notes"].unix)
         self.apache = server.Apache(root, site)
         self.apache.start()
         port = self.apache.port
         for url_path in ("/sg-daemon/", "/wsgi-daemon/"):
             wait_until("waiting for " + url_path, lambda: load.verify(port, url_path, "hello"))
+        for p in S.PATHS:
+            if p.key.endswith("-daemon") and p.framework:
+                url_path = p.url_path("hello")
+                wait_until("waiting for " + url_path, lambda: load.verify(port, url_path, "hello", p.hello))
         why = seed_notes(port)
         if why:
             print("bench: could not write the notes (%s); the notes rows will fail" % why, flush=True)
@@ -216,8 +233,46 @@ class Servers:
         return False
 
 
+MICRO_LINE = re.compile(r"^(.*?): (\d+) ns per request")
+
+
+def adapter_costs():
+    """The framework adapters' in-process benchmarks (their own main.swift):
+    the same hello answered by a plain SwiftGate application and through the
+    adapter, without a host. {framework: {"rows": [(name, ns)], "notes":
+    [line], "error": why or None}}."""
+    requests = {"Hummingbird": 20000 if S.QUICK else 200000, "Vapor": 20000 if S.QUICK else 100000}
+    found = {}
+    for name, var in (("Hummingbird", "BENCH_HUMMINGBIRD_MICRO"), ("Vapor", "BENCH_VAPOR_MICRO")):
+        entry = found[name] = {"rows": [], "notes": [], "error": None}
+        program = os.environ.get(var, "")
+        if not os.path.isfile(program):
+            entry["error"] = "%s names no file (%r)" % (var, program)
+            continue
+        try:
+            done = subprocess.run([program, str(requests[name])], capture_output=True, text=True, timeout=600)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            entry["error"] = str(e)
+            continue
+        with open(os.path.join(LOGS, "adapter-cost-%s.txt" % name.lower()), "w") as f:
+            f.write(done.stdout + done.stderr)
+        if done.returncode != 0:
+            entry["error"] = "exit status %d: %s" % (done.returncode, (done.stderr or done.stdout).strip()[-300:])
+            continue
+        for line in done.stdout.splitlines():
+            m = MICRO_LINE.match(line)
+            if m and not m.group(1).startswith("warm-up"):
+                entry["rows"].append((m.group(1), int(m.group(2))))
+            elif line.strip() and not m:
+                entry["notes"].append(line.strip())
+        print("  %s: %s" % (name, "; ".join("%s %d ns" % r for r in entry["rows"])), flush=True)
+    return found
+
+
 def run(command):
     started = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    print("== the adapters' own cost per request, in process (no host)", flush=True)
+    costs = adapter_costs()
     t0 = time.monotonic()
     busy_before = procs.machine_busy_seconds()
     with Servers() as servers:
@@ -236,10 +291,11 @@ def run(command):
           % (elapsed, others), flush=True)
     info = report.machine()
     info.append(("CPU used by other processes during the run", "%.0f%% of %d cores" % (others, os.cpu_count())))
-    info += report.versions(server.APACHE, server.MOD_WSGI, os.environ.get("BENCH_HUMMINGBIRD_RESOLVED", ""))
-    report.write_results(results, rss, checked, info, command, started)
+    info += report.versions(server.APACHE, server.MOD_WSGI, os.environ.get("BENCH_HUMMINGBIRD_RESOLVED", ""),
+                            os.environ.get("BENCH_VAPOR_RESOLVED", ""))
+    report.write_results(results, rss, checked, costs, info, command, started)
     why = report.chart(results)
-    print("\n" + report.tables(results, rss, checked))
+    print("\n" + report.tables(results, rss, checked, costs))
     print("\nWritten: %s%s" % (report.RESULTS, ", " + report.CHART if why is None else " (" + why + ")"))
 
 

@@ -97,8 +97,9 @@ def request(port, method, url_path, body=None, headers=None, timeout=60):
         conn.close()
 
 
-def verify(port, url_path, workload):
-    """None when the path answers this workload correctly, else why not."""
+def verify(port, url_path, workload, hello=S.HELLO):
+    """None when the path answers this workload correctly (hello: the body
+    its hello route says), else why not."""
     try:
         if workload == "upload":
             body = os.urandom(1024 * 1024 + 7)
@@ -108,7 +109,7 @@ def verify(port, url_path, workload):
         else:
             status, data = request(port, "GET", url_path)
             if workload == "hello":
-                ok = data == b"Hello, World!\n"
+                ok = data == hello
             elif workload == "64k":
                 ok = data == b"x" * 65536
             else:

@@ -13,7 +13,8 @@
                                     steadier than requests/s for comparing
                                     two builds on a busy machine
 
-PATH is a key of settings.PATHS (ceiling, sg-embedded, sg-daemon, ...)."""
+PATH is a key of settings.PATHS (ceiling, sg-embedded, sg-daemon, ...,
+hb-embedded, hb-daemon, vapor-proxy, ...)."""
 
 import os
 import re
@@ -36,10 +37,10 @@ def _path(key):
 
 def backend_pids(apache, key):
     """The processes outside Apache's children that serve the path."""
-    if key == "sg-daemon":
-        return apache.named_children("(swiftgate:hello)")
-    if key == "wsgi-daemon":
-        return apache.named_children("(wsgi:hello)")
+    groups = {"sg-daemon": "(swiftgate:hello)", "wsgi-daemon": "(wsgi:hello)",
+              "hb-daemon": "(swiftgate:%s)" % S.HUMMINGBIRD_GROUP, "vapor-daemon": "(swiftgate:%s)" % S.VAPOR_GROUP}
+    if key in groups:
+        return apache.named_children(groups[key])
     found = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -49,7 +50,12 @@ def backend_pids(apache, key):
                 line = f.read().replace(b"\0", b" ")
         except OSError:
             continue
-        if key == "hummingbird" and b"HelloHummingbird" in line and apache.root.path.encode() in line:
+        first = line.split(b" ")[0]
+        if key in ("hummingbird", "hb-proxy") and b"HelloHummingbird" in line and \
+                apache.root.path.encode() in line and b"setpriv" not in first:
+            found.append(int(pid))
+        if key == "vapor-proxy" and b"VaporHelloServer" in line and apache.root.path.encode() in line and \
+                b"setpriv" not in first:
             found.append(int(pid))
         if key == "proxy-fcgi" and b"fcgi-hello.sock" in line and b"setpriv" not in line.split(b" ")[0]:
             found.append(int(pid))
@@ -80,7 +86,7 @@ def run(apache, tool, args, logs):
     path = _path(args[0])
     workload = args[1] if len(args) > 1 else "hello"
     url_path = path.url_path(workload)
-    why = load.verify(apache.port, url_path, workload) if url_path else "not served"
+    why = load.verify(apache.port, url_path, workload, path.hello) if url_path else "not served"
     if why:
         raise SystemExit("%s %s: %s" % (path.key, workload, why))
     print("warming up %s %s" % (path.key, workload), flush=True)

@@ -1,5 +1,6 @@
 """The report: the machine and versions, the tables (printed and written to
-bench/RESULTS.md), the verdict on each target of issue 6, and the chart
+bench/RESULTS.md), the verdict on each target of issues 6 and 14 (the
+framework adapters), the adapters' own cost per request, and the chart
 (bench/results.png)."""
 
 import json
@@ -44,26 +45,32 @@ def machine():
             ("system", "%s, Linux %s" % (debian, platform.release()))]
 
 
-def versions(apache, mod_wsgi, hummingbird_resolved):
+def _pinned(resolved, identity):
+    """The version Package.resolved pins a package at, or "?"."""
+    try:
+        with open(resolved) as f:
+            for pin in json.load(f).get("pins", []):
+                if pin.get("identity") == identity:
+                    return pin["state"].get("version", "?")
+    except (OSError, ValueError):
+        pass
+    return "?"
+
+
+def versions(apache, mod_wsgi, hummingbird_resolved, vapor_resolved=""):
     apache_v = re.search(r"Server version: (.*)", _out([apache, "-v"]))
     swift_v = _out(["swift", "--version"]).splitlines()
     wsgi_v = _out(["dpkg-query", "-W", "-f", "${Version}", "libapache2-mod-wsgi-py3"])
     py = re.search(r"libpython(\d+\.\d+)", _out(["ldd", mod_wsgi]))
     wrk_v = re.search(r"wrk (\S+)", _out(["wrk", "-v"]))
-    hb = "?"
-    try:
-        with open(hummingbird_resolved) as f:
-            for pin in json.load(f).get("pins", []):
-                if pin.get("identity") == "hummingbird":
-                    hb = pin["state"].get("version", "?")
-    except (OSError, ValueError):
-        pass
+    hb = _pinned(hummingbird_resolved, "hummingbird")
     swift_line = next((l for l in swift_v if "Swift version" in l), swift_v[0] if swift_v else "?")
     return [
         ("Apache", (apache_v.group(1) if apache_v else "?") + ", event MPM"),
         ("Swift", swift_line),
         ("mod_wsgi", "libapache2-mod-wsgi-py3 %s (Python %s)" % (wsgi_v or "?", py.group(1) if py else "?")),
         ("Hummingbird", hb),
+        ("Vapor", _pinned(vapor_resolved, "vapor")),
         ("wrk", wrk_v.group(1) if wrk_v else "?"),
     ]
 
@@ -84,6 +91,8 @@ def workload_table(results, workload):
     lines = ["| path | requests/s | p50 ms | p99 ms | × ceiling | × mod_wsgi daemon | notes |",
              "|---|---:|---:|---:|---:|---:|---|"]
     for p in S.PATHS:
+        if not p.serves(workload):
+            continue
         r = results.get(p.key, {}).get(workload)
         if r is None:
             lines.append("| %s | n/a | | | | | not served by this path |" % p.label)
@@ -126,8 +135,62 @@ def memcheck_table(memcheck):
     return "\n".join(lines)
 
 
+def framework_table(results):
+    """The framework adapters' hello rows: each path over the same
+    application on the framework's own server behind mod_proxy_http."""
+    lines = ["| framework | path | requests/s | p50 ms | p99 ms | × own server behind mod_proxy_http | × ceiling |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for p in S.PATHS:
+        if not p.framework:
+            continue
+        r = results.get(p.key, {}).get("hello") or {}
+        lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            p.framework, p.label, _num(r.get("rps"), "%.0f"), _num(r.get("p50"), "%.2f"),
+            _num(r.get("p99"), "%.2f"), _num(ratio(results, p.key, "hello", p.reference), "%.2f"),
+            _num(ratio(results, p.key, "hello", S.CEILING), "%.2f")))
+    return "\n".join(lines)
+
+
+def framework_targets(results):
+    """(target, value, met) for the framework rows (issue 14)."""
+    out = []
+    for p in S.PATHS:
+        mode = p.key.rsplit("-", 1)[-1]
+        if not p.framework or mode not in S.FRAMEWORK_TARGETS:
+            continue
+        goal = S.FRAMEWORK_TARGETS[mode]
+        x = ratio(results, p.key, "hello", p.reference)
+        out.append(("%s hello app through swiftgate %s ≥ %.1f× the same app behind mod_proxy_http"
+                    % (p.framework, mode, goal), "%.2f×" % x if x is not None else "n/a",
+                    x is not None and x >= goal))
+    return out
+
+
+def costs_table(costs):
+    """The adapters' in-process benchmarks: ns per request of each variant,
+    and what it adds over the plain SwiftGate application."""
+    lines = ["| framework | application | ns per request | over plain SwiftGate |", "|---|---|---:|---:|"]
+    notes = []
+    for framework, entry in costs.items():
+        if entry["error"]:
+            lines.append("| %s | not measured: %s | | |" % (framework, entry["error"].replace("|", "/")))
+            continue
+        base = next((ns for name, ns in entry["rows"] if name.startswith("plain")), None)
+        for name, ns in entry["rows"]:
+            if "alone" in name:
+                extra = "(a part of the row above)"
+            else:
+                extra = "" if base is None or name.startswith("plain") else "+%d ns" % (ns - base)
+            lines.append("| %s | %s | %d | %s |" % (framework, name, ns, extra))
+        notes += ["%s: %s" % (framework, n) for n in entry["notes"]]
+    text = "\n".join(lines)
+    if notes:
+        text += "\n\n" + "\n".join("- " + n for n in notes)
+    return text
+
+
 def targets(results, rss, memcheck):
-    """(target, value, met) for each target of issue 6."""
+    """(target, value, met) for each target of issue 6, then of issue 14."""
     def fmt_ratio(x):
         return "%.2f×" % x if x is not None else "n/a"
 
@@ -165,7 +228,7 @@ def targets(results, rss, memcheck):
                     % (a, b, largest(sg, "anon"), largest(wsgi, "anon")), a <= b))
     else:
         out.append(("swiftgate daemon process RSS ≤ mod_wsgi daemon process RSS", "not measured", False))
-    return out
+    return out + framework_targets(results)
 
 
 def targets_table(rows):
@@ -175,17 +238,28 @@ def targets_table(rows):
     return "\n".join(lines)
 
 
-def tables(results, rss, memcheck):
+def tables(results, rss, memcheck, costs):
     parts = []
     for key, label, _, _ in S.WORKLOADS:
         parts.append("### %s\n\n%s" % (label, workload_table(results, key)))
+    parts.append("### Framework applications (issue 14): hello through swiftgate and on their own servers\n\n"
+                 "Each framework's hello (GET /hello, \"Hello, world!\\n\") is one route of the adapter's test "
+                 "application (SwiftGateHummingbirdTestApp, SwiftGateVaporTestApp): served by swiftgate "
+                 "embedded and in a daemon group sized like the hello group, and on the framework's own "
+                 "server behind mod_proxy_http (HelloHummingbird's /hello, the same handler and router "
+                 "options; VaporHelloServer, the same configure(app)). Measured in the same rounds as the "
+                 "hello rows above.\n\n" + framework_table(results))
+    parts.append("### The adapters' own cost per request, next to the native SwiftGate app's\n\n"
+                 "In process, without a host (Adapters/*/Sources/*Bench/main.swift, release build): the same "
+                 "hello request answered by a plain SwiftGate application and through the adapter, in a "
+                 "loop on one task.\n\n" + costs_table(costs))
     parts.append("### Resident memory after the run\n\n" + rss_table(rss))
     parts.append("### Memory check: %d MiB through daemon mode\n\n%s" % (S.MEMCHECK_MIB, memcheck_table(memcheck)))
-    parts.append("### Targets (issue 6)\n\n" + targets_table(targets(results, rss, memcheck)))
+    parts.append("### Targets (issues 6 and 14)\n\n" + targets_table(targets(results, rss, memcheck)))
     return "\n\n".join(parts)
 
 
-def write_results(results, rss, memcheck, info, command, started):
+def write_results(results, rss, memcheck, costs, info, command, started):
     kept = ""
     if os.path.exists(RESULTS):
         with open(RESULTS) as f:
@@ -199,7 +273,8 @@ def write_results(results, rss, memcheck, info, command, started):
              "without a request limit, no access log. Daemons: processes=%d threads=%d for both gateways; "
              "`swiftgate serve --threads %d` behind mod_proxy_fcgi (no connection reuse, as the README "
              "configures it); Hummingbird on 127.0.0.1 behind mod_proxy_http (pooled keep-alive "
-             "connections, mod_proxy's default)."
+             "connections, mod_proxy's default), Vapor's own server (VaporHelloServer) likewise. The "
+             "framework adapters' daemon groups are sized like the hello group."
              % (S.WRK_THREADS, S.CONNECTIONS, S.DURATION, S.WARMUP, S.ROUNDS, "" if S.ROUNDS == 1 else "s",
                 S.UPLOAD_CONNECTIONS,
                 S.UPLOAD_BYTES // 1048576, S.DAEMON_PROCESSES, S.DAEMON_THREADS, S.DAEMON_THREADS))
@@ -212,7 +287,7 @@ def write_results(results, rss, memcheck, info, command, started):
              "Ratios are requests/s of the path over requests/s of the ceiling, or of mod_wsgi daemon mode, "
              "for the same workload. Latencies are wrk's percentiles over the measurement.", ""]
     with open(RESULTS, "w") as f:
-        f.write("\n".join(head) + "\n" + tables(results, rss, memcheck) + "\n\n" + KEEP_MARKER
+        f.write("\n".join(head) + "\n" + tables(results, rss, memcheck, costs) + "\n\n" + KEEP_MARKER
                 + (kept if kept else "\n"))
 
 
@@ -224,13 +299,16 @@ def chart(results):
         import matplotlib.pyplot as plt
     except ImportError as e:
         return "no chart: %s" % e
-    fig, axes = plt.subplots(2, 2, figsize=(13, 8))
+    fig, axes = plt.subplots(2, 2, figsize=(14, 10), gridspec_kw={"height_ratios": [2, 1]})
     colors = {"ceiling": "#555555", "sg-embedded": "#e8590c", "sg-daemon": "#f08c00",
               "proxy-fcgi": "#fcc419", "wsgi-embedded": "#1c7ed6", "wsgi-daemon": "#74c0fc",
-              "hummingbird": "#2f9e44"}
+              "hummingbird": "#2f9e44", "hb-proxy": "#2f9e44", "hb-embedded": "#8ce99a", "hb-daemon": "#b2f2bb",
+              "vapor-proxy": "#6741d9", "vapor-embedded": "#b197fc", "vapor-daemon": "#d0bfff"}
     for ax, (key, label, _, _) in zip(axes.flat, S.WORKLOADS):
         names, values, cols = [], [], []
         for p in S.PATHS:
+            if not p.serves(key):
+                continue
             r = results.get(p.key, {}).get(key)
             names.append(p.label)
             values.append((r or {}).get("rps") or 0)

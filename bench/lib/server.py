@@ -1,6 +1,7 @@
 """The servers under test: one private Apache (event MPM) on 127.0.0.1
 with a generated configuration that mounts every path at its own URL, and
-the standalone backends behind mod_proxy (Hummingbird, swiftgate serve)."""
+the standalone backends behind mod_proxy (Hummingbird, Vapor, swiftgate
+serve)."""
 
 import os
 import shutil
@@ -72,6 +73,10 @@ class Root:
         self.wsgi = self._copy(a["wsgi"], self.site)
         self.swiftgate = self._copy(a["swiftgate"], self.path)
         self.hummingbird = self._copy(a["hummingbird"], self.path)
+        # The framework adapters' test applications and Vapor's own server.
+        self.hummingbird_app = self._copy(a["hummingbird_app"], self.site)
+        self.vapor_app = self._copy(a["vapor_app"], self.site)
+        self.vapor_server = self._copy(a["vapor_server"], self.path)
         self.settings = os.path.join(self.path, "example-settings.json")
         with open(self.settings, "w") as f:
             f.write('{"site": {"title": "bench"}, "database": {"path": "%s/notes.sqlite"}}\n' % self.data)
@@ -142,6 +147,13 @@ def hummingbird(root):
     return Backend(root, "hummingbird", [root.hummingbird, str(port)], "hummingbird.log", port=port)
 
 
+def vapor(root):
+    """The Vapor adapter's test application on Vapor's own HTTP server."""
+    port = free_port()
+    argv = [root.vapor_server, "serve", "--hostname", "127.0.0.1", "--port", str(port)]
+    return Backend(root, "vapor", argv, "vapor.log", port=port)
+
+
 def swiftgate_serve(root, name, library, settings=None):
     sock = os.path.join(root.sockets, name + ".sock")
     argv = [root.swiftgate, "serve", "--fastcgi", "unix:" + sock, library,
@@ -153,7 +165,7 @@ def swiftgate_serve(root, name, library, settings=None):
     return Backend(root, "swiftgate serve " + name, argv, name + ".log", unix=sock)
 
 
-def site_config(root, hummingbird_port, fcgi_hello, fcgi_notes):
+def site_config(root, hummingbird_port, vapor_port, fcgi_hello, fcgi_notes):
     """Every path's mount, one URL prefix each (see settings.PATHS)."""
     d = S.DAEMON_PROCESSES
     t = S.DAEMON_THREADS
@@ -172,6 +184,15 @@ SwiftGateScriptAlias /sg-daemon "{r.hello}" process-group=hello
 SwiftGateScriptAlias /sg-embedded-notes "{r.example}" settings={r.settings}
 SwiftGateScriptAlias /sg-daemon-notes "{r.example}" process-group=notes
 
+# ---- the framework adapters' test applications (their /hello), embedded
+# and in daemon groups sized like the hello group
+SwiftGateDaemonProcess {hb_group} processes={d} threads={t}
+SwiftGateDaemonProcess {vapor_group} processes={d} threads={t}
+SwiftGateScriptAlias /hb-embedded "{r.hummingbird_app}"
+SwiftGateScriptAlias /hb-daemon "{r.hummingbird_app}" process-group={hb_group}
+SwiftGateScriptAlias /vapor-embedded "{r.vapor_app}"
+SwiftGateScriptAlias /vapor-daemon "{r.vapor_app}" process-group={vapor_group}
+
 # ---- mod_wsgi (Debian's), embedded and daemon
 LoadModule wsgi_module "{wsgi}"
 WSGISocketPrefix "{r.run}/wsgi"
@@ -179,12 +200,13 @@ WSGIDaemonProcess wsgihello processes={d} threads={t} display-name=(wsgi:hello)
 WSGIScriptAlias /wsgi-embedded "{r.wsgi}" application-group=%{{GLOBAL}}
 WSGIScriptAlias /wsgi-daemon "{r.wsgi}" process-group=wsgihello application-group=%{{GLOBAL}}
 
-# ---- mod_proxy_http → Hummingbird; mod_proxy_fcgi → swiftgate serve
+# ---- mod_proxy_http → Hummingbird, Vapor; mod_proxy_fcgi → swiftgate serve
 LoadModule proxy_module "{mods}/mod_proxy.so"
 LoadModule proxy_http_module "{mods}/mod_proxy_http.so"
 LoadModule proxy_fcgi_module "{mods}/mod_proxy_fcgi.so"
 LoadModule setenvif_module "{mods}/mod_setenvif.so"
 ProxyPass /hummingbird/ http://127.0.0.1:{hb}/
+ProxyPass /vapor/ http://127.0.0.1:{vapor}/
 SetEnvIf Request_URI ^/fcgi proxy-fcgi-pathinfo=1
 # Each socket gets a host name of its own: mod_proxy shares one worker
 # between "unix:A|fcgi://localhost/" and "unix:B|fcgi://localhost/".
@@ -200,14 +222,18 @@ ProxyPass /fcgi/ "unix:{fcgi_hello}|fcgi://hello/"
 <Location /hummingbird/>
     Require all granted
 </Location>
+<Location /vapor/>
+    Require all granted
+</Location>
 <Location /fcgi/>
     Require all granted
 </Location>
 <Location /fcgi-notes/>
     Require all granted
 </Location>
-""".format(r=root, d=d, t=t, wsgi=MOD_WSGI, mods=APACHE_MODULES, hb=hummingbird_port,
-           fcgi_hello=fcgi_hello, fcgi_notes=fcgi_notes)
+""".format(r=root, d=d, t=t, wsgi=MOD_WSGI, mods=APACHE_MODULES, hb=hummingbird_port, vapor=vapor_port,
+           fcgi_hello=fcgi_hello, fcgi_notes=fcgi_notes, hb_group=S.HUMMINGBIRD_GROUP,
+           vapor_group=S.VAPOR_GROUP)
 
 
 class Apache:

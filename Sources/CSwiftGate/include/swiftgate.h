@@ -189,6 +189,15 @@ typedef int32_t (*swiftgate_handle_fn)(void *app,
 typedef int32_t (*swiftgate_cancel_fn)(void *app,
                                        const swiftgate_request *request);
 
+/* Stops a started application once its last request has ended: the
+ * services, pools and schedulers its factory started (a framework's event
+ * loops, a database pool). Waits at most timeout_ms for them; the
+ * application handle must not be used afterwards. Optional: the host calls
+ * it when the library exports it (libraries built before it do not), once
+ * per handle, on a host thread, before the process exits. */
+#define SWIFTGATE_SYM_STOP "swiftgate_stop"
+typedef void (*swiftgate_stop_fn)(void *app, uint32_t timeout_ms);
+
 /* ---- Access checks: basic auth, groups, host access ----
  *
  * An application whose type conforms to SwiftGate's AuthProvider answers

@@ -44,3 +44,21 @@ public func export<Responder: HTTPResponder>(
         HummingbirdApplication(responder: try await factory(settings))
     }
 }
+
+/// Exports a Hummingbird application with services, built from the process's
+/// settings.
+///
+/// What an application written for Hummingbird's own server starts as
+/// `Application(router: router, services: [client])` is exported as
+/// `HummingbirdApplication(router: router, services: [client])`: the services
+/// start once per process, after the fork, and shut down gracefully when the
+/// host stops (a daemon's graceful stop or recycling, an Apache child's exit).
+///
+/// - Parameter factory: Builds the application; a thrown error is logged by
+///   the host and the application answers 500.
+/// - Returns: The pointer the callable object returns to the host.
+public func export<Responder: HTTPResponder>(
+    _ factory: @escaping @Sendable (Settings) async throws -> HummingbirdApplication<Responder>
+) -> UnsafeMutableRawPointer where Responder: SendableMetatype, Responder.Context: SwiftGateRequestContext {
+    SwiftGate.export { settings in try await factory(settings) }
+}

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import SwiftGate
 
 /// A Hummingbird responder served as a SwiftGate application.
@@ -25,24 +26,61 @@ where Responder.Context: SwiftGateRequestContext {
     /// The responder every request goes to.
     public let responder: Responder
 
+    /// The services started with the application; nil when it has none.
+    let services: ApplicationServices?
+
     /// Bodies of known length up to this size are gathered and sent with
     /// the head in one piece; longer ones, and bodies of unknown length,
     /// stream with a flush per write.
     static var gatheredBodyLimit: Int { 64 * 1024 }
 
-    /// Serves a responder.
+    /// Serves a responder, and runs services beside it.
     ///
-    /// - Parameter responder: A Hummingbird responder whose context SwiftGate
-    ///   can make.
-    public init(responder: Responder) {
+    /// - Parameters:
+    ///   - responder: A Hummingbird responder whose context SwiftGate can
+    ///     make.
+    ///   - services: Services to run while the application serves, as
+    ///     Hummingbird's `Application(router:services:)` runs them: started
+    ///     now (so make the application after the fork, in the export
+    ///     factory) and shut down gracefully, in reverse order, when the host
+    ///     stops the application.
+    ///   - logger: The services' logger.
+    public init(
+        responder: Responder,
+        services: [any Service] = [],
+        logger: Logger = Logger(label: "SwiftGateHummingbird")
+    ) {
         self.responder = responder
+        self.services = services.isEmpty ? nil : ApplicationServices(services, logger: logger)
     }
 
-    /// Serves the responder a router (or any responder builder) builds.
+    /// Serves the responder a router (or any responder builder) builds, and
+    /// runs services beside it.
     ///
-    /// - Parameter router: The router, with its routes and middleware.
-    public init<Builder: HTTPResponderBuilder>(router: Builder) where Builder.Responder == Responder {
-        self.responder = router.buildResponder()
+    /// ```swift
+    /// export { settings in
+    ///     let client = PostgresClient(configuration: …)
+    ///     return HummingbirdApplication(router: buildRouter(client), services: [client])
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - router: The router, with its routes and middleware.
+    ///   - services: Services to run while the application serves (see
+    ///     ``init(responder:services:logger:)``).
+    ///   - logger: The services' logger.
+    public init<Builder: HTTPResponderBuilder>(
+        router: Builder,
+        services: [any Service] = [],
+        logger: Logger = Logger(label: "SwiftGateHummingbird")
+    ) where Builder.Responder == Responder {
+        self.init(responder: router.buildResponder(), services: services, logger: logger)
+    }
+
+    /// Shuts the application's services down gracefully; the host calls it
+    /// once, after the last request.
+    public func shutdown() async {
+        await services?.shutdown()
     }
 
     public func respond(to request: SwiftGate.Request) async throws -> SwiftGate.Response {

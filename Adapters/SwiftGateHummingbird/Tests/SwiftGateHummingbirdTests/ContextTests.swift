@@ -1,5 +1,6 @@
 import Hummingbird
 import SwiftGateHummingbird
+import SwiftGateHummingbirdTestApp
 import SwiftGateTesting
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import SwiftGateHummingbird
+import SwiftGateHummingbirdTestApp
 import SwiftGateTesting
 import Testing
 

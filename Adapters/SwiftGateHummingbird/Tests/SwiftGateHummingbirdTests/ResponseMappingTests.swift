@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import SwiftGateHummingbird
+import SwiftGateHummingbirdTestApp
 import SwiftGateTesting
 import Testing
 

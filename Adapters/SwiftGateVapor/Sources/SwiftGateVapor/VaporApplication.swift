@@ -71,12 +71,15 @@ public struct VaporApplication: SwiftGate.Application {
     /// Stops the Vapor application: its lifecycle handlers' shutdown, its
     /// services, its event loop group when it owns one.
     ///
-    /// The gateway has no stop hook yet; a daemon's graceful stop will call
-    /// this once it does. Tests call it when done.
-    ///
-    /// - Throws: What Vapor's shutdown throws.
-    public func shutdown() async throws {
-        try await application.asyncShutdown()
+    /// The host calls it once, after the last request, when the process
+    /// ends in order (a daemon's graceful stop or recycling, an Apache
+    /// child's exit); tests call it when done. An error is logged.
+    public func shutdown() async {
+        do {
+            try await application.asyncShutdown()
+        } catch {
+            application.logger.error("shutting down the Vapor application failed: \(error)")
+        }
     }
 
     public func respond(to request: SwiftGate.Request) async throws -> SwiftGate.Response {

@@ -87,4 +87,4 @@ for _ in 0..<requests {
 let hop = Double(DispatchTime.now().uptimeNanoseconds - hopStart) / Double(requests)
 print("one round trip to an event loop and back: \(Int(hop)) ns")
 print("Vapor through the adapter adds \(Int(closure - base)) ns (closure route), \(Int(async - base)) ns (async route)")
-try await vapor.shutdown()
+await vapor.shutdown()

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import SwiftGateTesting
 import SwiftGateVapor
+import SwiftGateVaporTestApp
 import Testing
 import Vapor
 
@@ -191,7 +192,7 @@ struct VaporAdapterTests {
     func upgrade() async throws {
         try await withApp { app in
             let response = try await app.test(
-                "/ws",
+                "/upgrade",
                 headerFields: [
                     .upgrade: "websocket", .connection: "Upgrade", .secWebSocketVersion: "13",
                     .secWebSocketKey: "dGhlIHNhbXBsZSBub25jZQ==",

@@ -6,6 +6,10 @@
 //            sends the whole request body before it reads the response, so
 //            an echo that answered while still reading would stall on a
 //            body larger than the socket buffers (it does with 10 MiB)
+//   /hello   "Hello, world!\n": the route and handler of the Hummingbird
+//            adapter's test application (SwiftGateHummingbirdTestApp), the
+//            hello `make bench` serves through swiftgate too, with the same
+//            router options
 // Usage: HelloHummingbird PORT (listens on 127.0.0.1 only).
 import Hummingbird
 
@@ -21,7 +25,8 @@ func plain(_ body: ByteBuffer) -> Response {
     )
 }
 
-let router = Router()
+let router = Router(options: .autoGenerateHeadEndpoints)
+router.get("/hello") { _, _ in "Hello, world!\n" }
 router.get("/") { _, _ in plain(hello) }
 router.get("/64k") { _, _ in plain(big) }
 router.post("/echo") { request, _ in

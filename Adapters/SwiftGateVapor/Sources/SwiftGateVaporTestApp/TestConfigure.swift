@@ -1,9 +1,15 @@
+import Glibc
 import SwiftGateVapor
 import Vapor
 
-struct Todo: Content, Equatable {
-    var id: Int
-    var title: String
+public struct Todo: Content, Equatable {
+    public var id: Int
+    public var title: String
+
+    public init(id: Int, title: String) {
+        self.id = id
+        self.title = title
+    }
 }
 
 struct Boom: Error {}
@@ -20,11 +26,38 @@ struct OrderMiddleware: AsyncMiddleware {
     }
 }
 
-/// The application every test serves: one route per behaviour under test.
-@Sendable func configure(_ app: Application) async throws {
+/// Says in the log when the application boots and when it shuts down,
+/// with its process id: the real-Apache tests check that it boots in each
+/// serving process (never in Apache's parent) and shuts down when the
+/// process ends in order.
+struct LifecycleProbe: LifecycleHandler {
+    func didBootAsync(_ application: Application) async throws {
+        application.logger.notice("probe lifecycle booted in pid \(getpid())")
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        application.logger.notice("probe lifecycle stopped in pid \(getpid())")
+    }
+}
+
+/// The application every test serves, in memory (the unit tests) and under
+/// Apache (Tests/adapters): one route per behaviour under test.
+@Sendable public func configure(_ app: Application) async throws {
     app.middleware.use(OrderMiddleware(name: "outer"))
     app.middleware.use(OrderMiddleware(name: "inner"))
     app.swiftgate.maxRequestBodySize = "16mb"
+    app.lifecycle.use(LifecycleProbe())
+
+    app.get("hello") { _ in "Hello, world!\n" }
+    app.get("pid") { _ in "\(getpid())" }
+    app.get("sleep", ":ms") { req async throws -> String in
+        let milliseconds = req.parameters.get("ms", as: Int.self) ?? 0
+        try await Task.sleep(for: .milliseconds(milliseconds))
+        return "slept \(milliseconds) ms in \(getpid())"
+    }
+    app.get("environ", ":name") { req in
+        req.swiftgate.environ?[req.parameters.get("name") ?? ""] ?? "unset"
+    }
 
     app.get { _ in "root" }
     app.get("todos", ":id") { req async throws -> Todo in
@@ -102,25 +135,17 @@ struct OrderMiddleware: AsyncMiddleware {
     let staff = app.grouped(RemoteUserAuthenticator(), SwiftGateUser.guardMiddleware())
     staff.get("me") { req in try req.auth.require(SwiftGateUser.self).name }
     app.grouped(OrderMiddleware(name: "group")).get("admin", "stats") { _ in "stats" }
-    app.webSocket("ws") { _, _ in }
+    app.webSocket("upgrade") { _, _ in }
 }
 
-/// Serves `body` with the test application, shutting it down after.
-func withApp<T>(
-    settings: [String: String] = [:],
-    _ body: (VaporApplication) async throws -> T
-) async throws -> T {
-    let app = try await VaporApplication.make(
-        settings: Settings(environment: settings),
-        environment: .testing,
-        configure: configure
-    )
-    do {
-        let result = try await body(app)
-        try await app.shutdown()
-        return result
-    } catch {
-        try await app.shutdown()
-        throw error
-    }
+/// The test application, as an application library exports it.
+@_cdecl("swiftgate_application")
+public func application() -> UnsafeMutableRawPointer {
+    export(configure)
+}
+
+/// The same, under a second name (the real-Apache tests mount both).
+@_cdecl("swiftgate_router")
+public func routerOnly() -> UnsafeMutableRawPointer {
+    export(configure)
 }

@@ -1,11 +1,17 @@
 import Foundation
+import Glibc
 import HTTPTypes
 import Hummingbird
 import SwiftGateHummingbird
 
-struct Todo: ResponseCodable, Equatable {
-    var id: Int
-    var title: String
+public struct Todo: ResponseCodable, Equatable {
+    public var id: Int
+    public var title: String
+
+    public init(id: Int, title: String) {
+        self.id = id
+        self.title = title
+    }
 }
 
 struct Boom: Error {}
@@ -49,9 +55,17 @@ struct ChunkSequence: AsyncSequence, Sendable {
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(left: count, size: size) }
 }
 
-/// The router every test serves: one route per behaviour under test.
-func makeRouter() -> Router<BasicSwiftGateRequestContext> {
+/// The router every test serves, in memory (the unit tests) and under
+/// Apache (Tests/adapters): one route per behaviour under test.
+public func makeRouter() -> Router<BasicSwiftGateRequestContext> {
     let router = Router(context: BasicSwiftGateRequestContext.self, options: .autoGenerateHeadEndpoints)
+    router.get("/hello") { _, _ in "Hello, world!\n" }
+    router.get("/pid") { _, _ in "\(getpid())" }
+    router.get("/sleep/{ms}") { _, context -> String in
+        let milliseconds = try context.parameters.require("ms", as: Int.self)
+        try await Task.sleep(for: .milliseconds(milliseconds))
+        return "slept \(milliseconds) ms in \(getpid())"
+    }
     router.add(middleware: OrderMiddleware(name: "outer"))
     router.add(middleware: OrderMiddleware(name: "inner"))
     router.get("/") { _, _ in "root" }
