@@ -85,6 +85,7 @@ typedef struct sg_handover {
     char secret[2 * SG_SECRET_BYTES + 1];
     int npids;
     pid_t pids[SG_MAX_HANDOVER_PIDS];
+    int outputs[SG_MAX_HANDOVER_PIDS]; /* their output pipes, -1 none */
 } sg_handover;
 
 typedef struct sg_persist {
@@ -665,10 +666,15 @@ static int hand_over(sg_group *g)
         }
         if (d->role == SG_ROLE_RETIRING) {
             remember_draining(d->proc.pid, "");
+            if (d->output.fd >= 0) {
+                close(d->output.fd);
+            }
         }
         else {
+            h->outputs[h->npids] = d->output.fd;
             h->pids[h->npids++] = d->proc.pid;
         }
+        d->output.fd = -1;
     }
     g->listen_fd = -1;
     return 1;
@@ -701,15 +707,19 @@ static int adopt_processes(apr_pool_t *pconf, sg_group *g, sg_handover *h)
 
     for (i = 0; i < h->npids; i++) {
         sg_daemon *d = &g->daemons[taken];
-        if (kill(h->pids[i], 0) != 0 && errno == ESRCH) {
-            continue;
-        }
-        if (taken >= g->processes) {
-            kill(h->pids[i], SIGUSR2);
-            remember_draining(h->pids[i], "");
+        if ((kill(h->pids[i], 0) != 0 && errno == ESRCH)
+            || taken >= g->processes) {
+            if (taken >= g->processes) {
+                kill(h->pids[i], SIGUSR2);
+                remember_draining(h->pids[i], "");
+            }
+            if (h->outputs[i] >= 0) {
+                close(h->outputs[i]);
+            }
             continue;
         }
         d->proc.pid = h->pids[i];
+        d->output.fd = h->outputs[i]; /* its output is still read */
         d->started = apr_time_now();
         d->busy_seen = d->started;
         /* It accepts on this very socket: the children may send to it. */
@@ -735,6 +745,9 @@ static void drain_unclaimed(void)
         for (j = 0; j < h->npids; j++) {
             kill(h->pids[j], SIGUSR1);
             remember_draining(h->pids[j], h->socket_path);
+            if (h->outputs[j] >= 0) {
+                close(h->outputs[j]);
+            }
         }
         close(h->listen_fd);
         h->name[0] = '\0';
@@ -878,7 +891,7 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s,
                               apr_pool_cleanup_null);
     control = apr_pstrcat(pconf, prefix, ".control", NULL);
     if ((rv = sg_control_open(pconf, control)) != APR_SUCCESS) {
-        sg_log_s(APLOG_ERR, rv, s, SG_LOGNO(00416),
+        sg_log_s(APLOG_ERR, rv, s, SG_LOGNO(00432),
                  "cannot make the control socket %s: swiftgate restart and "
                  "scale will not reach this server",
                  control);

@@ -637,6 +637,7 @@ static void ticker_event(int reason, void *data, int status)
         sg_pool_tick(&((sg_group *)groups->elts)[i]);
     }
     sg_control_poll();
+    sg_daemon_monitor(); /* the daemons' output, sooner than the hook */
     sg_pool_ticker_start();
 }
 
