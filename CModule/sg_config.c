@@ -270,7 +270,11 @@ static const char *cmd_daemon_process(cmd_parms *cmd, void *dummy, int argc,
     g = sg_group_add(cmd->pool, argv[0]);
     g->config_file = cmd->directive->filename;
     g->config_line = cmd->directive->line_num;
-    return sg_options_parse(cmd, sg_group_options, g, argc - 1, argv + 1);
+    if ((err =
+             sg_options_parse(cmd, sg_group_options, g, argc - 1, argv + 1))) {
+        return err;
+    }
+    return sg_group_check_options(cmd->pool, g);
 }
 
 /* SwiftGateAuthUserScript and friends: cmd->info is the sg_dir_conf field. */

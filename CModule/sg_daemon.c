@@ -32,6 +32,8 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <poll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -66,14 +68,43 @@ typedef struct sg_draining {
     char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 } sg_draining;
 
+/* Groups a graceful restart hands to the next configuration, each with the
+ * processes it had running; past these, groups drain as before. */
+#define SG_MAX_HANDOVER      64
+#define SG_MAX_HANDOVER_PIDS 64
+
+/* A group's socket, secret and running processes, kept open across a
+ * graceful restart: the next configuration's group of the same name takes
+ * them over and replaces the processes by a rolling restart, so that a
+ * replacement that fails leaves the old ones serving the new Apache
+ * children too. */
+typedef struct sg_handover {
+    char name[128]; /* "" when the entry is free */
+    int listen_fd;
+    uid_t owner; /* Apache's User, who owns the socket */
+    dev_t dev;   /* the socket file as bound */
+    ino_t ino;
+    char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    char secret[2 * SG_SECRET_BYTES + 1];
+    int npids;
+    pid_t pids[SG_MAX_HANDOVER_PIDS];
+    int outputs[SG_MAX_HANDOVER_PIDS]; /* their output pipes, -1 none */
+} sg_handover;
+
 typedef struct sg_persist {
     unsigned generation;
     sg_draining draining[SG_MAX_DRAINING];
+    sg_handover handover[SG_MAX_HANDOVER];
 } sg_persist;
 
 static sg_persist *persist;
 /* The cycle sg_daemon_start_all was last given. */
 static sg_daemon_cycle cycle;
+
+const sg_daemon_cycle *sg_daemon_current(void)
+{
+    return &cycle;
+}
 
 /* ---- startup checks ---- */
 
@@ -246,8 +277,6 @@ int sg_daemon_check(apr_pool_t *p, server_rec *s, apr_array_header_t *groups,
 
 /* ---- in the parent ---- */
 
-static void spawn(sg_daemon *d, apr_interval_time_t delay);
-
 static void daemon_event(int reason, void *data, int status)
 {
     sg_daemon *d = data;
@@ -255,6 +284,7 @@ static void daemon_event(int reason, void *data, int status)
     int gi = (int)(g - (sg_group *)cycle.groups->elts);
     char incident[SG_SB_INCIDENT_LEN];
     apr_interval_time_t delay = 0;
+    pid_t ended;
     int failed, fast, how;
 
     if (reason != APR_OC_REASON_DEATH && reason != APR_OC_REASON_LOST) {
@@ -271,18 +301,25 @@ static void daemon_event(int reason, void *data, int status)
     if (status > 255 && WIFEXITED(status)) {
         status = WEXITSTATUS(status);
     }
-    how = sg_scoreboard_process_ended(gi, d->slot, d->proc.pid, status,
+    ended = d->proc.pid;
+    how = sg_scoreboard_process_ended(gi, d->slot, ended, status,
                                       reason == APR_OC_REASON_LOST);
-    sg_scoreboard_incident(incident, d->proc.pid, d->started);
-    /* A request-timeout exit is a deliberate restart, not a failure. */
+    /* A request-timeout or memory-limit exit is a deliberate restart, not
+     * a failure. */
     failed = reason == APR_OC_REASON_LOST
              || (status != SWIFTGATE_DAEMON_EXIT_OK
-                 && status != SWIFTGATE_DAEMON_EXIT_TIMEOUT);
+                 && status != SWIFTGATE_DAEMON_EXIT_TIMEOUT
+                 && status != SWIFTGATE_DAEMON_EXIT_MEMORY);
     /* Its last words: under the incident id when it failed or was stopped
      * for request-timeout. */
+    sg_scoreboard_incident(incident, ended, d->started);
     sg_crash_read_output(
-        cycle.main_server, g->name, d->proc.pid, &d->output, 1,
+        cycle.main_server, g->name, ended, &d->output, 1,
         failed || status == SWIFTGATE_DAEMON_EXIT_TIMEOUT ? incident : NULL);
+    d->proc.pid = 0; /* the pool may fork into this slot at once */
+    if (sg_pool_process_ended(d, ended, status)) {
+        return;
+    }
     fast = apr_time_now() - d->started < SG_DEFAULT_FAST_DEATH;
     d->failures = failed && fast ? d->failures + 1 : 0;
     /* The first early death is replaced at once; the next ones wait 1, 2,
@@ -297,13 +334,13 @@ static void daemon_event(int reason, void *data, int status)
         failed ? APLOG_ERR : APLOG_INFO, 0, cycle.main_server, SG_LOGNO(00406),
         "daemon group '%s': process %" APR_PID_T_FMT " ended "
         "(%s %d%s%s); starting another%s%s",
-        g->name, d->proc.pid, how == SG_SB_ENDED_SIGNAL ? "signal" : "status",
-        status, failed ? ", incident " : "", failed ? incident : "",
+        g->name, ended, how == SG_SB_ENDED_SIGNAL ? "signal" : "status", status,
+        failed ? ", incident " : "", failed ? incident : "",
         delay ? " in " : "",
         delay ? apr_psprintf(cycle.pool, "%ld s", (long)apr_time_sec(delay))
               : "");
     d->proc.pid = 0;
-    spawn(d, delay);
+    sg_daemon_spawn(d, delay);
 }
 
 /* Closes the output pipes of the daemons of earlier generations that
@@ -328,7 +365,7 @@ static void close_other_outputs(const sg_daemon *self)
 
     close_draining_outputs();
     for (i = 0; i < cycle.groups->nelts; i++) {
-        for (j = 0; g[i].daemons && j < g[i].processes; j++) {
+        for (j = 0; g[i].daemons && j < sg_group_slots(&g[i]); j++) {
             if (&g[i].daemons[j] != self && g[i].daemons[j].output.fd >= 0) {
                 close(g[i].daemons[j].output.fd);
             }
@@ -336,7 +373,7 @@ static void close_other_outputs(const sg_daemon *self)
     }
 }
 
-static void spawn(sg_daemon *d, apr_interval_time_t delay)
+void sg_daemon_spawn(sg_daemon *d, apr_interval_time_t delay)
 {
     apr_status_t rv;
     int output[2];
@@ -366,6 +403,7 @@ static void spawn(sg_daemon *d, apr_interval_time_t delay)
 
 static apr_status_t make_socket(apr_pool_t *p, sg_group *g)
 {
+    struct stat st;
     struct sockaddr_un sa;
     mode_t old;
     int fd, rc;
@@ -392,12 +430,14 @@ static apr_status_t make_socket(apr_pool_t *p, sg_group *g)
         || (geteuid() == 0
             && fchownat(AT_FDCWD, g->socket_path, ap_unixd_config.user_id,
                         (gid_t)-1, AT_SYMLINK_NOFOLLOW))
-        || listen(fd, g->listen_backlog) != 0) {
+        || listen(fd, g->listen_backlog) != 0 || lstat(g->socket_path, &st)) {
         rc = errno;
         close(fd);
         return rc;
     }
     g->listen_fd = fd;
+    g->socket_dev = st.st_dev;
+    g->socket_ino = st.st_ino;
     return APR_SUCCESS;
 }
 
@@ -429,12 +469,13 @@ void sg_daemon_child_init(apr_array_header_t *groups)
     sg_group *g = (sg_group *)groups->elts;
     int i, j;
 
+    sg_control_forget();
     for (i = 0; i < groups->nelts; i++) {
         if (g[i].listen_fd >= 0) {
             close(g[i].listen_fd);
             g[i].listen_fd = -1;
         }
-        for (j = 0; g[i].daemons && j < g[i].processes; j++) {
+        for (j = 0; g[i].daemons && j < sg_group_slots(&g[i]); j++) {
             if (g[i].daemons[j].output.fd >= 0) {
                 close(g[i].daemons[j].output.fd);
                 g[i].daemons[j].output.fd = -1;
@@ -454,7 +495,7 @@ void sg_daemon_monitor(void)
     }
     g = (sg_group *)cycle.groups->elts;
     for (i = 0; i < cycle.groups->nelts; i++) {
-        for (j = 0; g[i].daemons && j < g[i].processes; j++) {
+        for (j = 0; g[i].daemons && j < sg_group_slots(&g[i]); j++) {
             pid_t pid = g[i].daemons[j].proc.pid;
             siginfo_t info;
 
@@ -560,6 +601,19 @@ static void remember_draining(pid_t pid, const char *path, const char *group,
     }
 }
 
+/* remember_draining for a handed-over process, whose output pipe is kept
+ * as a bare descriptor: it moves into the record too. */
+static void remember_handed_over(pid_t pid, const char *path, const char *group,
+                                 int *fd)
+{
+    sg_crash_output output;
+
+    memset(&output, 0, sizeof(output));
+    output.fd = *fd;
+    remember_draining(pid, path, group, &output);
+    *fd = output.fd;
+}
+
 /* Stop: every daemon, this generation's and draining ones, gets SIGTERM and
  * the longest shutdown-timeout to exit, then SIGKILL. */
 static void stop_all(void)
@@ -570,9 +624,11 @@ static void stop_all(void)
     apr_time_t deadline;
     int i, j, left;
 
+    sg_pool_ticker_stop();
+    sg_control_close();
     for (i = 0; i < groups->nelts; i++) {
         wait = g[i].shutdown_timeout > wait ? g[i].shutdown_timeout : wait;
-        for (j = 0; j < g[i].processes; j++) {
+        for (j = 0; j < sg_group_slots(&g[i]); j++) {
             if (g[i].daemons[j].proc.pid > 0) {
                 kill(g[i].daemons[j].proc.pid, SIGTERM);
             }
@@ -587,7 +643,7 @@ static void stop_all(void)
     do {
         left = 0;
         for (i = 0; i < groups->nelts; i++) {
-            for (j = 0; j < g[i].processes; j++) {
+            for (j = 0; j < sg_group_slots(&g[i]); j++) {
                 pid_t pid = g[i].daemons[j].proc.pid;
                 if (pid > 0 && waitpid(pid, NULL, WNOHANG) == 0) {
                     left++;
@@ -615,7 +671,7 @@ static void stop_all(void)
         }
     } while (left && apr_time_now() < deadline);
     for (i = 0; i < groups->nelts; i++) {
-        for (j = 0; j < g[i].processes; j++) {
+        for (j = 0; j < sg_group_slots(&g[i]); j++) {
             if (g[i].daemons[j].proc.pid > 0) {
                 sg_log_s(APLOG_WARNING, 0, cycle.main_server, SG_LOGNO(00408),
                          "daemon group '%s': process %" APR_PID_T_FMT
@@ -640,8 +696,133 @@ static void stop_all(void)
     }
 }
 
-/* The end of a configuration cycle: a graceful restart lets this
- * generation's daemons drain; a stop stops them. */
+/* ---- graceful restarts: handing groups over ---- */
+
+/* On a graceful restart, keeps a group's socket open and its processes
+ * running for the next configuration (sg_handover). Processes already
+ * retiring still finish and exit; their socket is not removed after them.
+ * @return 1 when handed over, 0 when the group drains as before */
+static int hand_over(sg_group *g)
+{
+    sg_handover *h = NULL;
+    int i, j;
+
+    if (g->listen_fd < 0 || strlen(g->name) >= sizeof(h->name)
+        || sg_group_slots(g) > SG_MAX_HANDOVER_PIDS) {
+        return 0;
+    }
+    for (i = 0; i < SG_MAX_HANDOVER && !h; i++) {
+        h = persist->handover[i].name[0] ? NULL : &persist->handover[i];
+    }
+    if (!h) {
+        return 0;
+    }
+    apr_cpystrn(h->name, g->name, sizeof(h->name));
+    apr_cpystrn(h->socket_path, g->socket_path, sizeof(h->socket_path));
+    apr_cpystrn(h->secret, g->secret, sizeof(h->secret));
+    h->listen_fd = g->listen_fd;
+    h->owner = ap_unixd_config.user_id;
+    h->dev = g->socket_dev;
+    h->ino = g->socket_ino;
+    h->npids = 0;
+    for (j = 0; j < sg_group_slots(g); j++) {
+        sg_daemon *d = &g->daemons[j];
+        if (d->proc.pid <= 0) {
+            continue;
+        }
+        if (d->role == SG_ROLE_RETIRING) {
+            remember_draining(d->proc.pid, "", g->name, &d->output);
+            if (d->output.fd >= 0) {
+                close(d->output.fd);
+            }
+        }
+        else {
+            h->outputs[h->npids] = d->output.fd;
+            h->pids[h->npids++] = d->proc.pid;
+        }
+        d->output.fd = -1;
+    }
+    g->listen_fd = -1;
+    return 1;
+}
+
+/* The entry a group of the new configuration takes over, or NULL: same
+ * name, same socket owner, and its socket file still the one bound. */
+static sg_handover *find_handover(sg_group *g)
+{
+    struct stat st;
+    int i;
+
+    for (i = 0; i < SG_MAX_HANDOVER; i++) {
+        sg_handover *h = &persist->handover[i];
+        if (h->name[0] && !strcmp(h->name, g->name)
+            && h->owner == ap_unixd_config.user_id
+            && lstat(h->socket_path, &st) == 0 && S_ISSOCK(st.st_mode)
+            && st.st_dev == h->dev && st.st_ino == h->ino) {
+            return h;
+        }
+    }
+    return NULL;
+}
+
+/* Takes a handed-over group's processes into its slots; those beyond its
+ * processes are recycled. @return how many it took */
+static int adopt_processes(apr_pool_t *pconf, sg_group *g, sg_handover *h)
+{
+    int i, taken = 0;
+
+    for (i = 0; i < h->npids; i++) {
+        sg_daemon *d = &g->daemons[taken];
+        if ((kill(h->pids[i], 0) != 0 && errno == ESRCH)
+            || taken >= g->processes) {
+            if (taken >= g->processes) {
+                kill(h->pids[i], SIGUSR2);
+                remember_handed_over(h->pids[i], "", h->name, &h->outputs[i]);
+            }
+            if (h->outputs[i] >= 0) {
+                close(h->outputs[i]);
+            }
+            continue;
+        }
+        d->proc.pid = h->pids[i];
+        d->output.fd = h->outputs[i]; /* its output is still read */
+        d->started = apr_time_now();
+        d->busy_seen = d->started;
+        /* It accepts on this very socket: the children may send to it. */
+        apr_atomic_set32(&g->serving[d->slot], 1);
+        apr_proc_other_child_register(&d->proc, daemon_event, d, NULL, pconf);
+        taken++;
+    }
+    h->name[0] = '\0';
+    return taken;
+}
+
+/* Entries no group of the new configuration took: their processes drain
+ * as they did before handovers existed. */
+static void drain_unclaimed(void)
+{
+    int i, j;
+
+    for (i = 0; i < SG_MAX_HANDOVER; i++) {
+        sg_handover *h = &persist->handover[i];
+        if (!h->name[0]) {
+            continue;
+        }
+        for (j = 0; j < h->npids; j++) {
+            kill(h->pids[j], SIGUSR1);
+            remember_handed_over(h->pids[j], h->socket_path, h->name,
+                                 &h->outputs[j]);
+            if (h->outputs[j] >= 0) {
+                close(h->outputs[j]);
+            }
+        }
+        close(h->listen_fd);
+        h->name[0] = '\0';
+    }
+}
+
+/* The end of a configuration cycle: a graceful restart hands each group
+ * over to the next one (or lets its daemons drain); a stop stops them. */
 static apr_status_t end_generation(void *data)
 {
     apr_array_header_t *groups = cycle.groups;
@@ -655,8 +836,13 @@ static apr_status_t end_generation(void *data)
         stop_all();
         return APR_SUCCESS;
     }
+    sg_pool_ticker_stop();
+    sg_control_close();
     for (i = 0; i < groups->nelts; i++) {
-        for (j = 0; j < g[i].processes; j++) {
+        if (hand_over(&g[i])) {
+            continue;
+        }
+        for (j = 0; j < sg_group_slots(&g[i]); j++) {
             pid_t pid = g[i].daemons[j].proc.pid;
             if (pid > 0) {
                 kill(pid, SIGUSR1);
@@ -689,7 +875,7 @@ static apr_status_t make_serving_flags(apr_pool_t *pconf,
     int i;
 
     for (i = 0; i < groups->nelts; i++) {
-        total += g[i].processes;
+        total += sg_group_slots(&g[i]);
     }
     rv = apr_shm_create(&shm, total * sizeof(apr_uint32_t), NULL, pconf);
     if (rv != APR_SUCCESS) {
@@ -699,7 +885,7 @@ static apr_status_t make_serving_flags(apr_pool_t *pconf,
     memset((void *)flags, 0, total * sizeof(apr_uint32_t));
     for (i = 0; i < groups->nelts; i++) {
         g[i].serving = flags;
-        flags += g[i].processes;
+        flags += sg_group_slots(&g[i]);
     }
     return APR_SUCCESS;
 }
@@ -710,9 +896,10 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s,
 {
     sg_group *g = (sg_group *)groups->elts;
     void *data = NULL;
-    const char *prefix;
+    sg_handover **handed;
+    const char *prefix, *control;
     apr_status_t rv;
-    int i, j;
+    int i, j, adopted;
 
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK; /* the trial pass before Apache detaches */
@@ -733,10 +920,20 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s,
     cycle.libraries = settings->libraries;
     adopt_draining(pconf);
     if (!groups->nelts) {
+        drain_unclaimed();
         return OK;
     }
     prefix = socket_prefix(pconf, settings);
+    handed = apr_pcalloc(pconf, sizeof(*handed) * groups->nelts);
     for (i = 0; i < groups->nelts; i++) {
+        if ((handed[i] = find_handover(&g[i]))) {
+            g[i].listen_fd = handed[i]->listen_fd;
+            g[i].socket_path = apr_pstrdup(pconf, handed[i]->socket_path);
+            g[i].socket_dev = handed[i]->dev;
+            g[i].socket_ino = handed[i]->ino;
+            g[i].secret = apr_pstrdup(pconf, handed[i]->secret);
+            continue;
+        }
         if ((rv = make_secret(pconf, &g[i])) != APR_SUCCESS) {
             sg_log_s(APLOG_CRIT, rv, s, SG_LOGNO(00414),
                      "daemon group '%s': cannot make its secret", g[i].name);
@@ -760,21 +957,41 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s,
     }
     apr_pool_cleanup_register(pconf, NULL, end_generation,
                               apr_pool_cleanup_null);
+    control = apr_pstrcat(pconf, prefix, ".control", NULL);
+    if ((rv = sg_control_open(pconf, control)) != APR_SUCCESS) {
+        sg_log_s(APLOG_ERR, rv, s, SG_LOGNO(00432),
+                 "cannot make the control socket %s: swiftgate restart and "
+                 "scale will not reach this server",
+                 control);
+    }
     for (i = 0; i < groups->nelts; i++) {
-        g[i].daemons = apr_pcalloc(pconf, sizeof(sg_daemon) * g[i].processes);
-        for (j = 0; j < g[i].processes; j++) {
+        g[i].daemons =
+            apr_pcalloc(pconf, sizeof(sg_daemon) * sg_group_slots(&g[i]));
+        sg_pool_init(pconf, &g[i]);
+        for (j = 0; j < sg_group_slots(&g[i]); j++) {
             g[i].daemons[j].output.fd = -1;
         }
-        for (j = 0; j < g[i].processes; j++) {
+        for (j = 0; j < sg_group_slots(&g[i]); j++) {
             g[i].daemons[j].group = &g[i];
             g[i].daemons[j].slot = j;
-            spawn(&g[i].daemons[j], 0);
+        }
+        adopted = handed[i] ? adopt_processes(pconf, &g[i], handed[i]) : 0;
+        if (adopted) {
+            sg_pool_adopted(&g[i], adopted);
+        }
+        for (j = 0; !adopted && j < g[i].min_processes; j++) {
+            sg_daemon_spawn(&g[i].daemons[j], 0);
         }
         sg_log_s(APLOG_INFO, 0, s, SG_LOGNO(00410),
-                 "daemon group '%s': %d process(es) of %d thread(s) as user "
-                 "%s on %s",
-                 g[i].name, g[i].processes, g[i].threads, g[i].user_name,
-                 g[i].socket_path);
+                 "daemon group '%s': %d process(es)%s of %d thread(s) as "
+                 "user %s on %s",
+                 g[i].name, g[i].min_processes,
+                 g[i].max_processes
+                     ? apr_psprintf(pconf, " (up to %d)", g[i].max_processes)
+                     : "",
+                 g[i].threads, g[i].user_name, g[i].socket_path);
     }
+    drain_unclaimed();
+    sg_pool_ticker_start();
     return OK;
 }

@@ -11,6 +11,11 @@
 
 #include "apr_thread_proc.h"
 
+/* What the process in a slot is to its group (sg_daemon.role). */
+#define SG_ROLE_MEMBER    0 /* serves; replaced when it dies */
+#define SG_ROLE_CANDIDATE 1 /* a replacement on trial: not replaced */
+#define SG_ROLE_RETIRING  2 /* told to finish and exit: not replaced */
+
 /* One process slot of a group. */
 typedef struct sg_daemon {
     sg_group *group;
@@ -18,7 +23,11 @@ typedef struct sg_daemon {
     apr_proc_t proc; /* pid 0 when none runs */
     apr_time_t started;
     int failures;
-    sg_crash_output output; /* its stderr, read by the parent */
+    int role;
+    unsigned epoch;             /* the group's epoch when it was forked */
+    apr_time_t busy_seen;       /* when a thread of it was last seen busy */
+    apr_uint64_t requests_seen; /* its scoreboard count at busy_seen */
+    sg_crash_output output;     /* its stderr, read by the parent */
 } sg_daemon;
 
 /* The configuration cycle the daemons run under, as sg_daemon_start_all
@@ -31,6 +40,85 @@ typedef struct sg_daemon_cycle {
     const char *library;        /* libSwiftGateDaemon.so, resolved */
     const char *const *libraries;
 } sg_daemon_cycle;
+
+/* The cycle the daemons run under now. */
+const sg_daemon_cycle *sg_daemon_current(void);
+
+/*
+ * Forks a process into a slot (its role and epoch set by the caller).
+ * @param d the slot
+ * @param delay how long the process waits before loading anything
+ */
+void sg_daemon_spawn(sg_daemon *d, apr_interval_time_t delay);
+
+/* ---- sg_daemon_pool.c: a group's processes over time ---- */
+
+/* Sets up a group's management (start_all, before its first fork). */
+void sg_pool_init(apr_pool_t *p, sg_group *g);
+
+/* The parent's periodic work for a group: a rolling restart's next step,
+ * the watch on its libraries, the pool's size. */
+void sg_pool_tick(sg_group *g);
+
+/*
+ * A process of the group ended (its slot already empty); decides whether
+ * it is replaced.
+ * @param pid the process that ended
+ * @param status its exit status
+ * @return 1 when the pool took care of it (no replacement), 0 otherwise
+ */
+int sg_pool_process_ended(sg_daemon *d, pid_t pid, int status);
+
+/*
+ * Starts a rolling restart of the group.
+ * @param why what asked for it, for the log
+ * @return NULL, or why it cannot start now
+ */
+const char *sg_pool_restart(sg_group *g, const char *why);
+
+/*
+ * A graceful restart handed the group `adopted` running processes of the
+ * previous configuration (already in its slots, epoch 0): they are
+ * replaced by a rolling restart, and keep serving if it fails.
+ */
+void sg_pool_adopted(sg_group *g, int adopted);
+
+/*
+ * Sets how many processes an adaptive group runs.
+ * @param n within min-processes and max-processes
+ * @param who who asked, for the log
+ * @return NULL, or why not
+ */
+const char *sg_pool_scale(sg_group *g, int n, const char *who);
+
+/* Starts the parent's tick: a helper process whose exit, half a second
+ * later, runs every group's sg_pool_tick and the control socket's commands
+ * in the parent, and starts the next one. */
+void sg_pool_ticker_start(void);
+
+/* Stops the tick (the end of a cycle). */
+void sg_pool_ticker_stop(void);
+
+/* ---- sg_daemon_control.c: swiftgate restart/scale ---- */
+
+/*
+ * Makes the control socket (the real start, in the parent): owned by
+ * Apache's User, mode 0600, and every connection checked (SO_PEERCRED)
+ * for root or that user.
+ * @param path where; a stale socket there is replaced
+ * @return APR_SUCCESS or why not
+ */
+apr_status_t sg_control_open(apr_pool_t *p, const char *path);
+
+/* Answers the control connections waiting (the parent's tick). */
+void sg_control_poll(void);
+
+/* Closes the control socket and removes it (the end of a cycle). */
+void sg_control_close(void);
+
+/* Closes this process's copy of the listening control socket (an Apache
+ * child, a daemon): only the parent answers it. */
+void sg_control_forget(void);
 
 /*
  * The life of a forked daemon process: signals, environment, privileges,

@@ -46,15 +46,23 @@ static void on_drain(int sig)
     }
 }
 
+static void on_recycle(int sig)
+{
+    char c = SWIFTGATE_DAEMON_RECYCLE;
+
+    if (write(control_write_fd, &c, 1) < 0) {
+        /* Nothing to do in a signal handler. */
+    }
+}
+
 static void set_signals(void)
 {
     static const int stop[] = {SIGTERM, SIGINT, SIGHUP, 0};
     /* The fatal signals too: httpd's core-dump handlers would otherwise
      * stay, and the Swift runtime installs its crash handler (the
-     * backtracer) only where no handler is set. */
-    static const int dflt[] = {SIGWINCH, SIGCHLD, SIGUSR2, SIGALRM,
-                               SIGILL,   SIGTRAP, SIGABRT, SIGFPE,
-                               SIGBUS,   SIGSEGV, 0};
+     * backtracer) only where no handler is set. SIGUSR2 is on_recycle's. */
+    static const int dflt[] = {SIGWINCH, SIGCHLD, SIGALRM, SIGILL,  SIGTRAP,
+                               SIGABRT,  SIGFPE,  SIGBUS,  SIGSEGV, 0};
     struct sigaction sa;
     sigset_t none;
     int i;
@@ -68,6 +76,8 @@ static void set_signals(void)
     }
     sa.sa_handler = on_drain;
     sigaction(SIGUSR1, &sa, NULL);
+    sa.sa_handler = on_recycle;
+    sigaction(SIGUSR2, &sa, NULL);
     sa.sa_handler = SIG_DFL;
     for (i = 0; dflt[i]; i++) {
         sigaction(dflt[i], &sa, NULL);
@@ -160,6 +170,7 @@ void sg_daemon_process_main(const sg_daemon_cycle *c, sg_daemon *d,
     /* Apache's listeners and the other groups' sockets and secrets are not
      * ours: an application here must not reach another group's daemons. */
     ap_close_listeners();
+    sg_control_forget();
     for (i = 0; i < c->groups->nelts; i++) {
         if (&all[i] == g) {
             continue;
@@ -278,11 +289,16 @@ void sg_daemon_process_main(const sg_daemon_cycle *c, sg_daemon *d,
     config.process_group = g->name;
     config.libraries = c->libraries;
     config.preload = g->preload;
-    config.check_libraries = (uint32_t)g->reload_on_change;
+    /* The parent watches the libraries and replaces the processes one at a
+     * time (sg_daemon_pool.c): a process does not recycle on its own. */
+    config.check_libraries = 0;
     config.host = &host;
     config.serving = daemon_serving;
     config.serving_ctx = d;
     config.secret = g->secret;
     config.secret_len = strlen(g->secret);
+    config.interrupt_timeout_ms = ms(g->interrupt_timeout);
+    config.memory_limit_bytes = (uint64_t)g->memory_limit << 20;
+    config.health_check = g->health_check;
     _exit(serve(&config));
 }

@@ -32,8 +32,29 @@ typedef struct sg_bridge {
     int in_eos;
     int read_status; /* HTTP status of a failed body read, or 0 */
     int head_sent;
+    int client_fd; /* the client's socket, -1 when not its own */
     sg_out out;
 } sg_bridge;
+
+/* A failed body read the client caused by leaving, not a bad request: the
+ * application is told SWIFTGATE_ERR_CLIENT and logs it as no error. */
+static int64_t read_failure(sg_bridge *b, apr_status_t rv)
+{
+    if (b->r->connection->aborted || APR_STATUS_IS_ECONNABORTED(rv)
+        || APR_STATUS_IS_ECONNRESET(rv) || APR_STATUS_IS_EOF(rv)) {
+        return SWIFTGATE_ERR_CLIENT;
+    }
+    return SWIFTGATE_ERR_READ;
+}
+
+/* Asked by the library while the request's task waits: a client that
+ * closed its connection gets its task cancelled. */
+static int32_t cb_client_gone(void *ctx)
+{
+    sg_bridge *b = ctx;
+
+    return sg_response_client_closed(b->client_fd);
+}
 
 static int64_t cb_read_body(void *ctx, uint8_t *buf, uint64_t cap)
 {
@@ -56,7 +77,7 @@ static int64_t cb_read_body(void *ctx, uint8_t *buf, uint64_t cap)
                 sg_log_r(APLOG_INFO, rv, b->r, SG_LOGNO(00301),
                          "reading the request body failed (status %d)",
                          b->read_status);
-                return SWIFTGATE_ERR_READ;
+                return read_failure(b, rv);
             }
         }
         while (!APR_BRIGADE_EMPTY(b->in) && copied < cap) {
@@ -78,7 +99,7 @@ static int64_t cb_read_body(void *ctx, uint8_t *buf, uint64_t cap)
                 b->read_status = HTTP_BAD_REQUEST;
                 sg_log_r(APLOG_INFO, rv, b->r, SG_LOGNO(00302),
                          "reading the request body failed");
-                return SWIFTGATE_ERR_READ;
+                return read_failure(b, rv);
             }
             if (len > cap - copied) {
                 apr_bucket_split(e, cap - copied);
@@ -217,6 +238,7 @@ int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d)
     memset(&b, 0, sizeof(b));
     b.r = r;
     b.in = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    b.client_fd = sg_response_client_fd(r->connection);
     sg_response_init(&b.out, r);
 
     memset(&req, 0, sizeof(req));
@@ -231,6 +253,7 @@ int sg_embedded_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d)
     req.send_head = cb_send_head;
     req.write_body = cb_write_body;
     req.log = cb_log;
+    req.client_gone = b.client_fd >= 0 ? cb_client_gone : NULL;
 
     board = sg_scoreboard_embedded_begin(
         r, info.request_id, (apr_uint32_t)apr_time_as_msec(a->slow_request));

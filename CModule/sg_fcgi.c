@@ -32,8 +32,15 @@
 #define SG_FCGI_CHUNK SWIFTGATE_FCGI_MAX_CONTENT
 /* exchange(): a reused connection was closed before it took the request. */
 #define SG_FCGI_RETRY (-2)
+/* exchange(): the client closed its connection while the daemon worked. */
+#define SG_FCGI_CLIENT_GONE (-3)
 /* Daemon connections one thread keeps open between requests. */
 #define SG_FCGI_KEPT 8
+/* How long after request-timeout Apache gives up on the daemon itself: the
+ * daemon cancels the request's task at request-timeout and answers 504 on
+ * its own (checking every 200 ms); this is the backstop for a daemon that
+ * cannot. */
+#define SG_DEFAULT_TIMEOUT_SLACK apr_time_from_msec(500)
 
 /* A connection kept open between requests, by socket path. A thread serves
  * one request at a time, so its own connections need no lock; a process's
@@ -342,10 +349,14 @@ static int exchange(sg_fcgi_conn *f)
 {
     apr_interval_time_t socket_timeout =
         f->g->socket_timeout ? f->g->socket_timeout : f->r->server->timeout;
+    /* Watched once the body is sent: a client that closes its connection
+     * meanwhile gets its daemon connection closed, which cancels the
+     * request's task in the daemon. */
+    int client_fd = sg_response_client_fd(f->r->connection);
     int rc;
 
     while (!f->ended) {
-        struct pollfd p;
+        struct pollfd fds[2], *p = &fds[0];
         apr_interval_time_t wait = socket_timeout;
         int want_write, n;
 
@@ -356,7 +367,8 @@ static int exchange(sg_fcgi_conn *f)
         want_write = f->pending_off < f->pending_len || !f->body_sent;
 
         if (!f->head_done && f->g->request_timeout) {
-            wait = f->started + f->g->request_timeout - apr_time_now();
+            wait = f->started + f->g->request_timeout + SG_DEFAULT_TIMEOUT_SLACK
+                   - apr_time_now();
             wait = wait < 0 ? 0 : wait;
         }
         if (f->slow && !f->slow_logged
@@ -364,10 +376,13 @@ static int exchange(sg_fcgi_conn *f)
             wait = f->started + f->slow - apr_time_now();
             wait = wait < 0 ? 0 : wait;
         }
-        p.fd = f->fd;
-        p.events = POLLIN | (want_write ? POLLOUT : 0);
-        p.revents = 0;
-        n = poll(&p, 1, (int)apr_time_as_msec(wait) + 1);
+        p->fd = f->fd;
+        p->events = POLLIN | (want_write ? POLLOUT : 0);
+        p->revents = 0;
+        fds[1].fd = f->body_sent ? client_fd : -1;
+        fds[1].events = POLLRDHUP;
+        fds[1].revents = 0;
+        n = poll(fds, 2, (int)apr_time_as_msec(wait) + 1);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -375,6 +390,19 @@ static int exchange(sg_fcgi_conn *f)
             && apr_time_now() >= f->started + f->slow) {
             f->slow_logged = 1;
             log_slow(f, -1);
+            continue;
+        }
+        if (n > 0 && fds[1].revents) {
+            if (sg_response_client_closed(client_fd)) {
+                sg_log_r(APLOG_INFO, 0, f->r, SG_LOGNO(00514),
+                         "the client went away before daemon group '%s' "
+                         "answered; closing the daemon connection (the "
+                         "request's task is cancelled)",
+                         f->g->name);
+                f->r->connection->aborted = 1;
+                return SG_FCGI_CLIENT_GONE;
+            }
+            client_fd = -1; /* half-closed, or pipelining: still there */
             continue;
         }
         if (n == 0) {
@@ -388,7 +416,7 @@ static int exchange(sg_fcgi_conn *f)
                                                    : socket_timeout));
             return HTTP_GATEWAY_TIME_OUT;
         }
-        if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+        if (p->revents & (POLLIN | POLLHUP | POLLERR)) {
             ssize_t got = read(f->fd, f->rbuf + f->rlen,
                                SG_FCGI_CONN_READ_BUFFER - f->rlen);
             if (got < 0 && (errno == EAGAIN || errno == EINTR)) {
@@ -427,7 +455,7 @@ static int exchange(sg_fcgi_conn *f)
             }
             continue;
         }
-        if (p.revents & POLLOUT) {
+        if (p->revents & POLLOUT) {
             if (f->pending_off == f->pending_len) {
                 if (send_body_chunk(f) != SWIFTGATE_OK) {
                     return f->read_status;
@@ -530,6 +558,10 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
     }
     if (f.slow_logged) {
         log_slow(&f, rc == OK ? r->status : rc);
+    }
+    if (rc == SG_FCGI_CLIENT_GONE) {
+        /* Nobody to answer; the access log shows 400. */
+        return sg_response_finish(&f.out, 1, HTTP_BAD_REQUEST);
     }
     if (f.error_status) {
         /* The daemon's own error answer: Apache's error document instead. */

@@ -28,6 +28,15 @@
 /* How long a daemon may take to stop when Apache stops, before it is
  * killed. */
 #define SG_DEFAULT_SHUTDOWN_TIMEOUT apr_time_from_sec(5)
+/* How long a request whose task was cancelled at request-timeout may take
+ * to end before its process is drained and replaced (mod_wsgi 6's
+ * interrupt-timeout): long enough for an application to unwind a database
+ * wait, short enough that a stuck thread does not linger. */
+#define SG_DEFAULT_INTERRUPT_TIMEOUT apr_time_from_sec(5)
+/* How long an extra process of an adaptive pool may stay idle before it is
+ * stopped: a pool that grew for a burst gives the memory back within a
+ * minute of the burst's end. */
+#define SG_DEFAULT_IDLE_TIMEOUT apr_time_from_sec(60)
 /* How often a request waiting for a group's first serving process looks. */
 #define SG_SERVING_POLL apr_time_from_msec(10)
 
@@ -61,7 +70,63 @@ const sg_option sg_group_options[] = {
     GROUP_OPTION("slow-request", sg_options_seconds, slow_request),
     GROUP_OPTION("shutdown-timeout", sg_options_seconds, shutdown_timeout),
     GROUP_OPTION("reload-on-change", sg_options_on_off, reload_on_change),
+    GROUP_OPTION("interrupt-timeout", sg_options_seconds, interrupt_timeout),
+    GROUP_OPTION("memory-limit", sg_options_positive, memory_limit),
+    GROUP_OPTION("health-check", sg_options_name, health_check),
+    GROUP_OPTION("min-processes", sg_options_positive, min_processes),
+    GROUP_OPTION("max-processes", sg_options_positive, max_processes),
+    GROUP_OPTION("idle-timeout", sg_options_seconds, idle_timeout),
     {NULL, NULL, 0}};
+
+const char *sg_group_check_options(apr_pool_t *p, sg_group *g)
+{
+    const char *where = apr_psprintf(p, "SwiftGateDaemonProcess %s", g->name);
+
+    if (g->health_check
+        && (g->health_check[0] != '/' || strchr(g->health_check, '#')
+            || strpbrk(g->health_check, " \t\r\n"))) {
+        return apr_psprintf(p,
+                            "%s: health-check '%s' must be a URL path "
+                            "starting with '/'",
+                            where, g->health_check);
+    }
+    if (!g->min_processes && !g->max_processes) {
+        g->processes = g->processes ? g->processes : SG_DEFAULT_PROCESSES;
+        if (g->idle_timeout) {
+            return apr_psprintf(p,
+                                "%s: idle-timeout needs an adaptive pool "
+                                "(min-processes= and max-processes=)",
+                                where);
+        }
+        g->min_processes = g->processes;
+        return NULL;
+    }
+    if (g->processes) {
+        return apr_psprintf(p,
+                            "%s: processes= is the fixed pool; give "
+                            "min-processes= and max-processes= instead",
+                            where);
+    }
+    if (!g->max_processes) {
+        return apr_psprintf(p,
+                            "%s: min-processes=%d needs max-processes=", where,
+                            g->min_processes);
+    }
+    if (!g->min_processes) {
+        g->min_processes = 1;
+    }
+    if (g->min_processes > g->max_processes) {
+        return apr_psprintf(p,
+                            "%s: min-processes=%d is more than "
+                            "max-processes=%d",
+                            where, g->min_processes, g->max_processes);
+    }
+    if (!g->idle_timeout) {
+        g->idle_timeout = SG_DEFAULT_IDLE_TIMEOUT;
+    }
+    g->processes = g->max_processes;
+    return NULL;
+}
 
 void sg_group_reset(apr_pool_t *pconf)
 {
@@ -74,7 +139,7 @@ sg_group *sg_group_add(apr_pool_t *p, const char *name)
 
     memset(g, 0, sizeof(*g));
     g->name = apr_pstrdup(p, name);
-    g->processes = SG_DEFAULT_PROCESSES;
+    g->processes = 0; /* SG_DEFAULT_PROCESSES unless a pool is adaptive */
     g->threads = SG_DEFAULT_THREADS;
     g->env = apr_array_make(p, 2, sizeof(const char *));
     g->display_name = apr_psprintf(p, "(swiftgate:%s)", name);
@@ -84,6 +149,7 @@ sg_group *sg_group_add(apr_pool_t *p, const char *name)
     g->graceful_timeout = SG_DEFAULT_GRACEFUL_TIMEOUT;
     g->shutdown_timeout = SG_DEFAULT_SHUTDOWN_TIMEOUT;
     g->reload_on_change = 1;
+    g->interrupt_timeout = SG_DEFAULT_INTERRUPT_TIMEOUT;
     g->listen_fd = -1;
     return g;
 }
@@ -111,7 +177,7 @@ int sg_group_wait_serving(const sg_group *g, apr_time_t deadline)
     int i;
 
     for (;;) {
-        for (i = 0; i < g->processes; i++) {
+        for (i = 0; i < sg_group_slots(g); i++) {
             if (apr_atomic_read32(&g->serving[i])) {
                 return 1;
             }

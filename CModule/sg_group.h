@@ -13,6 +13,12 @@
 #include "sg_options.h"
 
 struct sg_daemon;
+struct sg_pool;
+
+/* Process slots a group has beyond its processes (max-processes for an
+ * adaptive pool): room for a replacement started, during a rolling
+ * restart, before the process it replaces stops. */
+#define SG_GROUP_SPARE_SLOTS 1
 
 typedef struct sg_group {
     const char *name;
@@ -38,6 +44,18 @@ typedef struct sg_group {
     apr_interval_time_t shutdown_timeout;
     apr_interval_time_t slow_request; /* 0: none */
     int reload_on_change;
+    /* Process management: how long a request cancelled at request-timeout
+     * may take to end; recycle past memory_limit MiB resident (0 never);
+     * a path every preloaded application must answer 2xx before a process
+     * serves (NULL none); an adaptive pool between min_processes and
+     * max_processes (0: the fixed processes=), shrinking a process idle
+     * past idle_timeout. */
+    apr_interval_time_t interrupt_timeout;
+    int memory_limit;
+    const char *health_check;
+    int min_processes;
+    int max_processes;
+    apr_interval_time_t idle_timeout;
     const char *config_file;
     int config_line;
 
@@ -49,6 +67,8 @@ typedef struct sg_group {
      * swiftgate_daemon_config.preload takes them; NULL-terminated. */
     const char *const *preload;
     const char *socket_path;
+    dev_t socket_dev; /* the socket file as bound, to know it again */
+    ino_t socket_ino;
     int listen_fd; /* the parent's and the daemons'; -1 in Apache's children */
     /* Made anew for every configuration cycle: what Apache's children send
      * with every request and the daemons check before believing one (hex,
@@ -58,10 +78,26 @@ typedef struct sg_group {
     /* One flag per process, in memory shared by the parent, the children
      * and the daemons: set while that process accepts requests. */
     volatile apr_uint32_t *serving;
+    /* The parent's management of the group over time (sg_daemon_pool.c). */
+    struct sg_pool *pool;
 } sg_group;
+
+/* The process slots of a group: its processes and the spare ones. */
+#define sg_group_slots(g) ((g)->processes + SG_GROUP_SPARE_SLOTS)
 
 /* SwiftGateDaemonProcess's options, read into an sg_group. */
 extern const sg_option sg_group_options[];
+
+/*
+ * Checks the options of a group against each other, once its directive is
+ * read: min-processes and max-processes together, min <= max, not with
+ * processes=; health-check a URL path. Sets processes to max-processes
+ * for an adaptive pool (the slots it may fill).
+ * @param p where the message is allocated
+ * @param g the group
+ * @return NULL, or the message (naming the directive and the options)
+ */
+const char *sg_group_check_options(apr_pool_t *p, sg_group *g);
 
 /*
  * Starts a fresh registry for a configuration cycle (pre-config).

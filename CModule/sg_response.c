@@ -7,11 +7,16 @@
 
 #include "apr_lib.h"
 #include "apr_strings.h"
+#include "http_core.h"
 #include "http_protocol.h"
 #include "http_request.h"
 #include "util_filter.h"
 
 #include "swiftgate.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 void sg_response_init(sg_out *o, request_rec *r)
 {
@@ -196,4 +201,34 @@ int sg_response_finish(sg_out *o, int failed, int error_status)
                  "client went away before the response ended");
     }
     return OK;
+}
+
+int sg_response_client_fd(conn_rec *c)
+{
+    apr_socket_t *sock;
+    apr_os_sock_t fd;
+
+    if (c->master || !(sock = ap_get_conn_socket(c))
+        || apr_os_sock_get(&fd, sock) != APR_SUCCESS) {
+        return -1;
+    }
+    return fd;
+}
+
+int sg_response_client_closed(int fd)
+{
+    struct pollfd p = {fd, POLLRDHUP, 0};
+    char byte;
+    ssize_t n;
+
+    if (fd < 0 || poll(&p, 1, 0) <= 0) {
+        return 0;
+    }
+    if (p.revents & (POLLERR | POLLNVAL)) {
+        return 1;
+    }
+    /* The peer's end is shut: gone unless it sent something first (then
+     * the next request will find out). */
+    n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
 }

@@ -76,4 +76,22 @@ int sg_response_write(sg_out *o, const char *data, apr_size_t len, int flush);
  */
 int sg_response_finish(sg_out *o, int failed, int error_status);
 
+/*
+ * The socket of a request's client connection, for noticing that the
+ * client went away while the application works.
+ * @param c the request's connection
+ * @return the descriptor, or -1 when the connection is not a socket of its
+ *         own (an HTTP/2 stream shares its connection with others)
+ */
+int sg_response_client_fd(conn_rec *c);
+
+/*
+ * Whether the client closed its connection (checked without waiting).
+ * A client that half-closed after its request, or pipelined another one,
+ * still counts as there.
+ * @param fd what sg_response_client_fd gave, or -1
+ * @return 1 when it is gone, 0 otherwise
+ */
+int sg_response_client_closed(int fd);
+
 #endif /* SG_RESPONSE_H */

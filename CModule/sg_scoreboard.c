@@ -277,6 +277,8 @@ int sg_scoreboard_process_ended(int group, int slot, pid_t pid, int status,
     else if (status == SWIFTGATE_DAEMON_EXIT_OK
              || status == SWIFTGATE_DAEMON_EXIT_FAILED
              || status == SWIFTGATE_DAEMON_EXIT_STARTUP
+             || status == SWIFTGATE_DAEMON_EXIT_HEALTH
+             || status == SWIFTGATE_DAEMON_EXIT_MEMORY
              || (called && (int)called - 1 == status) || status >= 128) {
         how = SG_SB_ENDED_EXIT;
     }

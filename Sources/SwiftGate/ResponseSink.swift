@@ -61,7 +61,11 @@ extension Application {
         do {
             response = try await respond(to: request)
         } catch {
-            logger.error("application error in \(what()): \(error)")
+            if Self.isAbandonment(error) {
+                logger.info("\(what()) ended early: \(Self.abandonmentReason(error))")
+            } else {
+                logger.error("application error in \(what()): \(error)")
+            }
             return .failedBeforeHead(status: 500)
         }
         // Changed in place: the response holds the only reference to its
@@ -81,16 +85,36 @@ extension Application {
         do {
             try await sink.sendHead(status: response.status, headerFields: response.headerFields)
         } catch {
-            logger.error("response head for \(what()) refused: \(error)")
+            if Self.isAbandonment(error) {
+                logger.info("response head for \(what()) not sent: \(Self.abandonmentReason(error))")
+            } else {
+                logger.error("response head for \(what()) refused: \(error)")
+            }
             return .failedBeforeHead(status: 500)
         }
         do {
             try await response.body.send(to: sink)
         } catch {
-            logger.error("response body for \(what()) failed: \(error)")
+            if Self.isAbandonment(error) {
+                logger.info("response body for \(what()) ended early: \(Self.abandonmentReason(error))")
+            } else {
+                logger.error("response body for \(what()) failed: \(error)")
+            }
             return .failedAfterHead
         }
         return .complete
+    }
+
+    /// Whether a request failed because nobody waits for it any more: the
+    /// client went away, or the host cancelled its task (request-timeout, a
+    /// client that left). Not an application error.
+    static func isAbandonment(_ error: any Error) -> Bool {
+        error is ClientDisconnected || error is CancellationError || Task.isCancelled
+    }
+
+    static func abandonmentReason(_ error: any Error) -> String {
+        if error is ClientDisconnected { return "\(error)" }
+        return "its task was cancelled (\(error))"
     }
 
     static func statusAllowsBody(_ status: HTTPResponse.Status) -> Bool {

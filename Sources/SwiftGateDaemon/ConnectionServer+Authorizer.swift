@@ -32,7 +32,7 @@ extension ConnectionServer {
             )
             return try answer(AccessCheck.response(status: 503), pending)
         }
-        daemon.requestStarts(slot: slot, method: "access check (\(check.kind.name)) for", uri: uri)
+        daemon.requestStarts(slot: slot, method: "access check (\(check.kind.name)) for", uri: uri, fd: connection.fd)
         let response = decide(check, &description, label: label)
         daemon.state.end(slot: slot)
         return try answer(response, pending)

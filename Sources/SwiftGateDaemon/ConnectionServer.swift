@@ -287,7 +287,7 @@ final class ConnectionServer {
             return (request, try request.answerError(status: 503))
         }
         // From here request-timeout applies, to starting the application too.
-        daemon.requestStarts(slot: slot, method: method, uri: uri)
+        daemon.requestStarts(slot: slot, method: method, uri: uri, fd: connection.fd)
         let application: StartedApplication
         switch daemon.application(for: &description, last: &lastChoice) {
         case .success(let started):
@@ -297,11 +297,21 @@ final class ConnectionServer {
             description.withPairs { environ, _ in reports?.requestBegins(slot: slot, environ: environ) }
             return (request, try request.answerError(status: 500))
         }
+        let state = daemon.state
         let rc = description.withPairs { environ, headers in
             reports?.requestBegins(slot: slot, environ: environ)
-            return request.run(application, environ: environ, headers: headers)
+            return request.run(application, environ: environ, headers: headers) { pointer in
+                state.setCancellable(
+                    slot: slot,
+                    pointer.flatMap { pointer in
+                        application.cancel.map {
+                            DaemonState.Cancellable(cancel: $0, application: application.handle, request: pointer)
+                        }
+                    }
+                )
+            }
         }
-        daemon.state.end(slot: slot)
-        return (request, try request.finish(rc))
+        let cancelled = state.end(slot: slot)
+        return (request, try request.finish(rc, cancelled: cancelled))
     }
 }

@@ -5,4 +5,7 @@ package enum ControlByte {
     package static let drain = UInt8(ascii: "g")
     /// `SWIFTGATE_DAEMON_STOP`: stop accepting, finish running requests.
     package static let stop = UInt8(ascii: "t")
+    /// `SWIFTGATE_DAEMON_RECYCLE`: stop accepting, finish within
+    /// graceful-timeout, exit 0.
+    package static let recycle = UInt8(ascii: "r")
 }

@@ -52,7 +52,11 @@ final class Daemon: @unchecked Sendable {
             log.error("cannot watch listening socket \(configuration.listenFD): \(error)")
             return SWIFTGATE_DAEMON_EXIT_FAILED
         }
-        guard preload() else { return SWIFTGATE_DAEMON_EXIT_STARTUP }
+        switch preload() {
+        case .ready: break
+        case .timedOut: return SWIFTGATE_DAEMON_EXIT_STARTUP
+        case .unhealthy: return SWIFTGATE_DAEMON_EXIT_HEALTH
+        }
         for slot in 0..<Int(configuration.threads) {
             state.workerStarted()
             switch PosixThread.spawn(name: "swiftgate-w\(slot)", { [self] in worker(slot: slot) }) {
@@ -76,28 +80,56 @@ final class Daemon: @unchecked Sendable {
             log.warning("exiting: \(reason); gave up on \(state.runningCount) running requests")
         }
         registry.stopAll(timeoutMilliseconds: Self.stopTimeoutMilliseconds)
-        return SWIFTGATE_DAEMON_EXIT_OK
+        return state.exitStatus
     }
 
-    /// Starts the preload list on a thread of its own, so a start that
-    /// hangs cannot hold the daemon past startup-timeout.
-    ///
-    /// - Returns: false when startup-timeout passed.
-    private func preload() -> Bool {
+    /// How preloading ended.
+    enum Preload {
+        case ready
+        /// startup-timeout passed.
+        case timedOut
+        /// An application did not answer health-check with 2xx.
+        case unhealthy
+    }
+
+    /// Starts the preload list, then asks each application for
+    /// health-check, on a thread of its own, so that a start that hangs
+    /// cannot hold the daemon past startup-timeout. Nothing is accepted
+    /// before this ends: a process that fails its health check never
+    /// serves a request.
+    private func preload() -> Preload {
         let keys = configuration.preload
-        guard !keys.isEmpty else { return true }
+        guard !keys.isEmpty else { return .ready }
         let done = ConditionLock()
         var finished = false
-        let spawned = PosixThread.spawn(name: "swiftgate-load") { [registry] in
-            for key in keys { _ = registry.application(for: key) }
+        var unhealthy = false
+        let spawned = PosixThread.spawn(name: "swiftgate-load") { [registry, configuration, log] in
+            var failed = false
+            for key in keys {
+                guard case .success(let application) = registry.application(for: key),
+                    let path = configuration.healthCheck
+                else { continue }
+                if let problem = HealthCheck.probe(
+                    application,
+                    key: key,
+                    path: path,
+                    processGroup: configuration.processGroup,
+                    log: log
+                ) {
+                    log.error("health check failed for \(key.library): \(problem); not serving")
+                    failed = true
+                    break
+                }
+            }
             done.withLock {
                 finished = true
+                unhealthy = failed
                 done.broadcast()
             }
         }
         if case .failure(let error) = spawned {
             log.error("cannot start the preload thread: \(error); applications start on first use")
-            return true
+            return .ready
         }
         let limit = configuration.startupTimeoutMilliseconds
         let deadline = limit > 0 ? PosixClock.monotonicMilliseconds() + limit : UInt64.max
@@ -113,8 +145,12 @@ final class Daemon: @unchecked Sendable {
         }
         if !ok {
             log.error("preloading \(keys.count) applications took longer than startup-timeout of \(limit) ms; exiting")
+            return .timedOut
         }
-        return ok
+        if let path = configuration.healthCheck, !done.withLock({ unhealthy }) {
+            log.info("\(keys.count) applications answered health check \(path)")
+        }
+        return done.withLock { unhealthy } ? .unhealthy : .ready
     }
 
     /// A worker: takes whatever the poller has ready (a connection to
@@ -261,8 +297,8 @@ final class Daemon: @unchecked Sendable {
     }
 
     /// Counts a request in, and recycles once maximum-requests started.
-    func requestStarts(slot: Int, method: String, uri: String) {
-        let number = state.begin(slot: slot, method: method, uri: uri)
+    func requestStarts(slot: Int, method: String, uri: String, fd: Int32) {
+        let number = state.begin(slot: slot, method: method, uri: uri, fd: fd)
         let maximum = configuration.maximumRequests
         if maximum > 0, number >= maximum {
             stop("recycling: maximum-requests (\(maximum)) reached", wait: configuration.gracefulTimeoutMilliseconds)
@@ -271,8 +307,8 @@ final class Daemon: @unchecked Sendable {
 
     /// Stops accepting (logged once, at info, with the reason) and gives
     /// running requests `wait` milliseconds.
-    func stop(_ reason: String, wait: UInt64) {
-        if state.stop(reason: reason, waitMilliseconds: wait) {
+    func stop(_ reason: String, wait: UInt64, status: Int32 = SWIFTGATE_DAEMON_EXIT_OK) {
+        if state.stop(reason: reason, waitMilliseconds: wait, status: status) {
             configuration.serving?(configuration.servingContext, 0)
             log.info(reason + "; no longer accepting")
         }

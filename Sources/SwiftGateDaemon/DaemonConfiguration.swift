@@ -19,6 +19,14 @@ struct DaemonConfiguration: @unchecked Sendable {
     var restartIntervalMilliseconds: UInt64
     var inactivityTimeoutMilliseconds: UInt64
     var requestTimeoutMilliseconds: UInt64
+    /// How long a request cancelled at request-timeout may take to end
+    /// before the process is given up (0: at once).
+    var interruptTimeoutMilliseconds: UInt64
+    /// Recycle past this resident set size, in bytes; 0 never.
+    var memoryLimitBytes: UInt64
+    /// The path every preloaded application must answer 2xx before the
+    /// daemon serves; nil: none.
+    var healthCheck: String?
     var queueTimeoutMilliseconds: UInt64
     var socketTimeoutMilliseconds: UInt64
     var startupTimeoutMilliseconds: UInt64
@@ -46,14 +54,27 @@ struct DaemonConfiguration: @unchecked Sendable {
     /// The host's status reports (its scoreboard), or nil.
     var reports: DaemonReports?
 
+    /// The size of `swiftgate_daemon_config` in the first release (before
+    /// the status reports).
+    static let firstReleaseSize = UInt32(MemoryLayout<swiftgate_daemon_config>.offset(of: \.report_ctx)!)
+    /// Its size with the status reports, before the process-management
+    /// fields.
+    static let reportsSize = UInt32(MemoryLayout<swiftgate_daemon_config>.offset(of: \.interrupt_timeout_ms)!)
+
     /// Copies a host's configuration.
     ///
     /// - Parameter config: The host's configuration.
-    /// - Returns: nil when the struct is smaller than this daemon's (an older
-    ///   host); the caller logs it.
+    /// - Returns: nil when the struct is smaller than the first release's
+    ///   (the caller logs it). An older host's struct, which ends before
+    ///   the status reports or the process-management fields, gets the
+    ///   defaults of what it lacks.
     init?(_ config: UnsafePointer<swiftgate_daemon_config>) {
         let c = config.pointee
-        guard c.struct_size >= UInt32(MemoryLayout<swiftgate_daemon_config>.size) else { return nil }
+        guard c.struct_size >= Self.firstReleaseSize else { return nil }
+        let current = c.struct_size >= UInt32(MemoryLayout<swiftgate_daemon_config>.size)
+        interruptTimeoutMilliseconds = current ? c.interrupt_timeout_ms : 0
+        memoryLimitBytes = current ? c.memory_limit_bytes : 0
+        healthCheck = current ? c.health_check.map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } : nil
         listenFD = c.listen_fd
         controlFD = c.control_fd
         threads = max(c.threads, 1)
@@ -83,7 +104,7 @@ struct DaemonConfiguration: @unchecked Sendable {
         secret = HostSecret(
             c.secret.map { Array(UnsafeRawBufferPointer(start: $0, count: Int(c.secret_len))) } ?? []
         )
-        reports = DaemonReports(c)
+        reports = c.struct_size >= Self.reportsSize ? DaemonReports(c) : nil
         preload = []
         for entry in Self.strings(c.preload) {
             let parts = entry.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

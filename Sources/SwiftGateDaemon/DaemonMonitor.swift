@@ -3,9 +3,11 @@ import Glibc
 import SwiftGateHosting
 
 /// The daemon's watch, run on the thread that called
-/// `swiftgate_daemon_main`: reads the control pipe, and every tick checks
-/// request-timeout, the recycling limits, the parent and a drain, until a
-/// stop has finished or given up on running requests.
+/// `swiftgate_daemon_main`: reads the control pipe, watches the connections
+/// of running requests for a front-end that gives up (and cancels their
+/// tasks), and every tick checks request-timeout, the recycling limits, the
+/// parent and a drain, until a stop has finished or given up on running
+/// requests.
 struct DaemonMonitor {
     /// How often the limits are checked.
     static let tickMilliseconds: Int32 = 200
@@ -17,9 +19,16 @@ struct DaemonMonitor {
     let daemon: Daemon
     private var controlOpen: Bool
     private var drainingSince: UInt64?
-    /// Whether a request ran past request-timeout: then the daemon no
-    /// longer accepts and exits once no other request is within the limit.
+    /// Whether a request ran past request-timeout and could not be
+    /// cancelled (or did not end within interrupt-timeout after): then the
+    /// daemon no longer accepts and exits once no other request is within
+    /// the limit.
     private var timedOut = false
+    /// Linux's POLLRDHUP (the peer closed its end), which Glibc's module
+    /// does not export without _GNU_SOURCE.
+    static let pollReadHangUp: Int32 = 0x2000
+    /// Resident memory is read every this many ticks.
+    static let memoryCheckTicks = 2
 
     init(daemon: Daemon) {
         self.daemon = daemon
@@ -33,7 +42,7 @@ struct DaemonMonitor {
     mutating func run() {
         var tick = 0
         while true {
-            readControl()
+            waitTick(state.snapshot())
             let now = PosixClock.monotonicMilliseconds()
             let snapshot = state.snapshot()
             checkRequestTimeout(snapshot, now: now)
@@ -41,9 +50,49 @@ struct DaemonMonitor {
                 let progress = state.stopProgress()
                 if progress.workersDone || progress.deadlinePassed { return }
             } else {
-                checkLimits(snapshot, now: now, checkLibraries: tick % Self.libraryCheckTicks == 0)
+                checkLimits(
+                    snapshot,
+                    now: now,
+                    checkLibraries: tick % Self.libraryCheckTicks == 0,
+                    checkMemory: tick % Self.memoryCheckTicks == 0
+                )
             }
             tick += 1
+        }
+    }
+
+    /// Waits up to one tick for control bytes or a running request's
+    /// connection to speak, and acts on what came.
+    ///
+    /// A connection is watched for the front-end closing it (`POLLRDHUP`),
+    /// and, once the request body has been read, for any byte (an
+    /// ABORT_REQUEST: a front-end sends nothing else before the response
+    /// ends). Either cancels the request's task; a cancelled request is not
+    /// watched again.
+    private mutating func waitTick(_ snapshot: DaemonState.Snapshot) {
+        let watched = snapshot.requests.filter { $0.request.cancelled == nil }
+        var fds = [pollfd(fd: controlOpen ? configuration.controlFD : -1, events: Int16(POLLIN), revents: 0)]
+        for (_, request) in watched {
+            let events = Self.pollReadHangUp | (request.bodyEnded ? Int32(POLLIN) : 0)
+            fds.append(pollfd(fd: request.fd, events: Int16(truncatingIfNeeded: events), revents: 0))
+        }
+        guard poll(&fds, nfds_t(fds.count), Self.tickMilliseconds) > 0 else { return }
+        if fds[0].revents != 0 { readControl() }
+        for (index, (slot, request)) in watched.enumerated() where fds[index + 1].revents != 0 {
+            switch state.cancel(slot: slot, number: request.number, reason: .clientGone) {
+            case .cancelled:
+                daemon.log.info(
+                    "\(request.method) \(request.uri): the front-end gave the request up (the client went away); "
+                        + "its task was cancelled"
+                )
+            case .notCancellable:
+                daemon.log.info(
+                    "\(request.method) \(request.uri): the front-end gave the request up; "
+                        + "its application cannot be cancelled, it runs to its end"
+                )
+            case .gone:
+                continue
+            }
         }
     }
 
@@ -51,11 +100,10 @@ struct DaemonMonitor {
         daemon.stop(reason, wait: wait)
     }
 
-    /// Waits up to one tick for control bytes and acts on them.
+    /// Reads the control bytes waiting and acts on them.
     private mutating func readControl() {
         let fd = configuration.controlFD
-        var watch = pollfd(fd: controlOpen ? fd : -1, events: Int16(POLLIN), revents: 0)
-        guard poll(&watch, 1, Self.tickMilliseconds) > 0, controlOpen else { return }
+        guard controlOpen else { return }
         var bytes = [UInt8](repeating: 0, count: 64)
         let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if count < 0, errno == EAGAIN || errno == EINTR { return }
@@ -68,6 +116,11 @@ struct DaemonMonitor {
             switch byte {
             case ControlByte.stop:
                 stop("stopping on request", wait: configuration.shutdownTimeoutMilliseconds)
+            case ControlByte.recycle:
+                stop(
+                    "recycling on request (replaced by a rolling restart, or retired from the pool)",
+                    wait: configuration.gracefulTimeoutMilliseconds
+                )
             case ControlByte.drain where drainingSince == nil && !state.isStopping:
                 drainingSince = PosixClock.monotonicMilliseconds()
                 daemon.log.info("draining: exiting once idle")
@@ -77,30 +130,84 @@ struct DaemonMonitor {
         }
     }
 
-    /// Exits the process when a request has run past request-timeout, as
-    /// soon as the requests running beside it have ended or passed the
-    /// limit too: the process stops accepting at once, so a stuck request
-    /// costs its process, not the responses of its neighbours.
+    /// Cancels the task of a request that has run past request-timeout;
+    /// one that has not ended interrupt-timeout later (or whose library
+    /// cannot cancel it) condemns its process: it stops accepting at once
+    /// and exits as soon as the requests beside it have ended or passed
+    /// the limit too, so a stuck request costs its process, not the
+    /// responses of its neighbours.
     private mutating func checkRequestTimeout(_ snapshot: DaemonState.Snapshot, now: UInt64) {
         let limit = configuration.requestTimeoutMilliseconds
-        guard limit > 0, let oldest = snapshot.oldest, let newest = snapshot.newest, now - oldest.started > limit
-        else { return }
-        if !timedOut {
-            timedOut = true
-            daemon.log.error(
-                "request \(oldest.method) \(oldest.uri) ran longer than request-timeout of \(limit) ms; "
-                    + "exiting with status \(SWIFTGATE_DAEMON_EXIT_TIMEOUT) once the other "
-                    + "\(snapshot.running - 1) running requests end"
-            )
-            stop("stopping: request-timeout of \(limit) ms passed", wait: limit)
+        guard limit > 0 else { return }
+        let interrupt = configuration.interruptTimeoutMilliseconds
+        for (slot, request) in snapshot.requests where !timedOut && now - request.started > limit {
+            let label = "\(request.method) \(request.uri)"
+            if let cancelled = request.cancelled {
+                if cancelled.reason == .requestTimeout, now - cancelled.at > interrupt {
+                    condemn(
+                        snapshot,
+                        "request \(label) ran longer than request-timeout of \(limit) ms and did not end within "
+                            + "interrupt-timeout of \(interrupt) ms after its task was cancelled"
+                    )
+                }
+                continue
+            }
+            switch state.cancel(slot: slot, number: request.number, reason: .requestTimeout) {
+            case .cancelled where interrupt > 0:
+                daemon.log.warning(
+                    "request \(label) ran longer than request-timeout of \(limit) ms; its task was cancelled "
+                        + "(answered 504; the process is replaced if it has not ended within interrupt-timeout "
+                        + "of \(interrupt) ms)"
+                )
+            case .cancelled, .notCancellable:
+                condemn(
+                    snapshot,
+                    "request \(label) ran longer than request-timeout of \(limit) ms"
+                        + (interrupt > 0 ? " and its application cannot be cancelled" : "")
+                )
+            case .gone:
+                continue
+            }
         }
-        if now - newest.started > limit {
+        if timedOut, let newest = snapshot.newest, now - newest.started > limit {
             _exit(SWIFTGATE_DAEMON_EXIT_TIMEOUT)
         }
     }
 
-    private mutating func checkLimits(_ snapshot: DaemonState.Snapshot, now: UInt64, checkLibraries: Bool) {
+    /// Stops accepting and exits TIMEOUT once no request is within
+    /// request-timeout any more.
+    private mutating func condemn(_ snapshot: DaemonState.Snapshot, _ why: String) {
+        guard !timedOut else { return }
+        timedOut = true
+        let limit = configuration.requestTimeoutMilliseconds
+        daemon.log.error(
+            "\(why); exiting with status \(SWIFTGATE_DAEMON_EXIT_TIMEOUT) once the other "
+                + "\(snapshot.running - 1) running requests end"
+        )
+        daemon.stop(
+            "stopping: request-timeout of \(limit) ms passed",
+            wait: limit,
+            status: SWIFTGATE_DAEMON_EXIT_TIMEOUT
+        )
+    }
+
+    private mutating func checkLimits(
+        _ snapshot: DaemonState.Snapshot,
+        now: UInt64,
+        checkLibraries: Bool,
+        checkMemory: Bool
+    ) {
         let graceful = configuration.gracefulTimeoutMilliseconds
+        let memoryLimit = configuration.memoryLimitBytes
+        if memoryLimit > 0, checkMemory, let resident = ResidentMemory.bytes(), resident > memoryLimit {
+            daemon.stop(
+                "recycling: resident memory \(resident >> 20) MiB (\(resident) bytes) passed memory-limit of "
+                    + "\(memoryLimit >> 20) MiB; finishing \(snapshot.running) running requests",
+                wait: graceful,
+                status: SWIFTGATE_DAEMON_EXIT_MEMORY
+            )
+            return
+        }
         if configuration.watchesParent, getppid() != daemon.parentPID {
             stop("stopping: the parent process exited", wait: configuration.shutdownTimeoutMilliseconds)
             return

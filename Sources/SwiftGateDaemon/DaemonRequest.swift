@@ -61,13 +61,14 @@ final class DaemonRequest: HostedRequest {
     // MARK: read_body
 
     func readBody(into buffer: UnsafeMutableRawBufferPointer) -> Int64 {
-        if aborted || connectionFailed { return Int64(SWIFTGATE_ERR_READ) }
+        if aborted || connectionFailed { return Int64(SWIFTGATE_ERR_CLIENT) }
         while leftoverOffset == leftover.count {
             if bodyEnded { return 0 }
             do {
                 switch try server.nextBodyRecord(for: requestID) {
                 case .content(let bytes) where bytes.isEmpty:
                     bodyEnded = true
+                    server.daemon.state.noteBodyEnded(slot: server.slot)
                     return 0
                 case .content(let bytes):
                     leftover = bytes
@@ -75,12 +76,15 @@ final class DaemonRequest: HostedRequest {
                 case .aborted:
                     aborted = true
                     log(SWIFTGATE_LOG_INFO, "the front-end aborted the request")
-                    return Int64(SWIFTGATE_ERR_READ)
+                    return Int64(SWIFTGATE_ERR_CLIENT)
                 }
             } catch {
                 connectionFailed = true
                 server.noteFailure(error, during: "reading the request body of \(label)")
-                return Int64(SWIFTGATE_ERR_READ)
+                switch error {
+                case .closedMidRecord, .system: return Int64(SWIFTGATE_ERR_CLIENT)
+                default: return Int64(SWIFTGATE_ERR_READ)
+                }
             }
         }
         let count = min(buffer.count, leftover.count - leftoverOffset)
@@ -96,6 +100,9 @@ final class DaemonRequest: HostedRequest {
 
     func sendHead(status: Int32, fields: UnsafeBufferPointer<swiftgate_pair>) -> Int32 {
         guard !headSent else { return SWIFTGATE_ERR_STATE }
+        // Past request-timeout the answer is 504, whatever the task made of
+        // its cancellation.
+        if server.daemon.state.cancelReason(slot: server.slot) == .requestTimeout { return SWIFTGATE_ERR_CLIENT }
         guard let head = ResponseHead.sent(status: status, fields: fields, log: log) else {
             return SWIFTGATE_ERR_HEADER
         }
@@ -167,10 +174,21 @@ final class DaemonRequest: HostedRequest {
 
     /// Ends the request after `swiftgate_handle` returned `rc`.
     ///
+    /// - Parameters:
+    ///   - rc: What `swiftgate_handle` returned.
+    ///   - cancelled: Why the request's task was cancelled, if it was.
     /// - Returns: Whether the connection can serve another request.
     /// - Throws: When the connection failed.
-    func finish(_ rc: Int32) throws(FastCGIConnection.Failure) -> Bool {
+    func finish(_ rc: Int32, cancelled: DaemonState.CancelReason? = nil) throws(FastCGIConnection.Failure) -> Bool {
         if connectionFailed { return false }
+        if cancelled == .requestTimeout {
+            log(SWIFTGATE_LOG_INFO, "ended after its task was cancelled at request-timeout; answered 504")
+            if onWire {
+                _ = sendStdout()
+                return false
+            }
+            return try answerError(status: 504)
+        }
         if aborted {
             try server.endRequest(requestID, protocolStatus: UInt8(SWIFTGATE_FCGI_REQUEST_COMPLETE))
             return keepConnection

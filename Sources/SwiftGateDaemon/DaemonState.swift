@@ -1,3 +1,4 @@
+import CSwiftGate
 import Glibc
 import SwiftGateHosting
 
@@ -13,6 +14,42 @@ final class DaemonState: @unchecked Sendable {
         var started: UInt64
         var method: String
         var uri: String
+        /// Its FastCGI connection, watched for the front-end giving up.
+        var fd: Int32
+        /// Its number in the process (1 for the first): who it is, for a
+        /// decision made on a copy.
+        var number: UInt64
+        /// Whether its body has been read to the end: then anything the
+        /// connection receives is the front-end giving up.
+        var bodyEnded = false
+        /// How to cancel its task, while `swiftgate_handle` runs.
+        var cancellable: Cancellable?
+        /// Why and when its task was cancelled.
+        var cancelled: (reason: CancelReason, at: UInt64)?
+    }
+
+    /// Why a request's task was cancelled.
+    enum CancelReason: Equatable {
+        case requestTimeout
+        case clientGone
+    }
+
+    /// A running `swiftgate_handle` call, as `swiftgate_cancel` names it.
+    struct Cancellable: @unchecked Sendable {
+        let cancel: swiftgate_cancel_fn
+        let application: UnsafeMutableRawPointer
+        let request: UnsafePointer<swiftgate_request>
+    }
+
+    /// What asking for a cancellation did.
+    enum CancelOutcome {
+        /// The task was told.
+        case cancelled
+        /// The request runs in a library without `swiftgate_cancel`, or
+        /// outside `swiftgate_handle`: noted, but nothing could be told.
+        case notCancellable
+        /// The request is over, or was cancelled already.
+        case gone
     }
 
     private let lock = ConditionLock()
@@ -22,6 +59,7 @@ final class DaemonState: @unchecked Sendable {
     private var lastAccept: UInt64
     private var workersAlive = 0
     private var stopReason: String?
+    private var stopStatus = SWIFTGATE_DAEMON_EXIT_OK
     private var stopDeadline: UInt64 = .max
     private let wakeWrite: Int32
     /// Readable once the daemon stops accepting.
@@ -56,12 +94,15 @@ final class DaemonState: @unchecked Sendable {
     /// Why the daemon is stopping, once it is.
     var reason: String? { lock.withLock { stopReason } }
 
+    /// The exit status the stop asked for.
+    var exitStatus: Int32 { lock.withLock { stopStatus } }
+
     /// Stops accepting, if not yet stopping, and sets when running requests
     /// are given up on (the earlier of this and any deadline already set).
     ///
     /// - Returns: Whether this call started the stop.
     @discardableResult
-    func stop(reason: String, waitMilliseconds: UInt64) -> Bool {
+    func stop(reason: String, waitMilliseconds: UInt64, status: Int32 = SWIFTGATE_DAEMON_EXIT_OK) -> Bool {
         lock.withLock {
             let deadline = PosixClock.monotonicMilliseconds() &+ waitMilliseconds
             stopDeadline = min(stopDeadline, deadline)
@@ -70,6 +111,7 @@ final class DaemonState: @unchecked Sendable {
                 return false
             }
             stopReason = reason
+            stopStatus = status
             var byte: UInt8 = 1
             _ = write(wakeWrite, &byte, 1)
             lock.broadcast()
@@ -86,27 +128,67 @@ final class DaemonState: @unchecked Sendable {
     ///
     /// - Returns: The request's number (1 for the first), for the
     ///   maximum-requests check the caller makes.
-    func begin(slot: Int, method: String, uri: String) -> UInt64 {
+    func begin(slot: Int, method: String, uri: String, fd: Int32) -> UInt64 {
         lock.withLock {
             let now = PosixClock.monotonicMilliseconds()
-            slots[slot] = Running(started: now, method: method, uri: uri)
-            lastActivity = now
             requestsStarted += 1
+            slots[slot] = Running(started: now, method: method, uri: uri, fd: fd, number: requestsStarted)
+            lastActivity = now
             return requestsStarted
         }
     }
 
     /// Notes that `slot`'s request is over.
-    func end(slot: Int) {
+    ///
+    /// - Returns: Why its task was cancelled, if it was.
+    @discardableResult
+    func end(slot: Int) -> CancelReason? {
         lock.withLock {
+            let reason = slots[slot]?.cancelled?.reason
             slots[slot] = nil
             lastActivity = PosixClock.monotonicMilliseconds()
+            return reason
+        }
+    }
+
+    /// Notes that `slot`'s request body has been read to its end.
+    func noteBodyEnded(slot: Int) {
+        lock.withLock { slots[slot]?.bodyEnded = true }
+    }
+
+    /// Sets (before `swiftgate_handle`) or clears (after it returned) how
+    /// `slot`'s request can be cancelled. Clearing waits for a cancellation
+    /// under way, so one never reaches the next request.
+    func setCancellable(slot: Int, _ cancellable: Cancellable?) {
+        lock.withLock { slots[slot]?.cancellable = cancellable }
+    }
+
+    /// Why `slot`'s request was cancelled, if it was.
+    func cancelReason(slot: Int) -> CancelReason? {
+        lock.withLock { slots[slot]?.cancelled?.reason }
+    }
+
+    /// Cancels the task of request `number`, if it still runs on `slot`
+    /// and was not cancelled yet.
+    func cancel(slot: Int, number: UInt64, reason: CancelReason) -> CancelOutcome {
+        lock.withLock {
+            guard var running = slots[slot], running.number == number, running.cancelled == nil else {
+                return .gone
+            }
+            running.cancelled = (reason, PosixClock.monotonicMilliseconds())
+            slots[slot] = running
+            guard let handle = running.cancellable else { return .notCancellable }
+            // Under the lock: the worker cannot clear the handle, return
+            // from swiftgate_handle and start another request meanwhile.
+            return handle.cancel(handle.application, handle.request) != 0 ? .cancelled : .notCancellable
         }
     }
 
     /// The numbers the monitor decides on.
     struct Snapshot {
         var running: Int
+        /// The running requests, by worker slot.
+        var requests: [(slot: Int, request: Running)]
         var lastActivity: UInt64
         var lastAccept: UInt64
         /// The request that has run longest, if any.
@@ -121,6 +203,7 @@ final class DaemonState: @unchecked Sendable {
             let running = slots.compactMap { $0 }
             return Snapshot(
                 running: running.count,
+                requests: slots.indices.compactMap { i in slots[i].map { (i, $0) } },
                 lastActivity: lastActivity,
                 lastAccept: lastAccept,
                 oldest: running.min { $0.started < $1.started },

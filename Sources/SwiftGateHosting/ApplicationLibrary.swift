@@ -9,6 +9,8 @@ struct ApplicationLibrary: @unchecked Sendable {
     let serve: swiftgate_handle_fn
     /// `swiftgate_check`, for libraries that answer access checks.
     let check: swiftgate_check_fn?
+    /// `swiftgate_cancel`, for libraries built since it exists.
+    let cancel: swiftgate_cancel_fn?
     /// `swiftgate_stop`, for libraries built with it.
     let stop: swiftgate_stop_fn?
     /// The file as it was when opened.
@@ -50,6 +52,7 @@ struct ApplicationLibrary: @unchecked Sendable {
                 start: unsafeBitCast(start, to: swiftgate_start_fn.self),
                 serve: unsafeBitCast(serve, to: swiftgate_handle_fn.self),
                 check: symbol(SWIFTGATE_SYM_CHECK).map { unsafeBitCast($0, to: swiftgate_check_fn.self) },
+                cancel: symbol(SWIFTGATE_SYM_CANCEL).map { unsafeBitCast($0, to: swiftgate_cancel_fn.self) },
                 stop: symbol(SWIFTGATE_SYM_STOP).map { unsafeBitCast($0, to: swiftgate_stop_fn.self) },
                 identity: identity
             )

@@ -97,6 +97,7 @@ package final class ApplicationRegistry: @unchecked Sendable {
                 handle: handle,
                 serve: library.serve,
                 check: library.check,
+                cancel: library.cancel,
                 stop: library.stop,
                 name: key.description
             )
@@ -111,6 +112,8 @@ package struct StartedApplication: @unchecked Sendable {
     package let serve: swiftgate_handle_fn
     /// nil when the library does not answer access checks.
     package let check: swiftgate_check_fn?
+    /// nil when the library cannot cancel a request's task.
+    package let cancel: swiftgate_cancel_fn?
     /// nil when the library has no `swiftgate_stop`.
     package let stop: swiftgate_stop_fn?
     /// The instance's key, for log lines.

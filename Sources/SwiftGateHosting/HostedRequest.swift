@@ -23,11 +23,15 @@ extension HostedRequest {
     ///   - application: The started application.
     ///   - environ: The environ pairs.
     ///   - headers: The header field pairs.
+    ///   - running: Told the `swiftgate_request` just before
+    ///     `swiftgate_handle` is called, and nil just after it returned: the
+    ///     window in which `swiftgate_cancel` may name it.
     /// - Returns: What `swiftgate_handle` returned.
     package func run(
         _ application: StartedApplication,
         environ: UnsafeBufferPointer<swiftgate_pair>,
-        headers: UnsafeBufferPointer<swiftgate_pair>
+        headers: UnsafeBufferPointer<swiftgate_pair>,
+        running: ((UnsafePointer<swiftgate_request>?) -> Void)? = nil
     ) -> Int32 {
         var request = swiftgate_request()
         request.struct_size = UInt32(MemoryLayout<swiftgate_request>.size)
@@ -56,7 +60,11 @@ extension HostedRequest {
             guard let ctx, let message else { return }
             hosted(ctx).logFromApplication(level, UnsafeRawBufferPointer(start: message, count: Int(length)))
         }
-        return withUnsafePointer(to: &request) { application.serve(application.handle, $0) }
+        return withUnsafePointer(to: &request) { pointer in
+            running?(pointer)
+            defer { running?(nil) }
+            return application.serve(application.handle, pointer)
+        }
     }
 }
 

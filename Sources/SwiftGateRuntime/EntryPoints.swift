@@ -68,7 +68,7 @@ public func swiftgate_handle(
     let bridge = HostRequestBridge(request: request, executor: executor)
     defer { bridge.close() }
     let (environ, headers) = bridge.describe()
-    let outcome = executor.run {
+    let outcome = executor.run(request: UInt(bitPattern: request), clientGone: bridge.clientGonePoll) {
         let described: Request
         do {
             described = try Request(
@@ -88,6 +88,17 @@ public func swiftgate_handle(
     case .failedBeforeHead(let status): return Int32(status)
     case .failedAfterHead: return 500
     }
+}
+
+/// `swiftgate_cancel`: cancels the task serving `request`, from any thread,
+/// while its `swiftgate_handle` runs (the host makes sure of that).
+@_cdecl("swiftgate_cancel")
+public func swiftgate_cancel(
+    _ app: UnsafeMutableRawPointer?,
+    _ request: UnsafePointer<swiftgate_request>?
+) -> Int32 {
+    guard let request else { return 0 }
+    return HostThreadExecutor.cancel(request: UInt(bitPattern: request)) ? 1 : 0
 }
 
 /// `swiftgate_stop`: runs the application's `shutdown()` and waits for it

@@ -54,25 +54,50 @@ final class HostRequestBridge: RequestBodySource, ResponseSink, @unchecked Senda
 
     func read() async throws -> [UInt8]? {
         // On the host thread (the usual case) no closure is made for perform.
-        if executor.isOnHostThread { return try readOnHost().get() }
-        return try await executor.perform { self.readOnHost() }.get()
+        if executor.isOnHostThread { return try Self.surface(readOnHost()) }
+        return try Self.surface(await executor.perform { self.readOnHost() })
+    }
+
+    /// A result's value, with a client that went away thrown as
+    /// ``ClientDisconnected`` (the gateway logs it as no application error).
+    private static func surface<T>(_ result: Result<T, HostRequestError>) throws -> T {
+        switch result {
+        case .success(let value): return value
+        case .failure(.clientGone(let during)): throw ClientDisconnected(during: during)
+        case .failure(.host(SWIFTGATE_ERR_CLIENT)): throw ClientDisconnected(during: "sending the response")
+        case .failure(let error): throw error
+        }
+    }
+
+    /// Whether the host says the client has gone away (nil: the host does
+    /// not say); asked on the host thread while the request's task waits.
+    var clientGonePoll: (() -> Bool)? {
+        let r = request.pointee
+        guard r.struct_size >= UInt32(MemoryLayout<swiftgate_request>.size), let poll = r.client_gone else {
+            return nil
+        }
+        let ctx = r.ctx
+        return { poll(ctx) != 0 }
     }
 
     private func readOnHost() -> Result<[UInt8]?, HostRequestError> {
         guard open else { return .failure(.closed) }
         if endOfBody { return .success(nil) }
         let r = request.pointee
-        var failed = false
+        var failure: Int64 = 0
         let bytes = [UInt8](unsafeUninitializedCapacity: Self.readChunkSize) { buffer, count in
             let n = r.read_body(r.ctx, buffer.baseAddress, UInt64(buffer.count))
             if n < 0 {
-                failed = true
+                failure = n
                 count = 0
             } else {
                 count = Int(n)
             }
         }
-        if failed { return .failure(.read) }
+        if failure == Int64(SWIFTGATE_ERR_CLIENT) {
+            return .failure(.clientGone(during: "the request body could not be read"))
+        }
+        if failure < 0 { return .failure(.read) }
         if bytes.isEmpty {
             endOfBody = true
             return .success(nil)
@@ -83,8 +108,10 @@ final class HostRequestBridge: RequestBodySource, ResponseSink, @unchecked Senda
     // MARK: ResponseSink
 
     func sendHead(status: HTTPResponse.Status, headerFields: HTTPFields) async throws {
-        if executor.isOnHostThread { return try sendHeadOnHost(status: status.code, fields: headerFields).get() }
-        try await executor.perform { self.sendHeadOnHost(status: status.code, fields: headerFields) }.get()
+        if executor.isOnHostThread {
+            return try Self.surface(sendHeadOnHost(status: status.code, fields: headerFields))
+        }
+        try Self.surface(await executor.perform { self.sendHeadOnHost(status: status.code, fields: headerFields) })
     }
 
     private func sendHeadOnHost(status: Int, fields: HTTPFields) -> Result<Void, HostRequestError> {
@@ -131,8 +158,8 @@ final class HostRequestBridge: RequestBodySource, ResponseSink, @unchecked Senda
     }
 
     func writeBody(_ bytes: [UInt8], flush: Bool) async throws {
-        if executor.isOnHostThread { return try writeOnHost(bytes, flush: flush).get() }
-        try await executor.perform { self.writeOnHost(bytes, flush: flush) }.get()
+        if executor.isOnHostThread { return try Self.surface(writeOnHost(bytes, flush: flush)) }
+        try Self.surface(await executor.perform { self.writeOnHost(bytes, flush: flush) })
     }
 
     private func writeOnHost(_ bytes: [UInt8], flush: Bool) -> Result<Void, HostRequestError> {
@@ -149,12 +176,14 @@ final class HostRequestBridge: RequestBodySource, ResponseSink, @unchecked Senda
 enum HostRequestError: Error, CustomStringConvertible {
     case closed
     case read
+    case clientGone(during: String)
     case host(Int32)
 
     var description: String {
         switch self {
         case .closed: "the request is over"
         case .read: "the request body could not be read"
+        case .clientGone(let during): "the client went away (\(during))"
         case .host(SWIFTGATE_ERR_CLIENT): "the client connection failed"
         case .host(SWIFTGATE_ERR_HEADER): "a response header was refused (see the log line before this one)"
         case .host(SWIFTGATE_ERR_LENGTH): "the body is longer than its Content-Length"

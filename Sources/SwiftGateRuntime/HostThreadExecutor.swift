@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -25,6 +27,10 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
     private var queue: [Work] = []
     private var draining = false
     private var finished = false
+    /// The request being served (the address of its `swiftgate_request`,
+    /// 0 for none) and its task, for ``cancel(request:)``.
+    private var request: UInt = 0
+    private var task: Task<Void, Never>?
     /// The thread that drains; set by `run`.
     private(set) var thread: pthread_t
 
@@ -48,7 +54,35 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
         }
         let made = HostThreadExecutor()
         pthread_setspecific(key, Unmanaged.passRetained(made).toOpaque())
+        all.withLock { $0.append(made) }
         return made
+    }
+
+    /// Every executor made, one per host thread that ever served: what
+    /// ``cancel(request:)`` looks through. Host threads are few and long
+    /// lived, so the list is short; serving a request never touches it.
+    private static let all = Mutex<[HostThreadExecutor]>([])
+
+    /// Cancels the task serving the request at `address`, from any thread.
+    ///
+    /// - Returns: Whether a host thread was serving that request.
+    static func cancel(request address: UInt) -> Bool {
+        let executors = all.withLock { $0 }
+        for executor in executors {
+            if let task = executor.task(serving: address) {
+                // Outside every lock: cancellation handlers run here, and
+                // may enqueue work on that very executor.
+                task.cancel()
+                return true
+            }
+        }
+        return false
+    }
+
+    private func task(serving address: UInt) -> Task<Void, Never>? {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return address != 0 && request == address ? task : nil
     }
 
     /// Whether the caller is on the thread that drains this executor.
@@ -98,9 +132,25 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
         }
     }
 
+    /// How often, while the task waits, `run` asks whether the client has
+    /// gone away: a request abandoned by its client is cancelled within
+    /// about this long (and nothing is asked while jobs keep running).
+    static let clientCheckMilliseconds = 250
+
     /// Runs `operation` as a task on this thread and returns its result,
     /// draining jobs until it ends.
-    func run<T: Sendable>(_ operation: @escaping @Sendable () async -> T) -> T {
+    ///
+    /// - Parameters:
+    ///   - address: The request's `swiftgate_request` address, by which
+    ///     ``cancel(request:)`` finds its task until it ends (0: none).
+    ///   - clientGone: Asked on this thread while the task waits; when it
+    ///     says yes, the task is cancelled (once).
+    ///   - operation: The request's work.
+    func run<T: Sendable>(
+        request address: UInt = 0,
+        clientGone: (() -> Bool)? = nil,
+        _ operation: @escaping @Sendable () async -> T
+    ) -> T {
         let result = ResultSlot<T>()
         pthread_mutex_lock(mutex)
         thread = pthread_self()
@@ -108,13 +158,42 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
         finished = false
         pthread_mutex_unlock(mutex)
 
-        Task(executorPreference: self) {
+        let task = Task(executorPreference: self) {
             let value = await operation()
             result.value = value
             self.markFinished()
         }
-        drain()
+        if address != 0 {
+            pthread_mutex_lock(mutex)
+            request = address
+            self.task = task
+            pthread_mutex_unlock(mutex)
+        }
+        drain(
+            clientGone: clientGone.map { check in
+                {
+                    guard check() else { return false }
+                    task.cancel()
+                    return true
+                }
+            }
+        )
         return result.value!
+    }
+
+    /// Waits on the condition for at most ``clientCheckMilliseconds``, with
+    /// the mutex held.
+    ///
+    /// - Returns: Whether the time ran out.
+    private func waitBriefly() -> Bool {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var nanoseconds = Int(now.tv_nsec) + Self.clientCheckMilliseconds * 1_000_000
+        var deadline = now
+        deadline.tv_sec += nanoseconds / 1_000_000_000
+        nanoseconds %= 1_000_000_000
+        deadline.tv_nsec = nanoseconds
+        return pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT
     }
 
     private func markFinished() {
@@ -124,12 +203,27 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 
-    private func drain() {
+    /// Drains jobs until the task has finished.
+    ///
+    /// - Parameter clientGone: Called on this thread each time the queue
+    ///   stayed empty for ``clientCheckMilliseconds``, until it returns true.
+    private func drain(clientGone: (() -> Bool)? = nil) {
         let unownedSelf = asUnownedTaskExecutor()
+        var askClient = clientGone
         pthread_mutex_lock(mutex)
         while true {
             while queue.isEmpty && !finished {
-                pthread_cond_wait(condition, mutex)
+                guard let ask = askClient else {
+                    pthread_cond_wait(condition, mutex)
+                    continue
+                }
+                if waitBriefly() {
+                    // The task has waited a while with nothing to run.
+                    pthread_mutex_unlock(mutex)
+                    let cancelled = ask()
+                    pthread_mutex_lock(mutex)
+                    if cancelled { askClient = nil }
+                }
             }
             if queue.isEmpty {
                 break
@@ -145,6 +239,8 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
             pthread_mutex_lock(mutex)
         }
         draining = false
+        request = 0
+        task = nil
         pthread_mutex_unlock(mutex)
     }
 }

@@ -170,6 +170,7 @@ enum TestApp {
             try await Task.sleep(for: .milliseconds(Int(request.queryValue("ms") ?? "") ?? 100))
             return .text("slept\n")
         }
+        addProcessRoutes(to: &r)
         addObservabilityRoutes(&r)
         let routes = r
         // /info and everything below it report the SCRIPT_NAME/PATH_INFO

@@ -9,6 +9,6 @@ struct SwiftGateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftgate",
         abstract: "Run Swift web applications built for mod_swiftgate.",
-        subcommands: [Serve.self, Express.self, Users.self, Status.self]
+        subcommands: [Serve.self, Express.self, Users.self, Status.self, Restart.self, Scale.self]
     )
 }

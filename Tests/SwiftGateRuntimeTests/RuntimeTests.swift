@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import SwiftGate
 import SwiftGateRuntime
+import Synchronization
 import Testing
 
 /// A host that calls the runtime's C entry points the way mod_swiftgate
@@ -20,6 +21,11 @@ final class FakeHost: @unchecked Sendable {
     var flushes = 0
     var callbacks = 0
     var offThread = 0
+    /// What client_gone answers (nil: the host offers no client_gone).
+    var gone: Bool?
+    /// The address of the request being served, while swiftgate_handle
+    /// runs (0 otherwise).
+    let running = Mutex<UInt>(0)
 
     init(method: String = "GET", path: String, headers: [(String, String)] = [], chunks: [[UInt8]] = []) {
         environ = [("REQUEST_METHOD", method), ("SCRIPT_NAME", ""), ("PATH_INFO", path), ("QUERY_STRING", "")]
@@ -104,7 +110,14 @@ final class FakeHost: @unchecked Sendable {
                     if flush != 0 { host.flushes += 1 }
                     return SWIFTGATE_OK
                 }
-                return withUnsafePointer(to: &request) { swiftgate_handle(app, $0) }
+                if gone != nil {
+                    request.client_gone = { ctx in FakeHost.of(ctx).gone == true ? 1 : 0 }
+                }
+                return withUnsafePointer(to: &request) { pointer in
+                    running.withLock { $0 = UInt(bitPattern: pointer) }
+                    defer { running.withLock { $0 = 0 } }
+                    return swiftgate_handle(app, pointer)
+                }
             }
         }
     }
@@ -151,6 +164,15 @@ actor LineWriter {
             )
         }
         router.get("/fail") { _ in throw CancellationError() }
+        router.get("/wait") { _ in
+            try await Task.sleep(for: .seconds(60))
+            return .text("not cancelled\n")
+        }
+        router.get("/spin") { _ in
+            // Never awaits: only swiftgate_cancel from another thread ends it.
+            while !Task.isCancelled { usleep(1000) }
+            throw CancellationError()
+        }
         router.get("/detached") { _ in
             // Work on another executor, then back: the body still reaches
             // the host on its thread.
@@ -212,5 +234,34 @@ actor LineWriter {
         let (app, message) = Self.start(exported)
         #expect(app == nil)
         #expect(message == "no database here")
+    }
+}
+
+@Suite struct CancellationTests {
+    @Test func aClientThatIsGoneCancelsTheWaitingTask() async throws {
+        let host = FakeHost(path: "/wait")
+        host.gone = true
+        // The task waits 60 s unless the runtime asks client_gone and
+        // cancels it: the application's error is answered 500.
+        #expect(await host.serve(RuntimeTests.app) == 500)
+        #expect(host.status == 0)
+    }
+
+    @Test func swiftgateCancelEndsATaskFromAnotherThread() async throws {
+        let host = FakeHost(path: "/spin")
+        let served = Task { await host.serve(RuntimeTests.app) }
+        var cancelled: Int32 = 0
+        for _ in 0..<5000 where cancelled == 0 {
+            cancelled = host.running.withLock { address in
+                UnsafePointer<swiftgate_request>(bitPattern: address).map { swiftgate_cancel(RuntimeTests.app, $0) }
+                    ?? 0
+            }
+            if cancelled == 0 { try await Task.sleep(for: .milliseconds(2)) }
+        }
+        #expect(cancelled == 1)
+        #expect(await served.value == 500)
+        // Nothing runs under that address any more.
+        var request = swiftgate_request()
+        #expect(swiftgate_cancel(RuntimeTests.app, &request) == 0)
     }
 }

@@ -61,6 +61,8 @@ def test_hummingbird_graceful_restarts_under_load_fail_nothing(server):
     assert after and not (after & before)
     # Every daemon the restarts replaced shut its service down in order.
     assert stopped and before <= stopped
+    # A graceful restart replaces the processes one at a time: the last
+    # replacement may have started just now.
     assert s.wait_for(lambda: after <= probe_pids(s, "started"), timeout=20)
 
 

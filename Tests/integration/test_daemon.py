@@ -231,8 +231,13 @@ def test_reload_when_the_library_changes(apache):
     shutil.copy(os.path.join(apache.site_dir, "libExampleSite.so"), fresh)
     os.chmod(fresh, 0o755)
     os.rename(fresh, target)
-    ok = apache.wait_for(lambda: get(apache, "/reload/")[0] == 200, timeout=10)
+    # A rolling restart: the change holds still for a tick, then the
+    # replacement must serve before the old process goes; until it has
+    # gone, both answer.
+    ok = apache.wait_for(lambda: "daemon group 'reload': process" in apache.log()
+                         and "exited (status 0); not replaced" in apache.log(), timeout=20)
     assert ok, "the group did not reload the new library"
+    assert get(apache, "/reload/")[0] == 200
     assert b"mod_swiftgate example site" in get(apache, "/reload/")[2]
 
 
@@ -308,6 +313,18 @@ def test_unknown_option_and_bad_values(scratch_apache):
         ("SwiftGateDaemonProcess g\nSwiftGateDaemonProcess g", "group 'g' is already defined"),
         ("SwiftGateScriptAlias / {site}/libExampleSite.so process-group=nope",
          "process-group 'nope' is not defined"),
+        # Process management (issue #16).
+        ("SwiftGateDaemonProcess g min-processes=3 max-processes=2",
+         "SwiftGateDaemonProcess g: min-processes=3 is more than max-processes=2"),
+        ("SwiftGateDaemonProcess g min-processes=2", "SwiftGateDaemonProcess g: min-processes=2 needs max-processes="),
+        ("SwiftGateDaemonProcess g processes=2 max-processes=4",
+         "SwiftGateDaemonProcess g: processes= is the fixed pool; give min-processes= and max-processes= instead"),
+        ("SwiftGateDaemonProcess g idle-timeout=30", "SwiftGateDaemonProcess g: idle-timeout needs an adaptive pool"),
+        ("SwiftGateDaemonProcess g max-processes=0", "option 'max-processes' must be a whole number"),
+        ("SwiftGateDaemonProcess g memory-limit=lots", "option 'memory-limit' must be a whole number"),
+        ("SwiftGateDaemonProcess g interrupt-timeout=-1", "option 'interrupt-timeout' must be whole seconds"),
+        ("SwiftGateDaemonProcess g health-check=healthz",
+         "SwiftGateDaemonProcess g: health-check 'healthz' must be a URL path starting with '/'"),
     ]:
         server = scratch_apache(line + "\n")
         rc, out = server.configtest()

@@ -37,6 +37,10 @@ extern "C" {
 #define SWIFTGATE_ERR_LENGTH (-3) /* body longer than its Content-Length */
 #define SWIFTGATE_ERR_STATE  (-4) /* call out of order (body before head) */
 #define SWIFTGATE_ERR_READ   (-5) /* the request body could not be read */
+/* read_body may also return SWIFTGATE_ERR_CLIENT: the client went away
+ * (closed its connection, or the front-end aborted the request). Libraries
+ * treat every negative result as a failed read; this one is not the
+ * application's fault and is logged as such. */
 
 /* Log levels: the syslog numbers, which are also httpd's APLOG_* values. */
 #define SWIFTGATE_LOG_EMERG   0
@@ -147,6 +151,11 @@ typedef struct swiftgate_request {
                           int32_t flush);
     /* Logs against this request (adds the client address and so on). */
     void (*log)(void *ctx, int32_t level, const char *msg, uint64_t len);
+    /* Optional (NULL: not offered; a host whose struct_size is 80 has no
+     * such field): asks the host, on the request's thread, whether the
+     * client has gone away. A library polls it while the request's task
+     * waits and cancels the task when it returns nonzero. */
+    int32_t (*client_gone)(void *ctx);
 } swiftgate_request;
 
 /* Entry points, in the order the host calls them. */
@@ -167,6 +176,17 @@ typedef void *(*swiftgate_start_fn)(void *exported,
  * response was produced (the host checks it was complete), or an HTTP
  * status (>= 400) for the host to answer with when no head was sent. */
 typedef int32_t (*swiftgate_handle_fn)(void *app,
+                                       const swiftgate_request *request);
+
+/* Optional (libraries built before it lack it; hosts look it up and do
+ * without): cancels the Swift task serving `request`, from any thread.
+ * The host must call it only while the swiftgate_handle call that received
+ * `request` has not returned (it serialises the two itself), because the
+ * same address may serve the next request. Returns 1 when a running task
+ * was cancelled, 0 when none serves that request. swiftgate_handle still
+ * returns as usual once the task ends. */
+#define SWIFTGATE_SYM_CANCEL "swiftgate_cancel"
+typedef int32_t (*swiftgate_cancel_fn)(void *app,
                                        const swiftgate_request *request);
 
 /* Stops a started application once its last request has ended: the
@@ -242,12 +262,17 @@ typedef int32_t (*swiftgate_check_fn)(void *app,
 #define SWIFTGATE_DAEMON_STOP                                                  \
     't' /* stop accepting, finish within
                                       shutdown_timeout_ms, exit 0 */
+/* Stop accepting, finish within graceful_timeout_ms, exit 0: a process
+ * replaced by a rolling restart or retired from an adaptive pool. */
+#define SWIFTGATE_DAEMON_RECYCLE 'r'
 
 /* Exit statuses of a daemon process (swiftgate_daemon_main's result). */
 #define SWIFTGATE_DAEMON_EXIT_OK      0  /* stopped or recycled */
 #define SWIFTGATE_DAEMON_EXIT_FAILED  70 /* could not serve at all */
 #define SWIFTGATE_DAEMON_EXIT_TIMEOUT 75 /* a request passed request-timeout */
 #define SWIFTGATE_DAEMON_EXIT_STARTUP 76 /* preloading passed startup-timeout */
+#define SWIFTGATE_DAEMON_EXIT_HEALTH  77 /* the health check failed */
+#define SWIFTGATE_DAEMON_EXIT_MEMORY  78 /* recycled past memory_limit_bytes */
 
 /* FastCGI parameters mod_swiftgate adds besides the environ. */
 #define SWIFTGATE_PARAM_REQUEST_START "swiftgate.request_start" /* µs, epoch */
@@ -320,6 +345,19 @@ typedef struct swiftgate_daemon_config {
     void (*request_end)(void *ctx, uint32_t worker, int32_t status,
                         uint64_t bytes_in, uint64_t bytes_out);
     void (*library_loaded)(void *ctx, const char *path, uint64_t len);
+    /* Process management; a daemon given a struct that ends before
+     * interrupt_timeout_ms uses the defaults named here. */
+    /* After request-timeout a request's task is cancelled; one still
+     * running this long after is given up on (the process exits TIMEOUT
+     * as above). 0: exit at request-timeout, as before cancellation. */
+    uint64_t interrupt_timeout_ms;
+    /* Recycle (stop accepting, finish within graceful_timeout_ms, exit
+     * MEMORY) once the resident set passes this; 0 never. */
+    uint64_t memory_limit_bytes;
+    /* A URL path requested inside the daemon, for every preloaded
+     * application, before it reports serving; a status other than 2xx
+     * ends it with SWIFTGATE_DAEMON_EXIT_HEALTH. NULL: no check. */
+    const char *health_check;
 } swiftgate_daemon_config;
 
 /* swiftgate_daemon_config.flags: serve even with user or effective user
@@ -366,10 +404,10 @@ _Static_assert(sizeof(swiftgate_pair) == 32, "swiftgate_pair layout");
 _Static_assert(sizeof(void *) == 8, "swiftgate supports 64-bit hosts only");
 _Static_assert(sizeof(swiftgate_host) == 40, "swiftgate_host layout");
 _Static_assert(sizeof(swiftgate_app_info) == 48, "swiftgate_app_info layout");
-_Static_assert(sizeof(swiftgate_request) == 80, "swiftgate_request layout");
+_Static_assert(sizeof(swiftgate_request) == 88, "swiftgate_request layout");
 _Static_assert(sizeof(swiftgate_check_request) == 80,
                "swiftgate_check_request layout");
-_Static_assert(sizeof(swiftgate_daemon_config) == 216,
+_Static_assert(sizeof(swiftgate_daemon_config) == 240,
                "swiftgate_daemon_config layout");
 #endif
 
