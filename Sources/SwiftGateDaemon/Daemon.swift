@@ -55,7 +55,10 @@ final class Daemon: @unchecked Sendable {
         switch preload() {
         case .ready: break
         case .timedOut: return SWIFTGATE_DAEMON_EXIT_STARTUP
-        case .unhealthy: return SWIFTGATE_DAEMON_EXIT_HEALTH
+        case .unhealthy:
+            // Started but refused: what its applications started stops in order.
+            registry.stopAll(timeoutMilliseconds: Self.stopTimeoutMilliseconds)
+            return SWIFTGATE_DAEMON_EXIT_HEALTH
         }
         for slot in 0..<Int(configuration.threads) {
             state.workerStarted()
