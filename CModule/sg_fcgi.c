@@ -560,8 +560,15 @@ int sg_fcgi_handle(request_rec *r, const sg_alias *a, const sg_dir_conf *d,
         log_slow(&f, rc == OK ? r->status : rc);
     }
     if (rc == SG_FCGI_CLIENT_GONE) {
-        /* Nobody to answer; the access log shows 400. */
-        return sg_response_finish(&f.out, 1, HTTP_BAD_REQUEST);
+        if (!f.out.passed) {
+            /* Nobody to answer; the access log shows 400. */
+            return sg_response_finish(&f.out, 1, HTTP_BAD_REQUEST);
+        }
+        /* What reached the client stays as it is (often all of it: a
+         * client may close once it has Content-Length bytes, before the
+         * daemon's end record arrives); the client left, nothing failed. */
+        r->connection->keepalive = AP_CONN_CLOSE;
+        return OK;
     }
     if (f.error_status) {
         /* The daemon's own error answer: Apache's error document instead. */
