@@ -18,7 +18,9 @@ from harness.env import APACHE_MODULES, SWIFTGATE, wait_until
 SITE = """
 SwiftGateRequestIdHeader X-Request-Id
 SwiftGateDaemonProcess watched processes=2 threads=4 slow-request=1
-SwiftGateDaemonProcess crashy threads=2
+# The crash tests kill this group again and again, so its restarts back off
+# (1, 2, 4 ... s): requests may wait that out.
+SwiftGateDaemonProcess crashy threads=2 connect-timeout=45
 SwiftGateDaemonProcess traced threads=2 \
     env=SWIFT_BACKTRACE=enable=yes,interactive=no,output-to=stderr,threads=crashed,registers=none,images=none
 SwiftGateScriptAlias /d {site}/libSwiftGateTestApp.so process-group=watched
@@ -332,8 +334,8 @@ def test_a_daemon_keeps_only_its_own_slot(apache):
     def replaced():
         pid = group(status_json(apache), "crashy")["slots"][0]["pid"]
         return pid and pid != first and pid
-    assert wait_until(replaced, 10)
-    assert wait_until(lambda: apache.request("GET", "/crashy/info")[0] == 200, 10)
+    assert wait_until(replaced, 40)
+    assert wait_until(lambda: apache.request("GET", "/crashy/info")[0] == 200, 40)
     doc = status_json(apache)
     child = next(s["pid"] for s in group(doc, "(embedded)")["slots"] if s["pid"])
     in_child, in_daemon = shared_writable(child), shared_writable(replaced())
