@@ -333,7 +333,8 @@ void sg_daemon_spawn(sg_daemon *d, apr_interval_time_t delay)
         d->proc.pid = 0;
         return;
     }
-    apr_proc_other_child_register(&d->proc, sg_daemon_event, d, NULL, cycle.pool);
+    apr_proc_other_child_register(&d->proc, sg_daemon_event, d, NULL,
+                                  cycle.pool);
 }
 
 static apr_status_t make_socket(apr_pool_t *p, sg_group *g)

@@ -92,8 +92,8 @@ static void drained_event(int reason, void *data, int status)
         return;
     }
     apr_proc_other_child_unregister(data);
-    sg_crash_read_output(sg_daemon_current()->main_server, e->group, e->pid, &e->output, 1,
-                         NULL);
+    sg_crash_read_output(sg_daemon_current()->main_server, e->group, e->pid,
+                         &e->output, 1, NULL);
     e->pid = 0;
     if (!generation_alive(e->generation, e->socket_path)) {
         unlink(e->socket_path);
@@ -114,8 +114,8 @@ static void adopt_draining(apr_pool_t *pconf)
             continue;
         }
         if (kill(e->pid, 0) != 0 && errno == ESRCH) {
-            sg_crash_read_output(sg_daemon_current()->main_server, e->group, e->pid,
-                                 &e->output, 1, NULL);
+            sg_crash_read_output(sg_daemon_current()->main_server, e->group,
+                                 e->pid, &e->output, 1, NULL);
             e->pid = 0;
             if (!generation_alive(e->generation, e->socket_path)) {
                 unlink(e->socket_path);
@@ -129,7 +129,7 @@ static void adopt_draining(apr_pool_t *pconf)
 }
 
 void sg_handover_drain(pid_t pid, const char *path, const char *group,
-                              sg_crash_output *output)
+                       sg_crash_output *output)
 {
     int i;
 
@@ -255,7 +255,8 @@ int sg_handover_take(apr_pool_t *pconf, sg_group *g, sg_handover *h)
         d->busy_seen = d->started;
         /* It accepts on this very socket: the children may send to it. */
         apr_atomic_set32(&g->serving[d->slot], 1);
-        apr_proc_other_child_register(&d->proc, sg_daemon_event, d, NULL, pconf);
+        apr_proc_other_child_register(&d->proc, sg_daemon_event, d, NULL,
+                                      pconf);
         taken++;
     }
     h->name[0] = '\0';
@@ -366,8 +367,8 @@ int sg_handover_reap_draining(int kill_left)
             left++;
             continue;
         }
-        sg_crash_read_output(sg_daemon_current()->main_server, e->group,
-                             e->pid, &e->output, 1, NULL);
+        sg_crash_read_output(sg_daemon_current()->main_server, e->group, e->pid,
+                             &e->output, 1, NULL);
         unlink(e->socket_path);
         e->pid = 0;
     }

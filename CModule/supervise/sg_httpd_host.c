@@ -29,8 +29,8 @@ unixd_config_rec ap_unixd_config;
 /* No HTTP scoreboard outside Apache. */
 scoreboard *ap_scoreboard_image = NULL;
 
-static const char *const level_names[] = {
-    "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"};
+static const char *const level_names[] = {"emerg", "alert",  "crit", "error",
+                                          "warn",  "notice", "info", "debug"};
 
 /* One line: "[time] [swiftgate:level] [pid N] message (status text)". */
 static void log_line(apr_file_t *file, int level, apr_status_t status,
@@ -52,13 +52,13 @@ static void log_line(apr_file_t *file, int level, apr_status_t status,
                  (long)getpid());
     len = n > 0 ? (apr_size_t)n : 0;
     n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
-    len = n < 0 ? len
+    len = n < 0                                 ? len
           : (apr_size_t)n >= sizeof(line) - len ? sizeof(line) - 1
                                                 : len + (apr_size_t)n;
     if (status && len < sizeof(line) - 1) {
         n = snprintf(line + len, sizeof(line) - len, " (%s)",
                      apr_strerror(status, errbuf, sizeof(errbuf)));
-        len = n < 0 ? len
+        len = n < 0                                 ? len
               : (apr_size_t)n >= sizeof(line) - len ? sizeof(line) - 1
                                                     : len + (apr_size_t)n;
     }

@@ -25,6 +25,7 @@
 #include "sg_daemon.h"
 #include "sg_daemon_private.h"
 #include "sg_group.h"
+#include "sg_library.h"
 #include "sg_log.h"
 #include "sg_scoreboard.h"
 
@@ -129,18 +130,41 @@ static void parse_args(int argc, char **argv, sg_supervise_args *a)
     a->log_level = APLOG_INFO;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
-        case 'l': a->listen_fd = descriptor(optarg); break;
-        case 's': a->secret_fd = descriptor(optarg); break;
-        case 'a': a->address = optarg; break;
-        case 'n': a->name = optarg; break;
-        case 'L': a->library = optarg; break;
-        case 'c': a->callable = optarg; break;
-        case 'g': a->application_group = optarg; break;
-        case 'd': a->daemon_library = optarg; break;
-        case 'C': a->control = optarg; break;
-        case 'u': a->user = optarg; break;
-        case 'v': a->log_level = level_named(optarg); break;
-        default: usage();
+            case 'l':
+                a->listen_fd = descriptor(optarg);
+                break;
+            case 's':
+                a->secret_fd = descriptor(optarg);
+                break;
+            case 'a':
+                a->address = optarg;
+                break;
+            case 'n':
+                a->name = optarg;
+                break;
+            case 'L':
+                a->library = optarg;
+                break;
+            case 'c':
+                a->callable = optarg;
+                break;
+            case 'g':
+                a->application_group = optarg;
+                break;
+            case 'd':
+                a->daemon_library = optarg;
+                break;
+            case 'C':
+                a->control = optarg;
+                break;
+            case 'u':
+                a->user = optarg;
+                break;
+            case 'v':
+                a->log_level = level_named(optarg);
+                break;
+            default:
+                usage();
         }
     }
     if (a->listen_fd < 0 || !a->address || !a->library) {
@@ -148,6 +172,25 @@ static void parse_args(int argc, char **argv, sg_supervise_args *a)
     }
     a->noptions = argc - optind;
     a->options = argv + optind;
+}
+
+/* Copies of the arguments: a daemon shows its name over the argument area
+ * (set_display_name), and what the group keeps must not be in it. */
+static void copy_args(apr_pool_t *p, sg_supervise_args *a)
+{
+    const char **fields[] = {
+        &a->address,           &a->name,           &a->library, &a->callable,
+        &a->application_group, &a->daemon_library, &a->control, &a->user};
+    char **options = apr_pcalloc(p, sizeof(char *) * (a->noptions + 1));
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        *fields[i] = *fields[i] ? apr_pstrdup(p, *fields[i]) : NULL;
+    }
+    for (i = 0; i < (apr_size_t)a->noptions; i++) {
+        options[i] = apr_pstrdup(p, a->options[i]);
+    }
+    a->options = options;
 }
 
 /* The secret a front-end must send, from the pipe swiftgate serve wrote it
@@ -221,8 +264,7 @@ static const char *set_identity(const sg_supervise_args *a, sg_group *g)
     if (geteuid() != 0) {
         ap_unixd_config.user_id = geteuid();
         ap_unixd_config.group_id = getegid();
-        return a->user ? "--user needs swiftgate serve to start as root"
-                       : NULL;
+        return a->user ? "--user needs swiftgate serve to start as root" : NULL;
     }
     if (!a->user) {
         return "started as root: name the user the processes run as with "
@@ -267,10 +309,9 @@ static const char *make_group(apr_pool_t *p, apr_pool_t *ptemp,
     g->listen_address = a->address;
     g->secret = read_secret(p, a->secret_fd);
     preload = apr_pcalloc(p, 2 * sizeof(*preload));
-    preload[0] = apr_pstrcat(p, a->library, "\n", a->callable ? a->callable : "",
-                             "\n",
-                             a->application_group ? a->application_group : "",
-                             NULL);
+    preload[0] =
+        apr_pstrcat(p, a->library, "\n", a->callable ? a->callable : "", "\n",
+                    a->application_group ? a->application_group : "", NULL);
     g->preload = preload;
     *out = g;
     return NULL;
@@ -314,8 +355,8 @@ static void supervise(server_rec *s, sg_group *g, const sigset_t *signals)
 
     for (;;) {
         wait.tv_sec = 0;
-        wait.tv_nsec = (ready ? SG_MONITOR_INTERVAL_MS : SG_READY_POLL_MS)
-                       * 1000000L;
+        wait.tv_nsec =
+            (ready ? SG_MONITOR_INTERVAL_MS : SG_READY_POLL_MS) * 1000000L;
         if (wait.tv_nsec >= 1000000000L) {
             wait.tv_sec = wait.tv_nsec / 1000000000L;
             wait.tv_nsec %= 1000000000L;
@@ -338,8 +379,8 @@ static void supervise(server_rec *s, sg_group *g, const sigset_t *signals)
         if (!ready && serving(g) >= g->min_processes) {
             ready = 1;
             sg_log_s(APLOG_NOTICE, 0, s, SG_LOGNO(00802),
-                     "daemon group '%s': %d process(es) serving on %s",
-                     g->name, serving(g), g->listen_address);
+                     "daemon group '%s': %d process(es) serving on %s", g->name,
+                     serving(g), g->listen_address);
             notify(apr_psprintf(s->process->pool,
                                 "READY=1\nSTATUS=%d process(es) serving on %s",
                                 serving(g), g->listen_address));
@@ -370,6 +411,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "swiftgate-supervise: cannot start APR\n");
         return 1;
     }
+    copy_args(pglobal, &args);
     /* The daemons must not report to the service manager themselves. */
     notify_socket = getenv("NOTIFY_SOCKET");
     notify_socket = notify_socket ? strdup(notify_socket) : NULL;
@@ -389,6 +431,15 @@ int main(int argc, char **argv)
     server.server_hostname = "swiftgate-supervise";
 
     if ((err = make_group(pconf, ptemp, &args, &g))) {
+        /* The option table's and the group checks' words, as serve's. */
+        const char *group_word = apr_pstrcat(ptemp, "SwiftGateDaemonProcess ",
+                                             args.name, ": ", NULL);
+        if (!strncmp(err, group_word, strlen(group_word))) {
+            err += strlen(group_word);
+        }
+        else if (!strncmp(err, "swiftgate serve: ", 17)) {
+            err += 17;
+        }
         fprintf(stderr, "swiftgate serve: %s\n", err);
         return 2;
     }
@@ -415,6 +466,12 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     if (sg_daemon_check(pconf, &server, sg_group_all(), &settings) != OK) {
+        return 2;
+    }
+    if (geteuid() == 0
+        && (err =
+                sg_library_check_access(pconf, args.library, g->uid, g->gid))) {
+        fprintf(stderr, "swiftgate serve: %s\n", err);
         return 2;
     }
     if (sg_scoreboard_create(pconf, sg_group_all(), 0) != APR_SUCCESS) {

@@ -148,7 +148,8 @@ struct Serve: ParsableCommand {
                 throw ValidationError("\(name) must be a number of seconds, 0 or more")
             }
         }
-        let supervisedOnly = !groupOptions.isEmpty || control != nil || supervisorPath != nil
+        let supervisedOnly =
+            !groupOptions.isEmpty || control != nil || supervisorPath != nil
             || daemonLibraryPath != nil || logLevel != nil
         if let processes {
             guard fastcgi != nil else { throw ValidationError("--processes is for --fastcgi") }
@@ -157,8 +158,10 @@ struct Serve: ParsableCommand {
                 throw ValidationError("--allow-root does not go with --processes: name the processes' user with --user")
             }
         } else if supervisedOnly {
-            throw ValidationError("--option, --control, --supervisor-path, --daemon-library-path and --log-level "
-                + "go with --processes")
+            throw ValidationError(
+                "--option, --control, --supervisor-path, --daemon-library-path and --log-level "
+                    + "go with --processes"
+            )
         }
         for option in groupOptions where !option.contains("=") {
             throw ValidationError("--option \(option): give KEY=VALUE, as SwiftGateDaemonProcess takes it")
@@ -211,7 +214,16 @@ struct Serve: ParsableCommand {
 
     /// The supervised form of this command.
     func supervised(processes: Int, listenFD: Int32, label: String, library: String) throws -> ServeSupervised {
-        var options = ["processes=\(processes)", "threads=\(threads)"]
+        // An adaptive pool (min-processes=/max-processes=) has no
+        // processes=; --processes must then be its largest size.
+        let adaptive = groupOptions.filter { $0.hasPrefix("min-processes=") || $0.hasPrefix("max-processes=") }
+        if !adaptive.isEmpty,
+            adaptive.contains(where: { $0.hasPrefix("max-processes=") && $0 != "max-processes=\(processes)" })
+        {
+            throw CommandFailure("--processes \(processes): an adaptive pool's --processes is its max-processes=")
+        }
+        var options = adaptive.isEmpty ? ["processes=\(processes)"] : ["max-processes=\(processes)"]
+        options.append("threads=\(threads)")
         if let requestTimeout {
             options.append("request-timeout=" + (try ServeSupervised.wholeSeconds("--request-timeout", requestTimeout)))
         }

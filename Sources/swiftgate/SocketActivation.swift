@@ -71,13 +71,25 @@ enum SocketActivation {
             let named = withUnsafePointer(to: &storage) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                     getnameinfo(
-                        $0, length, &host, socklen_t(host.count), &service, socklen_t(service.count),
-                        NI_NUMERICHOST | NI_NUMERICSERV)
+                        $0,
+                        length,
+                        &host,
+                        socklen_t(host.count),
+                        &service,
+                        socklen_t(service.count),
+                        NI_NUMERICHOST | NI_NUMERICSERV
+                    )
                 }
             }
             guard named == 0 else { return "fd \(fd)" }
-            let hostText = String(cString: host)
-            let serviceText = String(cString: service)
+            let hostText = String(
+                decoding: host.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) },
+                as: UTF8.self
+            )
+            let serviceText = String(
+                decoding: service.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) },
+                as: UTF8.self
+            )
             return hostText.contains(":") ? "[\(hostText)]:\(serviceText)" : "\(hostText):\(serviceText)"
         default:
             return "fd \(fd)"

@@ -8,9 +8,11 @@ the systemd unit as shipped."""
 import os
 import re
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -62,7 +64,8 @@ class Supervised(LoggedProcess):
             return False
 
     def get(self, path, query="", timeout=15.0):
-        return fcgi.request(self.address, fcgi.cgi_params("GET", path, query=query), timeout=timeout)
+        with fcgi.Connection(self.address, timeout=timeout) as conn:
+            return conn.request(fcgi.cgi_params("GET", path, query=query))
 
     def pids(self):
         """The serving processes: children of serve's own pid (it became the
@@ -153,11 +156,17 @@ def test_maximum_requests_recycles_without_a_failed_request(serve):
 
 
 @pytest.mark.expect_log("SG00406", "request-timeout")
-def test_request_timeout_answers_504_and_the_group_serves_on(serve):
+def test_request_timeout_cancels_first_and_replaces_a_process_that_ignores_it(serve):
     s = serve(1, "--request-timeout", "1", "--option", "interrupt-timeout=1")
-    status, _, _ = s.get("/block", query="ms=6000", timeout=20).response()
+    (pid,) = s.pids()
+    # A task that looks at cancellation: 504, and the process serves on.
+    status, _, _ = s.get("/sleep", query="ms=6000", timeout=20).response()
     assert status == 504
-    assert wait_until(lambda: s.answers(), 15)
+    assert s.pid_seen(5) == {pid}
+    # A thread that never looks: the process is replaced after
+    # interrupt-timeout and the request is cut.
+    assert s.get("/block", query="ms=8000", timeout=20).cut
+    assert wait_until(lambda: s.pids() and pid not in s.pids() and s.answers(), 15), s.log()
 
 
 def test_sigterm_lets_a_running_request_finish_then_exits(serve):
@@ -224,7 +233,8 @@ def test_the_control_socket_takes_swiftgate_restart(serve, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["--option", "procs=2"], "unknown option 'procs'"),
-    (["--option", "min-processes=3"], "min-processes=3 needs max-processes="),
+    (["--option", "min-processes=3"], "min-processes=3 is more than max-processes=2"),
+    (["--option", "max-processes=4"], "an adaptive pool's --processes is its max-processes="),
     (["--request-timeout", "1.5"], "whole seconds"),
 ])
 def test_bad_group_options_are_refused_before_anything_starts(args, message):
@@ -294,10 +304,16 @@ class Activated(LoggedProcess):
         self.notify.bind(self.notify_path)
         self.notify.settimeout(1.0)
         self.messages = []
-        script = 'exec 3<&%d; export LISTEN_FDS=1 LISTEN_PID=$$; exec "$@"' % listener.fileno()
+        script = 'export LISTEN_FDS=1 LISTEN_PID=$$; exec "$@"'
         env = dict(os.environ, NOTIFY_SOCKET=self.notify_path)
+        fd = listener.fileno()
+
+        def as_descriptor_3():
+            os.dup2(fd, 3)
+            os.close(fd)
+
         self.proc = subprocess.Popen(["sh", "-c", script, "sh", *argv], stdout=self.log_file,
-                                     stderr=subprocess.STDOUT, pass_fds=(listener.fileno(),), env=env)
+                                     stderr=subprocess.STDOUT, pass_fds=(3,), preexec_fn=as_descriptor_3, env=env)
 
     def wait_message(self, text, timeout):
         deadline = time.monotonic() + timeout
@@ -323,6 +339,8 @@ class Activated(LoggedProcess):
 
 
 def test_the_shipped_unit_starts_socket_activated_and_reports_ready(tmp_path):
+    # Files the processes' user reads: in a folder it can reach.
+    tmp_path = tempfile.mkdtemp(prefix="sgu-")
     environment = read_env_file(UNIT_ENV)
     # The example's paths become this build's and this test's.
     settings = os.path.join(str(tmp_path), "settings.json")
@@ -356,6 +374,7 @@ def test_the_shipped_unit_starts_socket_activated_and_reports_ready(tmp_path):
     listener.close()
     try:
         assert a.wait_message("READY=1", START_TIMEOUT), a.log()
+        assert "cannot" not in a.log(), a.log()
         ready = next(m for m in a.messages if "READY=1" in m)
         assert "STATUS=2 process(es) serving on systemd:127.0.0.1:%d" % port in ready
         params = fcgi.cgi_params("GET", "/pid")
@@ -371,6 +390,7 @@ def test_the_shipped_unit_starts_socket_activated_and_reports_ready(tmp_path):
         assert a.wait(15) == 0, a.log()
     finally:
         a.stop()
+        shutil.rmtree(tmp_path, ignore_errors=True)
 
 
 def test_socket_activation_refuses_what_was_not_passed_to_it():
