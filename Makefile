@@ -45,7 +45,7 @@ deps:
 SUPERVISOR := $(MODULE_DIR)/swiftgate-supervise
 SUPERVISOR_SOURCES := CModule/supervise/sg_supervise.c CModule/supervise/sg_httpd_host.c \
 	$(addprefix CModule/,sg_daemon.c sg_daemon_handover.c sg_daemon_pool.c sg_daemon_process.c \
-	sg_daemon_control.c sg_scoreboard.c sg_crash.c sg_group.c sg_options.c sg_library.c)
+	sg_daemon_control.c sg_scoreboard.c sg_sockdiag.c sg_crash.c sg_group.c sg_options.c sg_library.c)
 SUPERVISOR_CFLAGS = $(shell apr-1-config --cppflags --includes) -I$(shell $(APXS) -q INCLUDEDIR) \
 	-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -std=gnu11
 
