@@ -51,6 +51,7 @@ final class LibPQ: Sendable {
     let getisnull: ResultCellInt
     let cmdTuples: ResultText
     let clear: ResultVoid
+    let socket: ConnectionInt
 
     /// The library, loaded once per process; the error says why it could
     /// not be.
@@ -77,6 +78,7 @@ final class LibPQ: Sendable {
         getisnull = try symbol("PQgetisnull", as: ResultCellInt.self)
         cmdTuples = try symbol("PQcmdTuples", as: ResultText.self)
         clear = try symbol("PQclear", as: ResultVoid.self)
+        socket = try symbol("PQsocket", as: ConnectionInt.self)
     }
 
     private static func load() -> Swift.Result<LibPQ, UserStoreError> {

@@ -54,6 +54,19 @@ public final class PostgresConnection {
         library.finish(handle)
     }
 
+    /// Whether a connection that sat idle in the pool is still good: an
+    /// idle connection has nothing to read, so a readable socket means the
+    /// server closed it or said why it would (a restart's "terminating
+    /// connection"). Checked before a kept connection is handed out, so
+    /// that a write is never sent on a connection already dead.
+    var isAliveWhileIdle: Bool {
+        guard !isBroken else { return false }
+        let fd = library.socket(handle)
+        guard fd >= 0 else { return false }
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 0) == 0
+    }
+
     /// Forgets the connection without a word to the server: for a copy
     /// inherited across `fork`, whose socket the parent still uses.
     func abandon() {

@@ -8,9 +8,11 @@ import Synchronization
 /// Nothing connects until the first statement: a pool made in the Apache
 /// parent holds no connection its children would inherit. A connection
 /// that failed is closed, not returned; the next statement opens a new one,
-/// so the pool reconnects by itself once the database is back. A read run
-/// with `retry` on a kept connection that turns out broken (the server
-/// restarted since) runs once more on a new connection.
+/// so the pool reconnects by itself once the database is back. A kept
+/// connection is checked before it is handed out (its socket must have
+/// nothing to read) and closed if the server dropped it meanwhile; a read
+/// run with `retry` on a kept connection that still turns out broken runs
+/// once more on a new connection.
 public final class PostgresPool: Sendable {
     /// The most connections one process keeps to a database: a process
     /// checks passwords on a few threads at once, and each key derivation
@@ -141,8 +143,15 @@ public final class PostgresPool: Sendable {
         let deadline = Date(timeIntervalSinceNow: Self.checkoutTimeout)
         while true {
             if !newOnly, let connection = state.idle.popLast() {
+                if connection.isAliveWhileIdle {
+                    condition.unlock()
+                    return (connection, true)
+                }
+                state.open -= 1
                 condition.unlock()
-                return (connection, true)
+                connection.close()
+                condition.lock()
+                continue
             }
             if state.open < maximumConnections { break }
             if newOnly, let spare = state.idle.popLast() {
