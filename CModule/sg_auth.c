@@ -44,7 +44,7 @@
 #define SG_DEFAULT_CACHE_COST 5
 
 /* The r->notes key a provider sets when the store was unavailable. */
-#define SG_NOTE_UNAVAILABLE "swiftgate-auth-unavailable"
+#define SG_NOTE_UNAVAILABLE   "swiftgate-auth-unavailable"
 #define SG_UNAVAILABLE_FILTER "SWIFTGATE_UNAVAILABLE"
 
 static APR_OPTIONAL_FN_TYPE(ap_authn_cache_store) * cache_store;
@@ -147,21 +147,20 @@ static void note_unavailable(request_rec *r)
  * of an ErrorDocument 503 "text". */
 static const char *unavailable_page(request_rec *r)
 {
-    const char *custom =
-        ap_response_code_string(r, ap_index_of_response(HTTP_SERVICE_UNAVAILABLE));
+    const char *custom = ap_response_code_string(
+        r, ap_index_of_response(HTTP_SERVICE_UNAVAILABLE));
 
     if (custom && custom[0] == '"') {
         return custom + 1;
     }
-    return apr_pstrcat(
-        r->pool,
-        "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n"
-        "<html><head>\n<title>503 Service Unavailable</title>\n"
-        "</head><body>\n<h1>Service Unavailable</h1>\n"
-        "<p>The server is temporarily unable to service your\n"
-        "request due to maintenance downtime or capacity\n"
-        "problems. Please try again later.</p>\n",
-        ap_psignature("<hr>\n", r), "</body></html>\n", NULL);
+    return apr_pstrcat(r->pool,
+                       "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n"
+                       "<html><head>\n<title>503 Service Unavailable</title>\n"
+                       "</head><body>\n<h1>Service Unavailable</h1>\n"
+                       "<p>The server is temporarily unable to service your\n"
+                       "request due to maintenance downtime or capacity\n"
+                       "problems. Please try again later.</p>\n",
+                       ap_psignature("<hr>\n", r), "</body></html>\n", NULL);
 }
 
 /* SWIFTGATE_UNAVAILABLE: turns the 500 page ap_send_error_response is

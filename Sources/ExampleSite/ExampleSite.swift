@@ -67,7 +67,9 @@ struct ExampleSite: Application {
         do {
             return try await router.respond(to: request)
         } catch UserStoreError.unavailable(let reason) {
-            request.logger.error("\(request.scriptName)\(request.pathInfo): answered 503: the database is unavailable: \(reason)")
+            request.logger.error(
+                "\(request.scriptName)\(request.pathInfo): answered 503: the database is unavailable: \(reason)"
+            )
             return .text("The service is unavailable; try again later.\n", status: .serviceUnavailable)
         }
     }

@@ -20,13 +20,15 @@ final class LibPQ: Sendable {
     static let tuplesOK: Int32 = 2
     static let diagSQLState: Int32 = 67  // 'C'
 
-    typealias ConnectdbParams = @convention(c) (
-        UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<UnsafePointer<CChar>?>?, Int32
-    ) -> Connection?
-    typealias ExecParams = @convention(c) (
-        Connection?, UnsafePointer<CChar>?, Int32, UnsafeRawPointer?,
-        UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?, Int32
-    ) -> Result?
+    typealias ConnectdbParams =
+        @convention(c) (
+            UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<UnsafePointer<CChar>?>?, Int32
+        ) -> Connection?
+    typealias ExecParams =
+        @convention(c) (
+            Connection?, UnsafePointer<CChar>?, Int32, UnsafeRawPointer?,
+            UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?, Int32
+        ) -> Result?
     typealias ConnectionInt = @convention(c) (Connection?) -> Int32
     typealias ConnectionText = @convention(c) (Connection?) -> UnsafePointer<CChar>?
     typealias ConnectionVoid = @convention(c) (Connection?) -> Void

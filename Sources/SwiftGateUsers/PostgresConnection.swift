@@ -180,7 +180,10 @@ private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeP
 
 /// Calls `body` with NUL-terminated copies of `strings` (NULL for nil), or
 /// with nil for an empty array.
-private func withOptionalCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R)
+private func withOptionalCStrings<R>(
+    _ strings: [String?],
+    _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R
+)
     -> R
 {
     guard !strings.isEmpty else { return body(nil) }

@@ -193,6 +193,11 @@ def test_a_user_added_while_apache_runs_is_granted(apache, pg, prefix):
     assert status == 200, body
     assert b'<strong id="viewer">' + name.encode() + b"</strong>" in body
     assert get(apache, prefix + "/admin", basic(name, "wrong-pass"))[0] == 401
+    # The site makes new hashes with Django's current count: the check
+    # replaced the weaker one `users add --iterations` stored.
+    encoded = stored(pg, "SELECT password FROM users WHERE username = '%s'" % name)
+    assert encoded.split("$")[1] == "1500000"
+    assert django_check(encoded, "right-pass")
 
 
 @pytest.mark.expect_log("AH01631")
