@@ -50,7 +50,7 @@ report("libpq (PostgresPool, blocking)", samples)
 // PostgresNIO: the same statement, awaited; and awaited from a blocking
 // thread, as the store's synchronous API would have to.
 let logger = Logger(label: "bench")
-let configuration = PostgresConnection.Configuration(
+let configuration = PostgresNIO.PostgresConnection.Configuration(
     host: parts.host ?? "127.0.0.1",
     port: parts.port ?? 5432,
     username: parts.user ?? "postgres",
@@ -58,12 +58,12 @@ let configuration = PostgresConnection.Configuration(
     database: String(parts.path.dropFirst()),
     tls: .disable
 )
-func nioLookup(_ connection: PostgresConnection) async throws {
+func nioLookup(_ connection: PostgresNIO.PostgresConnection) async throws {
     let rows = try await connection.query("SELECT id, username, password, is_active FROM users WHERE username = \(user)", logger: logger)
     for try await _ in rows.decode((Int64, String, String, Bool).self) {}
 }
 let connectStart = ContinuousClock.now
-let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+let connection = try await PostgresNIO.PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
 try await nioLookup(connection)
 report("PostgresNIO: first connect + lookup", [ContinuousClock.now - connectStart])
 for _ in 0..<100 { try await nioLookup(connection) }
@@ -93,7 +93,7 @@ samples = await Task.detached {
     return samples
 }.value
 report("PostgresNIO (blocking caller, semaphore)", samples)
-try await connection.close()
+try await connection.closeGracefully()
 
 // For scale: one password check's key derivation at the default count.
 let hash = try PasswordHash(password: "bench-password", salt: "benchsalt0123456789abc", iterations: PasswordHash.defaultIterations)
