@@ -20,7 +20,10 @@ MODULE_CFLAGS := -Wc,-Wall -Wc,-Wextra -Wc,-Werror -Wc,-Wno-unused-parameter \
 	-Wc,-Wno-missing-field-initializers -Wc,-std=gnu11 -Wc,-fvisibility=hidden
 
 DEBIAN_PACKAGES := apache2 apache2-dev libapr1-dev libaprutil1-dev libsqlite3-dev
-test: EXTRA_PACKAGES := clang-format nginx openssl systemd
+# postgresql: the PostgreSQL user-store tests start a private server; libpq5
+# is the client library SwiftGateUsers loads for postgres:// URLs; systemd
+# gives systemd-analyze, which checks the shipped units.
+test: EXTRA_PACKAGES := clang-format nginx openssl postgresql libpq5 systemd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all module swift deps test faults fuzz lint format run bench install clean docs test-adapters \

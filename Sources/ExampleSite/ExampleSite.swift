@@ -10,16 +10,25 @@ import SwiftGateUsers
 
 /// The example site: a home page, the request's environ as JSON, an echo
 /// endpoint that streams a POST body back, a chunked stream, and notes kept
-/// in SQLite at the settings' `database.path`; `/admin` (behind basic
+/// in SQLite at the settings' `database.path` or in the database of
+/// `database.url` (a path or a `postgres://` URL); `/admin` (behind basic
 /// auth in the Apache configuration) lists the notes and the users of the
-/// user store at `users.path`.
+/// user store at `users.url` (a `postgres://` URL, so that every host of a
+/// site checks passwords against one store) or `users.path`.
+///
+/// A PostgreSQL database that is down answers 503 (pages and password
+/// checks alike), never an empty list or "denied".
 struct ExampleSite: Application {
     let router: Router
     let users: UserStore?
 
     init(settings: Settings) async throws {
-        let notes = try NoteStore(path: settings.string("database.path", default: ":memory:"))
-        let users = try settings.string("users.path").map { try UserStore(path: $0) }
+        let notes = try NoteStore(
+            url: settings.string("database.url") ?? settings.string("database.path", default: ":memory:")
+        )
+        let users = try (settings.string("users.url") ?? settings.string("users.path")).map {
+            try UserStore(url: $0)
+        }
         self.users = users
         let title = settings.string("site.title", default: "mod_swiftgate example site")
         var router = Router()
@@ -55,7 +64,14 @@ struct ExampleSite: Application {
     }
 
     func respond(to request: Request) async throws -> Response {
-        try await router.respond(to: request)
+        do {
+            return try await router.respond(to: request)
+        } catch UserStoreError.unavailable(let reason) {
+            request.logger.error(
+                "\(request.scriptName)\(request.pathInfo): answered 503: the database is unavailable: \(reason)"
+            )
+            return .text("The service is unavailable; try again later.\n", status: .serviceUnavailable)
+        }
     }
 
     /// The request's environ, as a JSON object with sorted keys.
