@@ -283,6 +283,11 @@ typedef int32_t (*swiftgate_check_fn)(void *app,
  * request's PARAMS: a daemon with a secret closes a connection whose request
  * does not carry it, and never shows it to the application. */
 #define SWIFTGATE_PARAM_SECRET "swiftgate.secret"
+/* The same parameter as a CGI variable name, for a front-end that can only
+ * send names of that form (HAProxy's set-param upper-cases a name and makes
+ * '.' '_'). A client's header can never arrive under it: headers arrive as
+ * HTTP_*. */
+#define SWIFTGATE_PARAM_SECRET_CGI "SWIFTGATE_SECRET"
 
 /* The response field a daemon adds to a response it made itself for a
  * failure (500, 503…): mod_swiftgate drops that response and lets Apache
