@@ -12,15 +12,20 @@ import SwiftGateUsers
 /// endpoint that streams a POST body back, a chunked stream, and notes kept
 /// in SQLite at the settings' `database.path`; `/admin` (behind basic
 /// auth in the Apache configuration) lists the notes and the users of the
-/// user store at `users.path`.
+/// user store at `users.path`; `/auth` checks basic auth against that store
+/// for a front-end without an auth module of its own (nginx's
+/// `auth_request`). With `site.instance` set, every response names it in
+/// `X-Served-By`, so a site behind a balancer shows which backend answered.
 struct ExampleSite: Application {
     let router: Router
     let users: UserStore?
+    let instance: String?
 
     init(settings: Settings) async throws {
         let notes = try NoteStore(path: settings.string("database.path", default: ":memory:"))
         let users = try settings.string("users.path").map { try UserStore(path: $0) }
         self.users = users
+        instance = settings.string("site.instance")
         let title = settings.string("site.title", default: "mod_swiftgate example site")
         var router = Router()
         router.get("/") { request in .html(Pages.home(title: title, base: request.scriptName)) }
@@ -30,6 +35,7 @@ struct ExampleSite: Application {
         router.get("/notes") { request in
             .html(Pages.notes(try await notes.all(), base: request.scriptName))
         }
+        router.get("/auth") { [users] request in try Self.checkBasicAuth(request, users: users) }
         router.get("/admin") { request in
             .html(
                 Pages.admin(
@@ -55,8 +61,12 @@ struct ExampleSite: Application {
     }
 
     func respond(to request: Request) async throws -> Response {
-        try await router.respond(to: request)
+        var response = try await router.respond(to: request)
+        if let instance { response.headerFields[Self.servedBy] = instance }
+        return response
     }
+
+    static let servedBy = HTTPField.Name("X-Served-By")!
 
     /// The request's environ, as a JSON object with sorted keys.
     static func environ(_ request: Request) throws -> Response {
