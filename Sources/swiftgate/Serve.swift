@@ -104,7 +104,9 @@ struct Serve: ParsableCommand {
         }
         if let healthPath {
             guard fastcgi != nil else { throw ValidationError("--health-path goes with --fastcgi") }
-            if let problem = HealthAnswer.problem(with: healthPath) { throw ValidationError("--health-path \(problem)") }
+            if let problem = HealthAnswer.problem(with: healthPath) {
+                throw ValidationError("--health-path \(problem)")
+            }
         }
         for (name, value) in [("--request-timeout", requestTimeout), ("--queue-timeout", queueTimeout)] {
             if let value, !(value >= 0 && value < 1e9) {
