@@ -14,13 +14,13 @@ MODULE := $(MODULE_DIR)/mod_swiftgate.so
 MODULE_SOURCES := $(wildcard CModule/*.c)
 MODULE_HEADERS := $(wildcard CModule/*.h) Sources/CSwiftGate/include/swiftgate.h
 # Every C file clang-format checks.
-C_SOURCES = CModule/*.c CModule/*.h Sources/CSwiftGate/include/*.h \
+C_SOURCES = CModule/*.c CModule/*.h CModule/supervise/*.c Sources/CSwiftGate/include/*.h \
 	Sources/CSwiftGatePoller/*.c Sources/CSwiftGatePoller/include/*.h
 MODULE_CFLAGS := -Wc,-Wall -Wc,-Wextra -Wc,-Werror -Wc,-Wno-unused-parameter \
 	-Wc,-Wno-missing-field-initializers -Wc,-std=gnu11 -Wc,-fvisibility=hidden
 
 DEBIAN_PACKAGES := apache2 apache2-dev libapr1-dev libaprutil1-dev libsqlite3-dev
-test: EXTRA_PACKAGES := clang-format nginx openssl
+test: EXTRA_PACKAGES := clang-format nginx openssl systemd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all module swift deps test faults fuzz lint format run bench install clean docs test-adapters \
@@ -38,7 +38,22 @@ deps:
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
 	fi
 
-module: $(MODULE)
+# swiftgate-supervise: the daemon groups' supervision (the module's own
+# sg_daemon*.c and what they use) run outside Apache, for `swiftgate serve
+# --fastcgi ADDRESS --processes N`; sg_httpd_host.c stands in for the parts
+# of httpd that code calls.
+SUPERVISOR := $(MODULE_DIR)/swiftgate-supervise
+SUPERVISOR_SOURCES := CModule/supervise/sg_supervise.c CModule/supervise/sg_httpd_host.c \
+	$(addprefix CModule/,sg_daemon.c sg_daemon_handover.c sg_daemon_pool.c sg_daemon_process.c \
+	sg_daemon_control.c sg_scoreboard.c sg_crash.c sg_group.c sg_options.c sg_library.c)
+SUPERVISOR_CFLAGS = $(shell apr-1-config --cppflags --includes) -I$(shell $(APXS) -q INCLUDEDIR) \
+	-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -std=gnu11
+
+$(SUPERVISOR): $(SUPERVISOR_SOURCES) $(MODULE_HEADERS) $(MODULE)
+	$(CC) $(SUPERVISOR_CFLAGS) -ICModule -ISources/CSwiftGate/include -o $@ $(SUPERVISOR_SOURCES) \
+		$(shell apr-1-config --link-ld) -ldl
+
+module: $(MODULE) $(SUPERVISOR)
 
 $(MODULE): $(MODULE_SOURCES) $(MODULE_HEADERS)
 	rm -rf $(MODULE_DIR) && mkdir -p $(MODULE_DIR)
@@ -151,10 +166,12 @@ format:
 
 install: all
 	$(APXS) -i -n swiftgate $(MODULE)
-	install -m 755 .build/$(CONFIG)/libSwiftGateDaemon.so $(DESTDIR)$(shell $(APXS) -q LIBEXECDIR)/
+	install -m 755 .build/$(CONFIG)/libSwiftGateDaemon.so $(SUPERVISOR) $(DESTDIR)$(shell $(APXS) -q LIBEXECDIR)/
 	install -m 755 .build/$(CONFIG)/swiftgate $(DESTDIR)/usr/local/bin/
 	install -d $(DESTDIR)/usr/local/share/swiftgate
-	install -m 644 apache/express.conf.in $(DESTDIR)/usr/local/share/swiftgate/
+	install -m 644 apache/express.conf.in apache/swiftgate.env.example $(DESTDIR)/usr/local/share/swiftgate/
+	install -d $(DESTDIR)/etc/systemd/system
+	install -m 644 apache/swiftgate@.service apache/swiftgate@.socket $(DESTDIR)/etc/systemd/system/
 	install -d $(DESTDIR)/etc/apache2/mods-available
 	install -m 644 apache/swiftgate.load apache/swiftgate.conf $(DESTDIR)/etc/apache2/mods-available/
 	@echo "Installed. Enable with: a2enmod swiftgate && systemctl reload apache2"

@@ -47,57 +47,6 @@
 #define SG_DEFAULT_FAST_DEATH apr_time_from_sec(10)
 /* The longest wait before starting a failing daemon again. */
 #define SG_DEFAULT_MAX_BACKOFF apr_time_from_sec(32)
-/* Daemons of earlier configurations still finishing their requests; past
- * this many, the oldest are no longer tracked (they still exit on their
- * own when their graceful-timeout ends). */
-#define SG_MAX_DRAINING 256
-/* Random bytes in a group's secret: 256 bits cannot be guessed through a
- * socket. */
-#define SG_SECRET_BYTES 32
-
-/* What must outlive a configuration cycle, and the module itself (httpd
- * unloads and reloads modules on restart): plain data in the process pool.
- * Daemons of an old generation keep serving the old Apache children until
- * they are idle; the socket goes when the last of them has exited. */
-typedef struct sg_draining {
-    pid_t pid;
-    unsigned generation;
-    /* Its standard error, still read while it drains. */
-    sg_crash_output output;
-    char group[64];
-    char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-} sg_draining;
-
-/* Groups a graceful restart hands to the next configuration, each with the
- * processes it had running; past these, groups drain as before. */
-#define SG_MAX_HANDOVER      64
-#define SG_MAX_HANDOVER_PIDS 64
-
-/* A group's socket, secret and running processes, kept open across a
- * graceful restart: the next configuration's group of the same name takes
- * them over and replaces the processes by a rolling restart, so that a
- * replacement that fails leaves the old ones serving the new Apache
- * children too. */
-typedef struct sg_handover {
-    char name[128]; /* "" when the entry is free */
-    int listen_fd;
-    uid_t owner; /* Apache's User, who owns the socket */
-    dev_t dev;   /* the socket file as bound */
-    ino_t ino;
-    char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-    char secret[2 * SG_SECRET_BYTES + 1];
-    int npids;
-    pid_t pids[SG_MAX_HANDOVER_PIDS];
-    int outputs[SG_MAX_HANDOVER_PIDS]; /* their output pipes, -1 none */
-} sg_handover;
-
-typedef struct sg_persist {
-    unsigned generation;
-    sg_draining draining[SG_MAX_DRAINING];
-    sg_handover handover[SG_MAX_HANDOVER];
-} sg_persist;
-
-static sg_persist *persist;
 /* The cycle sg_daemon_start_all was last given. */
 static sg_daemon_cycle cycle;
 
@@ -277,7 +226,7 @@ int sg_daemon_check(apr_pool_t *p, server_rec *s, apr_array_header_t *groups,
 
 /* ---- in the parent ---- */
 
-static void daemon_event(int reason, void *data, int status)
+void sg_daemon_event(int reason, void *data, int status)
 {
     sg_daemon *d = data;
     sg_group *g = d->group;
@@ -343,27 +292,13 @@ static void daemon_event(int reason, void *data, int status)
     sg_daemon_spawn(d, delay);
 }
 
-/* Closes the output pipes of the daemons of earlier generations that
- * drain, in a process that is not the parent. */
-static void close_draining_outputs(void)
-{
-    int i;
-
-    for (i = 0; persist && i < SG_MAX_DRAINING; i++) {
-        if (persist->draining[i].output.fd >= 0
-            && persist->draining[i].pid > 0) {
-            close(persist->draining[i].output.fd);
-        }
-    }
-}
-
 /* In a forked daemon: the other daemons' output pipes are not its own. */
 static void close_other_outputs(const sg_daemon *self)
 {
     sg_group *g = (sg_group *)cycle.groups->elts;
     int i, j;
 
-    close_draining_outputs();
+    sg_handover_close_outputs();
     for (i = 0; i < cycle.groups->nelts; i++) {
         for (j = 0; g[i].daemons && j < sg_group_slots(&g[i]); j++) {
             if (&g[i].daemons[j] != self && g[i].daemons[j].output.fd >= 0) {
@@ -398,7 +333,8 @@ void sg_daemon_spawn(sg_daemon *d, apr_interval_time_t delay)
         d->proc.pid = 0;
         return;
     }
-    apr_proc_other_child_register(&d->proc, daemon_event, d, NULL, cycle.pool);
+    apr_proc_other_child_register(&d->proc, sg_daemon_event, d, NULL,
+                                  cycle.pool);
 }
 
 static apr_status_t make_socket(apr_pool_t *p, sg_group *g)
@@ -482,7 +418,7 @@ void sg_daemon_child_init(apr_array_header_t *groups)
             }
         }
     }
-    close_draining_outputs();
+    sg_handover_close_outputs();
 }
 
 void sg_daemon_monitor(void)
@@ -513,109 +449,13 @@ void sg_daemon_monitor(void)
                                  &g[i].daemons[j].output, 0, NULL);
         }
     }
-    for (i = 0; persist && i < SG_MAX_DRAINING; i++) {
-        if (persist->draining[i].pid > 0) {
-            sg_crash_read_output(cycle.main_server, persist->draining[i].group,
-                                 persist->draining[i].pid,
-                                 &persist->draining[i].output, 0, NULL);
-        }
-    }
-}
-
-static int generation_alive(unsigned generation, const char *path)
-{
-    int i;
-
-    for (i = 0; i < SG_MAX_DRAINING; i++) {
-        sg_draining *e = &persist->draining[i];
-        if (e->pid > 0 && e->generation == generation
-            && !strcmp(e->socket_path, path)) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* A draining daemon of an earlier generation ended. */
-static void drained_event(int reason, void *data, int status)
-{
-    sg_draining *e = data;
-
-    if (reason != APR_OC_REASON_DEATH && reason != APR_OC_REASON_LOST) {
-        return;
-    }
-    apr_proc_other_child_unregister(data);
-    sg_crash_read_output(cycle.main_server, e->group, e->pid, &e->output, 1,
-                         NULL);
-    e->pid = 0;
-    if (!generation_alive(e->generation, e->socket_path)) {
-        unlink(e->socket_path);
-    }
-}
-
-/* Takes over the draining daemons of earlier generations, so that they are
- * reaped by this generation's code. */
-static void adopt_draining(apr_pool_t *pconf)
-{
-    int i;
-
-    for (i = 0; i < SG_MAX_DRAINING; i++) {
-        sg_draining *e = &persist->draining[i];
-        apr_proc_t *proc;
-
-        if (e->pid <= 0) {
-            continue;
-        }
-        if (kill(e->pid, 0) != 0 && errno == ESRCH) {
-            sg_crash_read_output(cycle.main_server, e->group, e->pid,
-                                 &e->output, 1, NULL);
-            e->pid = 0;
-            if (!generation_alive(e->generation, e->socket_path)) {
-                unlink(e->socket_path);
-            }
-            continue;
-        }
-        proc = apr_pcalloc(pconf, sizeof(*proc));
-        proc->pid = e->pid;
-        apr_proc_other_child_register(proc, drained_event, e, NULL, pconf);
-    }
-}
-
-static void remember_draining(pid_t pid, const char *path, const char *group,
-                              sg_crash_output *output)
-{
-    int i;
-
-    for (i = 0; i < SG_MAX_DRAINING; i++) {
-        sg_draining *e = &persist->draining[i];
-        if (e->pid <= 0) {
-            e->pid = pid;
-            e->generation = persist->generation;
-            apr_cpystrn(e->socket_path, path, sizeof(e->socket_path));
-            apr_cpystrn(e->group, group, sizeof(e->group));
-            /* Its output pipe moves here with it. */
-            e->output = *output;
-            output->fd = -1;
-            return;
-        }
-    }
-}
-
-/* remember_draining for a handed-over process, whose output pipe is kept
- * as a bare descriptor: it moves into the record too. */
-static void remember_handed_over(pid_t pid, const char *path, const char *group,
-                                 int *fd)
-{
-    sg_crash_output output;
-
-    memset(&output, 0, sizeof(output));
-    output.fd = *fd;
-    remember_draining(pid, path, group, &output);
-    *fd = output.fd;
+    sg_handover_monitor();
 }
 
 /* Stop: every daemon, this generation's and draining ones, gets SIGTERM and
- * the longest shutdown-timeout to exit, then SIGKILL. */
+ * the longest shutdown-timeout to exit, then SIGKILL. The parent's copy of
+ * each listening socket closes first: once the daemons stop accepting, a
+ * new connection is refused at once rather than left waiting. */
 static void stop_all(void)
 {
     apr_array_header_t *groups = cycle.groups;
@@ -627,6 +467,10 @@ static void stop_all(void)
     sg_pool_ticker_stop();
     sg_control_close();
     for (i = 0; i < groups->nelts; i++) {
+        if (g[i].listen_fd >= 0) {
+            close(g[i].listen_fd);
+            g[i].listen_fd = -1;
+        }
         wait = g[i].shutdown_timeout > wait ? g[i].shutdown_timeout : wait;
         for (j = 0; j < sg_group_slots(&g[i]); j++) {
             if (g[i].daemons[j].proc.pid > 0) {
@@ -634,11 +478,7 @@ static void stop_all(void)
             }
         }
     }
-    for (i = 0; i < SG_MAX_DRAINING; i++) {
-        if (persist->draining[i].pid > 0) {
-            kill(persist->draining[i].pid, SIGTERM);
-        }
-    }
+    sg_handover_signal_draining();
     deadline = apr_time_now() + wait + apr_time_from_sec(1);
     do {
         left = 0;
@@ -653,19 +493,7 @@ static void stop_all(void)
                 }
             }
         }
-        for (i = 0; i < SG_MAX_DRAINING; i++) {
-            pid_t pid = persist->draining[i].pid;
-            if (pid > 0 && waitpid(pid, NULL, WNOHANG) == 0) {
-                left++;
-            }
-            else if (pid > 0) {
-                sg_crash_read_output(cycle.main_server,
-                                     persist->draining[i].group, pid,
-                                     &persist->draining[i].output, 1, NULL);
-                unlink(persist->draining[i].socket_path);
-                persist->draining[i].pid = 0;
-            }
-        }
+        left += sg_handover_reap_draining(0);
         if (left) {
             apr_sleep(apr_time_from_msec(50));
         }
@@ -681,144 +509,11 @@ static void stop_all(void)
                 waitpid(g[i].daemons[j].proc.pid, NULL, 0);
             }
         }
-        unlink(g[i].socket_path);
-    }
-    for (i = 0; i < SG_MAX_DRAINING; i++) {
-        if (persist->draining[i].pid > 0) {
-            kill(persist->draining[i].pid, SIGKILL);
-            waitpid(persist->draining[i].pid, NULL, 0);
-            sg_crash_read_output(cycle.main_server, persist->draining[i].group,
-                                 persist->draining[i].pid,
-                                 &persist->draining[i].output, 1, NULL);
-            unlink(persist->draining[i].socket_path);
-            persist->draining[i].pid = 0;
+        if (!g[i].listen_address) {
+            unlink(g[i].socket_path);
         }
     }
-}
-
-/* ---- graceful restarts: handing groups over ---- */
-
-/* On a graceful restart, keeps a group's socket open and its processes
- * running for the next configuration (sg_handover). Processes already
- * retiring still finish and exit; their socket is not removed after them.
- * @return 1 when handed over, 0 when the group drains as before */
-static int hand_over(sg_group *g)
-{
-    sg_handover *h = NULL;
-    int i, j;
-
-    if (g->listen_fd < 0 || strlen(g->name) >= sizeof(h->name)
-        || sg_group_slots(g) > SG_MAX_HANDOVER_PIDS) {
-        return 0;
-    }
-    for (i = 0; i < SG_MAX_HANDOVER && !h; i++) {
-        h = persist->handover[i].name[0] ? NULL : &persist->handover[i];
-    }
-    if (!h) {
-        return 0;
-    }
-    apr_cpystrn(h->name, g->name, sizeof(h->name));
-    apr_cpystrn(h->socket_path, g->socket_path, sizeof(h->socket_path));
-    apr_cpystrn(h->secret, g->secret, sizeof(h->secret));
-    h->listen_fd = g->listen_fd;
-    h->owner = ap_unixd_config.user_id;
-    h->dev = g->socket_dev;
-    h->ino = g->socket_ino;
-    h->npids = 0;
-    for (j = 0; j < sg_group_slots(g); j++) {
-        sg_daemon *d = &g->daemons[j];
-        if (d->proc.pid <= 0) {
-            continue;
-        }
-        if (d->role == SG_ROLE_RETIRING) {
-            remember_draining(d->proc.pid, "", g->name, &d->output);
-            if (d->output.fd >= 0) {
-                close(d->output.fd);
-            }
-        }
-        else {
-            h->outputs[h->npids] = d->output.fd;
-            h->pids[h->npids++] = d->proc.pid;
-        }
-        d->output.fd = -1;
-    }
-    g->listen_fd = -1;
-    return 1;
-}
-
-/* The entry a group of the new configuration takes over, or NULL: same
- * name, same socket owner, and its socket file still the one bound. */
-static sg_handover *find_handover(sg_group *g)
-{
-    struct stat st;
-    int i;
-
-    for (i = 0; i < SG_MAX_HANDOVER; i++) {
-        sg_handover *h = &persist->handover[i];
-        if (h->name[0] && !strcmp(h->name, g->name)
-            && h->owner == ap_unixd_config.user_id
-            && lstat(h->socket_path, &st) == 0 && S_ISSOCK(st.st_mode)
-            && st.st_dev == h->dev && st.st_ino == h->ino) {
-            return h;
-        }
-    }
-    return NULL;
-}
-
-/* Takes a handed-over group's processes into its slots; those beyond its
- * processes are recycled. @return how many it took */
-static int adopt_processes(apr_pool_t *pconf, sg_group *g, sg_handover *h)
-{
-    int i, taken = 0;
-
-    for (i = 0; i < h->npids; i++) {
-        sg_daemon *d = &g->daemons[taken];
-        if ((kill(h->pids[i], 0) != 0 && errno == ESRCH)
-            || taken >= g->processes) {
-            if (taken >= g->processes) {
-                kill(h->pids[i], SIGUSR2);
-                remember_handed_over(h->pids[i], "", h->name, &h->outputs[i]);
-            }
-            if (h->outputs[i] >= 0) {
-                close(h->outputs[i]);
-            }
-            continue;
-        }
-        d->proc.pid = h->pids[i];
-        d->output.fd = h->outputs[i]; /* its output is still read */
-        d->started = apr_time_now();
-        d->busy_seen = d->started;
-        /* It accepts on this very socket: the children may send to it. */
-        apr_atomic_set32(&g->serving[d->slot], 1);
-        apr_proc_other_child_register(&d->proc, daemon_event, d, NULL, pconf);
-        taken++;
-    }
-    h->name[0] = '\0';
-    return taken;
-}
-
-/* Entries no group of the new configuration took: their processes drain
- * as they did before handovers existed. */
-static void drain_unclaimed(void)
-{
-    int i, j;
-
-    for (i = 0; i < SG_MAX_HANDOVER; i++) {
-        sg_handover *h = &persist->handover[i];
-        if (!h->name[0]) {
-            continue;
-        }
-        for (j = 0; j < h->npids; j++) {
-            kill(h->pids[j], SIGUSR1);
-            remember_handed_over(h->pids[j], h->socket_path, h->name,
-                                 &h->outputs[j]);
-            if (h->outputs[j] >= 0) {
-                close(h->outputs[j]);
-            }
-        }
-        close(h->listen_fd);
-        h->name[0] = '\0';
-    }
+    sg_handover_reap_draining(1);
 }
 
 /* The end of a configuration cycle: a graceful restart hands each group
@@ -839,14 +534,14 @@ static apr_status_t end_generation(void *data)
     sg_pool_ticker_stop();
     sg_control_close();
     for (i = 0; i < groups->nelts; i++) {
-        if (hand_over(&g[i])) {
+        if (sg_handover_give(&g[i])) {
             continue;
         }
         for (j = 0; j < sg_group_slots(&g[i]); j++) {
             pid_t pid = g[i].daemons[j].proc.pid;
             if (pid > 0) {
                 kill(pid, SIGUSR1);
-                remember_draining(pid, g[i].socket_path, g[i].name,
+                sg_handover_drain(pid, g[i].socket_path, g[i].name,
                                   &g[i].daemons[j].output);
             }
             if (g[i].daemons[j].output.fd >= 0) {
@@ -890,65 +585,75 @@ static apr_status_t make_serving_flags(apr_pool_t *pconf,
     return APR_SUCCESS;
 }
 
+/* A group's socket and secret: handed over by the previous configuration,
+ * given by the host (swiftgate serve), or made now. */
+static int open_group(apr_pool_t *pconf, server_rec *s, sg_group *g, int i,
+                      const char *prefix, unsigned generation,
+                      sg_handover **handed)
+{
+    apr_status_t rv;
+
+    if ((*handed = sg_handover_find(g))) {
+        sg_handover_apply(pconf, g, *handed);
+        return OK;
+    }
+    if (g->listen_address) {
+        /* Its socket and secret are the host's; the stop leaves the
+         * address alone. */
+        g->socket_path = g->listen_address;
+        sg_scoreboard_group_socket(i, g->listen_fd);
+        return OK;
+    }
+    if ((rv = make_secret(pconf, g)) != APR_SUCCESS) {
+        sg_log_s(APLOG_CRIT, rv, s, SG_LOGNO(00414),
+                 "daemon group '%s': cannot make its secret", g->name);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    g->socket_path = apr_psprintf(pconf, "%s.%" APR_PID_T_FMT ".%u.%d.sock",
+                                  prefix, getpid(), generation, i);
+    if ((rv = make_socket(pconf, g)) != APR_SUCCESS) {
+        sg_log_s(APLOG_CRIT, rv, s, SG_LOGNO(00409),
+                 "daemon group '%s': cannot listen on %s", g->name,
+                 g->socket_path);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    sg_scoreboard_group_socket(i, g->listen_fd);
+    return OK;
+}
+
 int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s,
                         apr_array_header_t *groups,
                         const sg_daemon_settings *settings)
 {
     sg_group *g = (sg_group *)groups->elts;
-    void *data = NULL;
     sg_handover **handed;
     const char *prefix, *control;
+    unsigned generation;
     apr_status_t rv;
-    int i, j, adopted;
+    int i, j, adopted, status;
 
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK; /* the trial pass before Apache detaches */
     }
-    apr_pool_userdata_get(&data, "swiftgate-daemons", s->process->pool);
-    if (!data) {
-        data = apr_pcalloc(s->process->pool, sizeof(sg_persist));
-        apr_pool_userdata_set(data, "swiftgate-daemons", apr_pool_cleanup_null,
-                              s->process->pool);
-    }
-    persist = data;
-    persist->generation++;
     cycle.parent_pid = getpid();
     cycle.pool = pconf;
     cycle.main_server = s;
     cycle.groups = groups;
     cycle.library = daemon_library(pconf, settings);
     cycle.libraries = settings->libraries;
-    adopt_draining(pconf);
+    cycle.fixed = settings->fixed;
+    generation = sg_handover_begin(s->process->pool, pconf);
     if (!groups->nelts) {
-        drain_unclaimed();
+        sg_handover_drain_unclaimed();
         return OK;
     }
     prefix = socket_prefix(pconf, settings);
     handed = apr_pcalloc(pconf, sizeof(*handed) * groups->nelts);
     for (i = 0; i < groups->nelts; i++) {
-        if ((handed[i] = find_handover(&g[i]))) {
-            g[i].listen_fd = handed[i]->listen_fd;
-            g[i].socket_path = apr_pstrdup(pconf, handed[i]->socket_path);
-            g[i].socket_dev = handed[i]->dev;
-            g[i].socket_ino = handed[i]->ino;
-            g[i].secret = apr_pstrdup(pconf, handed[i]->secret);
-            continue;
+        status = open_group(pconf, s, &g[i], i, prefix, generation, &handed[i]);
+        if (status != OK) {
+            return status;
         }
-        if ((rv = make_secret(pconf, &g[i])) != APR_SUCCESS) {
-            sg_log_s(APLOG_CRIT, rv, s, SG_LOGNO(00414),
-                     "daemon group '%s': cannot make its secret", g[i].name);
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-        g[i].socket_path =
-            apr_psprintf(pconf, "%s.%" APR_PID_T_FMT ".%u.%d.sock", prefix,
-                         getpid(), persist->generation, i);
-        if ((rv = make_socket(pconf, &g[i])) != APR_SUCCESS) {
-            sg_log_s(APLOG_CRIT, rv, s, SG_LOGNO(00409),
-                     "daemon group '%s': cannot listen on %s", g[i].name,
-                     g[i].socket_path);
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-        sg_scoreboard_group_socket(i, g[i].listen_fd);
     }
     if ((rv = make_serving_flags(pconf, groups)) != APR_SUCCESS) {
         sg_log_s(APLOG_CRIT, rv, s, SG_LOGNO(00411),
@@ -957,8 +662,10 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s,
     }
     apr_pool_cleanup_register(pconf, NULL, end_generation,
                               apr_pool_cleanup_null);
-    control = apr_pstrcat(pconf, prefix, ".control", NULL);
-    if ((rv = sg_control_open(pconf, control)) != APR_SUCCESS) {
+    control = settings->control_path
+                  ? settings->control_path
+                  : apr_pstrcat(pconf, prefix, ".control", NULL);
+    if (*control && (rv = sg_control_open(pconf, control)) != APR_SUCCESS) {
         sg_log_s(APLOG_ERR, rv, s, SG_LOGNO(00432),
                  "cannot make the control socket %s: swiftgate restart and "
                  "scale will not reach this server",
@@ -970,12 +677,10 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s,
         sg_pool_init(pconf, &g[i]);
         for (j = 0; j < sg_group_slots(&g[i]); j++) {
             g[i].daemons[j].output.fd = -1;
-        }
-        for (j = 0; j < sg_group_slots(&g[i]); j++) {
             g[i].daemons[j].group = &g[i];
             g[i].daemons[j].slot = j;
         }
-        adopted = handed[i] ? adopt_processes(pconf, &g[i], handed[i]) : 0;
+        adopted = handed[i] ? sg_handover_take(pconf, &g[i], handed[i]) : 0;
         if (adopted) {
             sg_pool_adopted(&g[i], adopted);
         }
@@ -991,7 +696,7 @@ int sg_daemon_start_all(apr_pool_t *pconf, server_rec *s,
                      : "",
                  g[i].threads, g[i].user_name, g[i].socket_path);
     }
-    drain_unclaimed();
+    sg_handover_drain_unclaimed();
     sg_pool_ticker_start();
     return OK;
 }

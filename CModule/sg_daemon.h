@@ -13,6 +13,14 @@
 
 #include "sg_group.h"
 
+/* What `swiftgate serve` fixes for its daemons: the one library they serve
+ * (a request cannot name another), its callable and application group. */
+typedef struct sg_daemon_fixed {
+    const char *library;
+    const char *callable;          /* NULL: swiftgate_application */
+    const char *application_group; /* NULL: the global one */
+} sg_daemon_fixed;
+
 /* What every group's daemons share. */
 typedef struct sg_daemon_settings {
     /* The start of every socket's path ("PREFIX.PID.GENERATION.N.sock");
@@ -23,6 +31,11 @@ typedef struct sg_daemon_settings {
     /* Every application library a request may name to a daemon,
      * NULL-terminated. */
     const char *const *libraries;
+    /* The control socket (swiftgate restart/scale); NULL:
+     * PREFIX.control; "": none. */
+    const char *control_path;
+    /* NULL under Apache. */
+    const sg_daemon_fixed *fixed;
 } sg_daemon_settings;
 
 /*

@@ -11,6 +11,10 @@
 
 #include "apr_thread_proc.h"
 
+/* Random bytes in a group's secret: 256 bits cannot be guessed through a
+ * socket. */
+#define SG_SECRET_BYTES 32
+
 /* What the process in a slot is to its group (sg_daemon.role). */
 #define SG_ROLE_MEMBER    0 /* serves; replaced when it dies */
 #define SG_ROLE_CANDIDATE 1 /* a replacement on trial: not replaced */
@@ -39,6 +43,7 @@ typedef struct sg_daemon_cycle {
     apr_array_header_t *groups; /* sg_group */
     const char *library;        /* libSwiftGateDaemon.so, resolved */
     const char *const *libraries;
+    const sg_daemon_fixed *fixed; /* swiftgate serve's, or NULL */
 } sg_daemon_cycle;
 
 /* The cycle the daemons run under now. */
@@ -50,6 +55,62 @@ const sg_daemon_cycle *sg_daemon_current(void);
  * @param delay how long the process waits before loading anything
  */
 void sg_daemon_spawn(sg_daemon *d, apr_interval_time_t delay);
+
+/* Reaps a process of a group (an APR other-child callback; data is its
+ * sg_daemon) and decides whether and when it is replaced. */
+void sg_daemon_event(int reason, void *data, int status);
+
+/* ---- sg_daemon_handover.c: processes of earlier configurations ---- */
+
+/* A group's socket, secret and processes on their way to the next
+ * configuration. */
+typedef struct sg_handover sg_handover;
+
+/*
+ * The start of a configuration cycle: finds (or makes) what earlier
+ * cycles left in the process pool and takes over their draining daemons.
+ * @return this cycle's generation number
+ */
+unsigned sg_handover_begin(apr_pool_t *process_pool, apr_pool_t *pconf);
+
+/* What the previous configuration handed over for a group of this name
+ * (same socket owner, socket file still the one bound), or NULL. */
+sg_handover *sg_handover_find(sg_group *g);
+
+/* Gives the group the handed-over socket and secret. */
+void sg_handover_apply(apr_pool_t *pconf, sg_group *g, const sg_handover *h);
+
+/* Takes the handed-over processes into the group's slots (those beyond
+ * its processes are recycled). @return how many it took */
+int sg_handover_take(apr_pool_t *pconf, sg_group *g, sg_handover *h);
+
+/* A graceful restart: keeps the group's socket open and its processes
+ * running for the next configuration. @return 1 when handed over, 0 when
+ * its processes must drain */
+int sg_handover_give(sg_group *g);
+
+/* Handovers no group took: their processes drain. */
+void sg_handover_drain_unclaimed(void);
+
+/* Tracks a process that finishes its requests and exits; its output pipe
+ * moves into the record. @param path its socket, removed after the last
+ * process of its generation ("" keeps it) */
+void sg_handover_drain(pid_t pid, const char *path, const char *group,
+                       sg_crash_output *output);
+
+/* In a process that is not the parent: closes the draining processes'
+ * output pipes. */
+void sg_handover_close_outputs(void);
+
+/* The parent's monitor: relays what draining processes wrote. */
+void sg_handover_monitor(void);
+
+/* A stop: SIGTERM to every draining process. */
+void sg_handover_signal_draining(void);
+
+/* A stop: reaps the draining processes that ended (kill_left: SIGKILL the
+ * others first). @return how many are left */
+int sg_handover_reap_draining(int kill_left);
 
 /* ---- sg_daemon_pool.c: a group's processes over time ---- */
 

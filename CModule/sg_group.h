@@ -73,6 +73,9 @@ typedef struct sg_group {
     dev_t socket_dev; /* the socket file as bound, to know it again */
     ino_t socket_ino;
     int listen_fd; /* the parent's and the daemons'; -1 in Apache's children */
+    /* Given by the host (swiftgate serve): listen_fd and secret are set
+     * before the start, and no socket file is made or removed. */
+    const char *listen_address;
     /* Made anew for every configuration cycle: what Apache's children send
      * with every request and the daemons check before believing one (hex,
      * SG_SECRET_BYTES random bytes). Never in the environment or on disk. */

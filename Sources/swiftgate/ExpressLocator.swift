@@ -76,6 +76,23 @@ enum ExpressLocator {
         return canonical(found)
     }
 
+    /// swiftgate-supervise (`serve --processes`): the build tree's (beside
+    /// mod_swiftgate.so), or where apxs installs modules.
+    static func supervisor(_ given: String?) throws -> String {
+        let name = "swiftgate-supervise"
+        if let given { return try existing(given, what: "\(name) (--supervisor-path)") }
+        var candidates = executableDirectories.map { $0 + "/" + name }
+        for directory in executableDirectories {
+            candidates += [directory + "/../module/" + name, directory + "/../../module/" + name]
+        }
+        if let libexec = apxsLibexecDir() { candidates.append(libexec + "/" + name) }
+        candidates.append("/usr/lib/apache2/modules/" + name)
+        guard let found = candidates.first(where: exists) else {
+            throw CommandFailure("\(name) not found: run make install or pass --supervisor-path")
+        }
+        return canonical(found)
+    }
+
     /// libSwiftGateDaemon.so: beside the executable, beside the module, or
     /// where apxs installs modules.
     static func daemonLibrary(_ given: String?, module: String) throws -> String {

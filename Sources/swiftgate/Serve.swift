@@ -11,7 +11,12 @@ struct Serve: ParsableCommand {
         abstract: "Serve an application library.",
         discussion: """
             With --fastcgi the library is served over FastCGI (responder role) by the same daemon \
-            mod_swiftgate runs, for nginx, Apache's mod_proxy_fcgi or HAProxy in front. \
+            mod_swiftgate runs, for nginx, Apache's mod_proxy_fcgi or HAProxy in front; \
+            --fastcgi systemd takes the socket a systemd socket unit passes. With --processes N \
+            the daemon processes run under mod_swiftgate's own supervision (swiftgate-supervise): \
+            replaced when they die, recycled and timed out as a SwiftGateDaemonProcess group, \
+            whose options --option passes; SIGHUP restarts them one at a time, and with \
+            NOTIFY_SOCKET set (systemd's Type=notify) readiness is reported. \
             With --http it is served over HTTP/1.1 by a development server in this process \
             (no Apache), through the same entry points. \
             SIGINT or SIGTERM stops it after running requests finish.
@@ -20,7 +25,11 @@ struct Serve: ParsableCommand {
 
     @Option(
         name: .long,
-        help: ArgumentHelp("Serve FastCGI on ADDRESS: unix:/path/to.sock or HOST:PORT.", valueName: "address")
+        help: ArgumentHelp(
+            "Serve FastCGI on ADDRESS: unix:/path/to.sock, HOST:PORT, or systemd (the socket a socket unit "
+                + "passes).",
+            valueName: "address"
+        )
     )
     var fastcgi: String?
 
@@ -94,6 +103,47 @@ struct Serve: ParsableCommand {
     )
     var healthPath: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "With --fastcgi: run N daemon processes under the same supervision as a SwiftGateDaemonProcess "
+                + "group (with --threads each).",
+            valueName: "n"
+        )
+    )
+    var processes: Int?
+
+    @Option(
+        name: .customLong("option"),
+        help: ArgumentHelp(
+            "With --processes: a SwiftGateDaemonProcess option (maximum-requests=, memory-limit=, "
+                + "min-processes=, shutdown-timeout=, ...); repeat it for more.",
+            valueName: "key=value"
+        )
+    )
+    var groupOptions: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "With --processes: make the control socket swiftgate restart and scale use here.",
+            valueName: "path"
+        )
+    )
+    var control: String?
+
+    @Option(help: ArgumentHelp("With --processes: swiftgate-supervise.", valueName: "path"))
+    var supervisorPath: String?
+
+    @Option(help: ArgumentHelp("With --processes: libSwiftGateDaemon.so.", valueName: "path"))
+    var daemonLibraryPath: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "With --processes: the least important lines logged (emerg ... debug; default info).",
+            valueName: "level"
+        )
+    )
+    var logLevel: String?
+
     func validate() throws {
         guard (fastcgi == nil) != (http == nil) else {
             throw ValidationError("say how to serve: --fastcgi ADDRESS or --http ADDRESS (one of them)")
@@ -112,6 +162,24 @@ struct Serve: ParsableCommand {
             if let value, !(value >= 0 && value < 1e9) {
                 throw ValidationError("\(name) must be a number of seconds, 0 or more")
             }
+        }
+        let supervisedOnly =
+            !groupOptions.isEmpty || control != nil || supervisorPath != nil
+            || daemonLibraryPath != nil || logLevel != nil
+        if let processes {
+            guard fastcgi != nil else { throw ValidationError("--processes is for --fastcgi") }
+            guard processes >= 1 else { throw ValidationError("--processes must be at least 1") }
+            if allowRoot {
+                throw ValidationError("--allow-root does not go with --processes: name the processes' user with --user")
+            }
+        } else if supervisedOnly {
+            throw ValidationError(
+                "--option, --control, --supervisor-path, --daemon-library-path and --log-level "
+                    + "go with --processes"
+            )
+        }
+        for option in groupOptions where !option.contains("=") {
+            throw ValidationError("--option \(option): give KEY=VALUE, as SwiftGateDaemonProcess takes it")
         }
         if let headTimeout {
             guard http != nil else { throw ValidationError("--head-timeout is for --http") }
@@ -139,20 +207,64 @@ struct Serve: ParsableCommand {
             )
             return
         }
-        let address = try ListenAddress(parsing: fastcgi ?? "")
         let secret = try secretFile.map { try SecretFile.read($0) } ?? []
-        let listenFD = try address.listen()
+        let address = fastcgi == "systemd" ? nil : try ListenAddress(parsing: fastcgi ?? "")
+        let (listenFD, label) = try address.map { (try $0.listen(), $0.description) } ?? SocketActivation.take()
         defer {
             close(listenFD)
-            address.removeSocketFile()
+            address?.removeSocketFile()
+        }
+        if let processes {
+            try supervised(processes: processes, listenFD: listenFD, label: label, library: libraryPath)
+                .exec(secret: secret)
         }
         try dropRoot()
         let control = try SignalPipe.install()
-        StderrLog.write(SWIFTGATE_LOG_INFO, "swiftgate: serving \(libraryPath) on \(address)")
+        StderrLog.write(SWIFTGATE_LOG_INFO, "swiftgate: serving \(libraryPath) on \(label)")
         let status = withDaemonConfig(listenFD: listenFD, controlFD: control, library: libraryPath, secret: secret) {
             config in DaemonEntry.run(config, watchesParent: false)
         }
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// The supervised form of this command.
+    func supervised(processes: Int, listenFD: Int32, label: String, library: String) throws -> ServeSupervised {
+        // An adaptive pool (min-processes=/max-processes=) has no
+        // processes=; --processes must then be its largest size.
+        let adaptive = groupOptions.filter { $0.hasPrefix("min-processes=") || $0.hasPrefix("max-processes=") }
+        if !adaptive.isEmpty,
+            adaptive.contains(where: { $0.hasPrefix("max-processes=") && $0 != "max-processes=\(processes)" })
+        {
+            throw CommandFailure("--processes \(processes): an adaptive pool's --processes is its max-processes=")
+        }
+        var options = adaptive.isEmpty ? ["processes=\(processes)"] : ["max-processes=\(processes)"]
+        options.append("threads=\(threads)")
+        if let healthPath { options.append("health-path=\(healthPath)") }
+        if let requestTimeout {
+            options.append("request-timeout=" + (try ServeSupervised.wholeSeconds("--request-timeout", requestTimeout)))
+        }
+        if let queueTimeout {
+            options.append("queue-timeout=" + (try ServeSupervised.wholeSeconds("--queue-timeout", queueTimeout)))
+        }
+        if let settings = getenv("SWIFTGATE_SETTINGS").map({ String(cString: $0) }), self.settings != nil {
+            options.append("settings=\(settings)")
+        }
+        let supervisor = try ExpressLocator.supervisor(supervisorPath)
+        return ServeSupervised(
+            supervisor: supervisor,
+            daemonLibrary: try daemonLibraryPath.map {
+                try ExpressLocator.existing($0, what: "libSwiftGateDaemon.so (--daemon-library-path)")
+            },
+            library: library,
+            callable: callable,
+            applicationGroup: applicationGroup,
+            listenFD: listenFD,
+            address: label,
+            groupOptions: options + groupOptions,
+            control: control,
+            user: user,
+            logLevel: logLevel
+        )
     }
 
     /// Leaves root as `--user` and `--allow-root` say, before any
