@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -221,6 +222,28 @@ def test_a_front_balances_ejects_and_rejoins(cluster, kind):
         late = [r for r in failed if r.started > killed + eject + 0.5]
         assert not late, "requests failed after %s was taken out: %s" % (victim.name, load.outcomes(late))
         assert any(r.served_by == victim.name for r in load.results if r.ended < killed), "the victim served"
+
+        # A backend stopped (SIGTERM: it stops accepting and finishes what
+        # it runs) under load costs nothing: a request its closing
+        # connections did not answer is tried on another backend.
+        stopped = cluster.backends[2]
+        load = Load(front.port, "/", connections=CLIENTS, duration=20.0, limit=40000, timeout=10.0).start()
+        try:
+            time.sleep(1.0)
+            began = time.monotonic()
+            stopped.proc.send_signal(signal.SIGTERM)
+            status = stopped.wait(15)
+            took = time.monotonic() - began
+            time.sleep(1.0)
+        finally:
+            load.stop()
+        report(kind, "SIGTERM of %s under %d clients: exit status %s after %.2f s; %d requests, %d failed %s"
+               % (stopped.name, CLIENTS, status, took, len(load.results), len(load.failed),
+                  load.outcomes(load.failed)))
+        assert status == 0, stopped.log()[-2000:]
+        assert not load.failed, load.outcomes(load.failed)
+        stopped.start()
+        assert wait_until(lambda: "h2" in served_by(front, 12), 15, step=0.2), "h2 did not come back"
 
         # Basic auth at the front: a user added on another host a moment
         # ago is let in.
