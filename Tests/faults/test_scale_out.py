@@ -126,6 +126,25 @@ def cluster():
         c.remove()
 
 
+def test_hosts_reach_the_root_namespace_and_not_each_other(cluster):
+    # What the database will listen on: every host reaches it; a host
+    # does not reach another host.
+    import socket
+    with socket.socket() as server:
+        server.bind((cluster.hosts.service_address, 0))
+        server.listen(4)
+        port = server.getsockname()[1]
+        probe = ("import socket,sys\ntry:\n socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1)"
+                 "\nexcept OSError: sys.exit(1)")
+        for host in cluster.hosts:
+            done = subprocess.run(host.command(["python3", "-c", probe, cluster.hosts.service_address, str(port)]),
+                                  timeout=20)
+            assert done.returncode == 0, "%s does not reach %s" % (host.name, cluster.hosts.service_address)
+        other = cluster.backends[1].endpoint
+        done = subprocess.run(cluster.hosts[0].command(["python3", "-c", probe, other[0], str(other[1])]), timeout=20)
+        assert done.returncode == 1, "one host reaches another"
+
+
 def test_a_backend_serves_only_requests_with_the_secret(cluster):
     b = cluster.backends[0]
     params = fcgi.cgi_params("GET", "/")

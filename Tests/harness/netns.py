@@ -1,11 +1,16 @@
 """Backend hosts as network namespaces the test makes itself: each host is
 a namespace with one veth pair to the root namespace (where the front-ends
-and the database run), its own /30-sized corner of a private 10.x.y.0/24
-that no route of the machine uses. Names are unique per run; `Hosts.remove`
-deletes every namespace and link it made, and is safe to call twice.
+run), host i at 10.N.i.2 and the root namespace's end at 10.N.i.1, in a
+10.N.0.0/16 that no address or route of the machine uses. A service of the
+root namespace every host must reach (the database) listens on
+`service_address`, 10.N.255.1 on the root namespace's loopback, which each
+host reaches through its own pair (a route to that one address). Names are
+unique per run; `Hosts.remove` deletes every namespace, link and address it
+made, and is safe to call twice.
 
-Traffic stays between the test's namespaces and the root namespace: the
-hosts have no default route and the root namespace does not forward."""
+Traffic stays between the test's namespaces and the root namespace: a host
+has routes to its own /24 and to the service address only, no default
+route, so it reaches neither another host nor anything beyond."""
 
 import os
 import random
@@ -63,7 +68,11 @@ class Hosts:
         tag = "%x%02x" % (os.getpid() & 0xfff, random.randint(0, 255))
         self.octet = free_subnet()
         self.hosts = []
+        self.service_address = "10.%d.255.1" % self.octet
+        self.service_added = False
         try:
+            run("addr", "add", self.service_address + "/32", "dev", "lo")
+            self.service_added = True
             for i in range(count):
                 name = "sg-%s-h%d" % (tag, i)
                 outer, inner = "sg%s%do" % (tag, i), "sg%s%di" % (tag, i)
@@ -77,6 +86,7 @@ class Hosts:
                 run("-n", name, "addr", "add", host.address + "/24", "dev", inner)
                 run("-n", name, "link", "set", inner, "up")
                 run("-n", name, "link", "set", "lo", "up")
+                run("-n", name, "route", "add", self.service_address + "/32", "via", host.gateway)
         except BaseException:
             self.remove()
             raise
@@ -97,6 +107,9 @@ class Hosts:
             run("netns", "delete", host.name, check=False)
             run("link", "delete", host.link, check=False)
         self.hosts = []
+        if self.service_added:
+            run("addr", "delete", self.service_address + "/32", "dev", "lo", check=False)
+            self.service_added = False
 
     def leftovers(self, names):
         """Which of `names` (namespaces) still exist."""
