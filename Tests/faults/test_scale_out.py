@@ -31,6 +31,12 @@ from harness.fronts import ApacheFront, HAProxyFront, NginxFront, wait_ejected
 from harness.load import Load
 from harness.netns import Hosts, can_make_namespaces
 
+try:
+    # The PostgreSQL fixture comes with the store's PostgreSQL backend.
+    from harness import postgres
+except ImportError:
+    postgres = None
+
 # The lowest password hash cost `swiftgate users` takes: the checks stay
 # quick on a debug build.
 ITERATIONS = "1000000"
@@ -54,6 +60,25 @@ def users(host, *args, password=None):
     return done.stdout
 
 
+def shared_postgres(hosts):
+    """A private PostgreSQL that the hosts reach on `hosts.service_address`
+    (and the front on the same address): its fixture's server, restarted
+    to listen there too, with password logins allowed from the hosts."""
+    pg = postgres.start()
+    try:
+        with open(os.path.join(pg.data, "pg_hba.conf"), "a") as f:
+            f.write("host all all 10.%d.0.0/16 scram-sha-256\n" % hosts.octet)
+        pg.stop()
+        options = "-p %d -k %s -c listen_addresses=127.0.0.1,%s -c fsync=off -c max_connections=100" % (
+            pg.port, pg.socket_dir, hosts.service_address)
+        pg._run(os.path.join(pg.bin, "pg_ctl"), "-D", pg.data, "-l", pg.log, "-o", options, "-w", "-t", "60", "start")
+        pg.running = True
+        return pg
+    except BaseException:
+        pg.close()
+        raise
+
+
 class Cluster:
     """Three hosts, the shared secret and user store, a backend on each."""
 
@@ -65,20 +90,16 @@ class Cluster:
         self.secret_file = os.path.join(self.dir, "secret")
         with open(os.open(self.secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
             f.write(self.secret + "\n")
-        # The user store every host checks: today one SQLite file on the
-        # disk the namespaces share, readable by the front's daemons
-        # (www-data); a PostgreSQL server once the store has that backend.
-        store_dir = os.path.join(self.dir, "users")
-        os.mkdir(store_dir, 0o750)
-        shutil.chown(store_dir, "root", "www-data")
-        self.store_path = os.path.join(store_dir, "users.sqlite")
-        self.store = {"path": self.store_path}
-        self.store_args = ["--db", self.store_path]
         self.hosts = Hosts(3)
         self.backends = []
+        self.postgres = None
         try:
-            users(self.hosts[0], "add", "alice", *self.store_args, "--iterations", ITERATIONS,
-                  "--group-readable", "www-data", password="alice-password")
+            self.store, self.store_args, add_options = self.shared_store()
+            report("store", "the hosts share %s" % ("PostgreSQL at %s:%d" % (self.hosts.service_address,
+                                                                          self.postgres.port)
+                                                    if self.postgres else "one SQLite file"))
+            users(self.hosts[0], "add", "alice", *self.store_args, "--iterations", ITERATIONS, *add_options,
+                  password="alice-password")
             self.backends = [Backend(host, "h%d" % i, self.secret_file, self.store)
                              for i, host in enumerate(self.hosts)]
             for b in self.backends:
@@ -92,12 +113,30 @@ class Cluster:
             shutil.copy(EXAMPLE_SITE, self.library)
             subprocess.run(["chmod", "-R", "a+rX", os.path.dirname(self.library)], check=True)
             self.auth_settings = os.path.join(self.dir, "site", "front-auth.json")
-            with open(self.auth_settings, "w") as f:
-                f.write('{"users": {"path": "%s"}}' % self.store_path)
-            os.chmod(self.auth_settings, 0o644)
+            with open(os.open(self.auth_settings, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640), "w") as f:
+                json.dump({"users": self.store}, f)
+            shutil.chown(self.auth_settings, "root", "www-data")
         except BaseException:
             self.remove()
             raise
+
+    def shared_store(self):
+        """The user store every host and the front check: one PostgreSQL
+        server (harness.postgres, with the store's PostgreSQL backend) on
+        the root namespace's service address; without it, one SQLite file
+        on the disk the namespaces share, readable by the front's daemons
+        (www-data). Returns the settings' `users`, `--db` and what `users
+        add` needs besides."""
+        if postgres is not None and postgres.available():
+            self.postgres = shared_postgres(self.hosts)
+            url = "postgres://%s:%s@%s:%d/%s" % (postgres.USER, postgres.PASSWORD, self.hosts.service_address,
+                                                 self.postgres.port, postgres.DATABASE)
+            return {"url": url}, ["--db", url], []
+        store_dir = os.path.join(self.dir, "users")
+        os.mkdir(store_dir, 0o750)
+        shutil.chown(store_dir, "root", "www-data")
+        path = os.path.join(store_dir, "users.sqlite")
+        return {"path": path}, ["--db", path], ["--group-readable", "www-data"]
 
     def remove(self):
         names = [h.name for h in self.hosts]
@@ -105,8 +144,12 @@ class Cluster:
             for b in self.backends:
                 b.remove()
         finally:
-            self.hosts.remove()
-            shutil.rmtree(self.dir, ignore_errors=True)
+            try:
+                if self.postgres:
+                    self.postgres.close()
+            finally:
+                self.hosts.remove()
+                shutil.rmtree(self.dir, ignore_errors=True)
         assert not self.hosts.leftovers(names), "namespaces left behind"
 
     def front(self, kind):

@@ -44,10 +44,14 @@ class Backend(LoggedProcess):
         self.endpoint = (host.address, PORT)
         self.hostport = "%s:%d" % self.endpoint
         self.settings = os.path.join(self.dir, "settings.json")
-        with open(os.open(self.settings, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "w") as f:
+        # The store's URL may hold a password: the settings are for the
+        # processes' group alone.
+        with open(os.open(self.settings, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640), "w") as f:
             json.dump({"site": {"title": "Backend %s" % name, "instance": name},
                        "database": {"path": os.path.join(data, "notes.sqlite")},
                        "users": store}, f)
+        if IS_ROOT:
+            shutil.chown(self.settings, "root", "www-data")
         self.args = host.command([SWIFTGATE, "serve", "--fastcgi", self.hostport, library,
                                   "--settings", self.settings, "--secret-file", secret_file,
                                   "--health-path", HEALTH_PATH, "--processes", str(processes),
