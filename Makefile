@@ -20,7 +20,9 @@ MODULE_CFLAGS := -Wc,-Wall -Wc,-Wextra -Wc,-Werror -Wc,-Wno-unused-parameter \
 	-Wc,-Wno-missing-field-initializers -Wc,-std=gnu11 -Wc,-fvisibility=hidden
 
 DEBIAN_PACKAGES := apache2 apache2-dev libapr1-dev libaprutil1-dev libsqlite3-dev
-test: EXTRA_PACKAGES := clang-format nginx openssl systemd
+# postgresql: the PostgreSQL user-store tests start a private server; libpq5
+# is the client library SwiftGateUsers loads for postgres:// URLs.
+test: EXTRA_PACKAGES := clang-format nginx openssl systemd postgresql libpq5
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all module swift deps test faults fuzz lint format run bench install clean docs test-adapters \
@@ -124,7 +126,7 @@ test-adapters: deps module
 # turn (test_scale_out.py; the user store in PostgreSQL once it has that
 # backend). Prints what each case measured; about 3 minutes after the
 # builds. ss (iproute2) pairs daemon connections with Apache's ends.
-faults: EXTRA_PACKAGES := iproute2 nginx haproxy postgresql
+faults: EXTRA_PACKAGES := iproute2 nginx haproxy postgresql libpq5
 faults: deps module
 	@$(PYTHON) -c "import pytest" 2>/dev/null || $(PYTHON) -m pip install -q pytest
 	$(SWIFT) build --product ExampleSite

@@ -3,7 +3,19 @@
  * directly through swiftgate_check in embedded mode, through the FastCGI
  * authorizer role in daemon mode (so the user store never loads into
  * Apache's children). A check that fails is an error (500), never a
- * denial.
+ * denial; a check that cannot be made because a service the application
+ * needs is down (SWIFTGATE_AUTH_UNAVAILABLE: its user store's database) is
+ * answered 503.
+ *
+ * Apache 2.4's mod_auth_basic and mod_authz_core turn a provider's general
+ * error into 500 themselves, and ap_send_error_response builds the body
+ * from the status it had on entry. So a provider that meets an unavailable
+ * store leaves SG_NOTE_UNAVAILABLE in r->notes; when the 500 is sent, the
+ * insert_error_filter hook adds SWIFTGATE_UNAVAILABLE, which sets the
+ * status to 503 before the header filter sees it and puts Apache's own
+ * 503 page (or an ErrorDocument 503 text) in place of the 500 page. An
+ * ErrorDocument 500 that is a local URL is followed before any of this
+ * (ap_die) and keeps its 500.
  */
 #include "sg_auth.h"
 #include "sg_cgi.h"
@@ -14,10 +26,14 @@
 #include "sg_log.h"
 
 #include "ap_provider.h"
+#include "apr_buckets.h"
+#include "http_protocol.h"
+#include "util_filter.h"
 #include "apr_md5.h"
 #include "apr_optional.h"
 #include "apr_strings.h"
 #include "http_request.h"
+#include "mod_core.h"
 #include "mod_auth.h"
 
 #include "swiftgate.h"
@@ -26,6 +42,10 @@
  * cache is short-lived and in server memory, so a fast hash serves; the
  * application's own (slow) hash stays the authority. */
 #define SG_DEFAULT_CACHE_COST 5
+
+/* The r->notes key a provider sets when the store was unavailable. */
+#define SG_NOTE_UNAVAILABLE   "swiftgate-auth-unavailable"
+#define SG_UNAVAILABLE_FILTER "SWIFTGATE_UNAVAILABLE"
 
 static APR_OPTIONAL_FN_TYPE(ap_authn_cache_store) * cache_store;
 
@@ -112,9 +132,73 @@ static int run_check(request_rec *r, const sg_dir_conf *d,
     c.set_user = cb_set_user;
     c.add_group = cb_add_group;
     rc = in->library->check(in->app, &c);
-    return rc >= SWIFTGATE_AUTH_GRANTED && rc <= SWIFTGATE_AUTH_ERROR
+    return rc >= SWIFTGATE_AUTH_GRANTED && rc <= SWIFTGATE_AUTH_UNAVAILABLE
                ? rc
                : SWIFTGATE_AUTH_ERROR;
+}
+
+/* Marks r so that the 500 its provider's error brings is sent as 503. */
+static void note_unavailable(request_rec *r)
+{
+    apr_table_setn(r->notes, SG_NOTE_UNAVAILABLE, "1");
+}
+
+/* Apache's page for 503, as ap_send_error_response makes it, or the text
+ * of an ErrorDocument 503 "text". */
+static const char *unavailable_page(request_rec *r)
+{
+    const char *custom = ap_response_code_string(
+        r, ap_index_of_response(HTTP_SERVICE_UNAVAILABLE));
+
+    if (custom && custom[0] == '"') {
+        return custom + 1;
+    }
+    return apr_pstrcat(r->pool,
+                       "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n"
+                       "<html><head>\n<title>503 Service Unavailable</title>\n"
+                       "</head><body>\n<h1>Service Unavailable</h1>\n"
+                       "<p>The server is temporarily unable to service your\n"
+                       "request due to maintenance downtime or capacity\n"
+                       "problems. Please try again later.</p>\n",
+                       ap_psignature("<hr>\n", r), "</body></html>\n", NULL);
+}
+
+/* SWIFTGATE_UNAVAILABLE: turns the 500 page ap_send_error_response is
+ * sending into the 503 one. It runs before the header filter, so the
+ * status line, Content-Length and body agree. */
+static apr_status_t unavailable_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    apr_bucket *b, *next;
+    const char *page;
+
+    r->status = HTTP_SERVICE_UNAVAILABLE;
+    r->status_line = NULL;
+    for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb); b = next) {
+        next = APR_BUCKET_NEXT(b);
+        if (APR_BUCKET_IS_EOS(b)) {
+            if (!r->header_only) {
+                page = unavailable_page(r);
+                APR_BUCKET_INSERT_BEFORE(
+                    b, apr_bucket_pool_create(page, strlen(page), r->pool,
+                                              f->c->bucket_alloc));
+            }
+            ap_remove_output_filter(f);
+            break;
+        }
+        if (!APR_BUCKET_IS_METADATA(b)) {
+            apr_bucket_delete(b);
+        }
+    }
+    return ap_pass_brigade(f->next, bb);
+}
+
+static void insert_unavailable_filter(request_rec *r)
+{
+    if (r->status == HTTP_INTERNAL_SERVER_ERROR
+        && apr_table_get(r->notes, SG_NOTE_UNAVAILABLE)) {
+        ap_add_output_filter(SG_UNAVAILABLE_FILTER, NULL, r, r->connection);
+    }
 }
 
 /* Lets mod_authn_socache answer the next requests of this user itself. */
@@ -159,6 +243,13 @@ static authn_status check_password(request_rec *r, const char *user,
             return AUTH_DENIED;
         case SWIFTGATE_AUTH_USER_NOT_FOUND:
             return AUTH_USER_NOT_FOUND;
+        case SWIFTGATE_AUTH_UNAVAILABLE:
+            sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00611),
+                     "checking the password of user '%s' for %s: the "
+                     "application's user store is unavailable; answering 503",
+                     user, r->uri);
+            note_unavailable(r);
+            return AUTH_GENERAL_ERROR;
         default:
             sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00605),
                      "checking the password of user '%s' failed", user);
@@ -186,6 +277,14 @@ static authz_status check_group(request_rec *r, const char *require_args,
     }
     rc = run_check(r, d, d->auth_group, SWIFTGATE_CHECK_GROUPS, r->user, NULL,
                    &answer);
+    if (rc == SWIFTGATE_AUTH_UNAVAILABLE) {
+        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00612),
+                 "finding the groups of user '%s' for %s: the application's "
+                 "user store is unavailable; answering 503",
+                 r->user, r->uri);
+        note_unavailable(r);
+        return AUTHZ_GENERAL_ERROR;
+    }
     if (rc == SWIFTGATE_AUTH_ERROR) {
         sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00607),
                  "finding the groups of user '%s' failed", r->user);
@@ -221,6 +320,13 @@ static int check_access(request_rec *r)
     if (rc == SWIFTGATE_AUTH_GRANTED) {
         return OK;
     }
+    if (rc == SWIFTGATE_AUTH_UNAVAILABLE) {
+        sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00613),
+                 "the access check for %s could not be made: a service the "
+                 "application needs is unavailable; answering 503",
+                 r->uri);
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
     if (rc == SWIFTGATE_AUTH_ERROR) {
         sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00609),
                  "the access check for %s failed", r->uri);
@@ -251,4 +357,8 @@ void sg_auth_register(apr_pool_t *p)
                          AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_optional_fn_retrieve(retrieve_optional, NULL, NULL,
                                  APR_HOOK_MIDDLE);
+    ap_register_output_filter(SG_UNAVAILABLE_FILTER, unavailable_filter, NULL,
+                              AP_FTYPE_CONTENT_SET);
+    ap_hook_insert_error_filter(insert_unavailable_filter, NULL, NULL,
+                                APR_HOOK_MIDDLE);
 }

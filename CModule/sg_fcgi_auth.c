@@ -190,6 +190,10 @@ int sg_fcgi_auth_check(request_rec *r, sg_group *g, const sg_script *script,
             return SWIFTGATE_AUTH_DENIED;
         case 404:
             return SWIFTGATE_AUTH_USER_NOT_FOUND;
+        case 503:
+            /* The application's store is down, or no worker was free in
+             * time: the request gets 503 as well (logged by sg_auth.c). */
+            return SWIFTGATE_AUTH_UNAVAILABLE;
         default:
             sg_log_r(APLOG_ERR, 0, r, SG_LOGNO(00512),
                      "daemon group '%s' answered an access check with "

@@ -25,8 +25,9 @@
  *        password check names one
  * @param groups out, or NULL: the user's groups (const char *) when a
  *        groups check is granted
- * @return SWIFTGATE_AUTH_GRANTED, _DENIED, _USER_NOT_FOUND, or _ERROR
- *         (logged) when the daemon could not be asked or answered wrongly
+ * @return SWIFTGATE_AUTH_GRANTED, _DENIED, _USER_NOT_FOUND, _UNAVAILABLE
+ *         (the daemon answered 503), or _ERROR (logged) when the daemon
+ *         could not be asked or answered wrongly
  */
 int sg_fcgi_auth_check(request_rec *r, sg_group *g, const sg_script *script,
                        const sg_pairs *environ, int kind, const char *user,

@@ -6,7 +6,13 @@ import SwiftGateUsers
 extension ExampleSite: AuthProvider {
     func checkPassword(user: String, password: String, request: Request) async throws -> PasswordCheck {
         guard let users else { return .userNotFound }
-        switch try users.verify(user: user, password: password) {
+        let result: VerifyResult
+        do {
+            result = try users.verify(user: user, password: password)
+        } catch UserStoreError.unavailable(let reason) {
+            throw AuthUnavailable(reason)
+        }
+        switch result {
         case .granted(let stored): return stored == user ? .granted : .grantedAs(stored)
         case .denied, .inactive: return .denied
         case .userNotFound: return .userNotFound
@@ -14,6 +20,10 @@ extension ExampleSite: AuthProvider {
     }
 
     func groups(of user: String, request: Request) async throws -> [String] {
-        try users?.groups(of: user) ?? []
+        do {
+            return try users?.groups(of: user) ?? []
+        } catch UserStoreError.unavailable(let reason) {
+            throw AuthUnavailable(reason)
+        }
     }
 }

@@ -10,20 +10,30 @@ import SwiftGateUsers
 
 /// The example site: a home page, the request's environ as JSON, an echo
 /// endpoint that streams a POST body back, a chunked stream, and notes kept
-/// in SQLite at the settings' `database.path`; `/admin` (behind basic
+/// in SQLite at the settings' `database.path` or in the database of
+/// `database.url` (a path or a `postgres://` URL); `/admin` (behind basic
 /// auth in the Apache configuration) lists the notes and the users of the
-/// user store at `users.path`; `/auth` checks basic auth against that store
-/// for a front-end without an auth module of its own (nginx's
-/// `auth_request`). With `site.instance` set, every response names it in
-/// `X-Served-By`, so a site behind a balancer shows which backend answered.
+/// user store at `users.url` (a `postgres://` URL, so that every host of a
+/// site checks passwords against one store) or `users.path`; `/auth`
+/// checks basic auth against that store for a front-end without an auth
+/// module of its own (nginx's `auth_request`). With `site.instance` set,
+/// every response names it in `X-Served-By`, so a site behind a balancer
+/// shows which backend answered.
+///
+/// A PostgreSQL database that is down answers 503 (pages and password
+/// checks alike), never an empty list or "denied".
 struct ExampleSite: Application {
     let router: Router
     let users: UserStore?
     let instance: String?
 
     init(settings: Settings) async throws {
-        let notes = try NoteStore(path: settings.string("database.path", default: ":memory:"))
-        let users = try settings.string("users.path").map { try UserStore(path: $0) }
+        let notes = try NoteStore(
+            url: settings.string("database.url") ?? settings.string("database.path", default: ":memory:")
+        )
+        let users = try (settings.string("users.url") ?? settings.string("users.path")).map {
+            try UserStore(url: $0)
+        }
         self.users = users
         instance = settings.string("site.instance")
         let title = settings.string("site.title", default: "mod_swiftgate example site")
@@ -61,9 +71,16 @@ struct ExampleSite: Application {
     }
 
     func respond(to request: Request) async throws -> Response {
-        var response = try await router.respond(to: request)
-        if let instance { response.headerFields[Self.servedBy] = instance }
-        return response
+        do {
+            var response = try await router.respond(to: request)
+            if let instance { response.headerFields[Self.servedBy] = instance }
+            return response
+        } catch UserStoreError.unavailable(let reason) {
+            request.logger.error(
+                "\(request.scriptName)\(request.pathInfo): answered 503: the database is unavailable: \(reason)"
+            )
+            return .text("The service is unavailable; try again later.\n", status: .serviceUnavailable)
+        }
     }
 
     static let servedBy = HTTPField.Name("X-Served-By")!

@@ -20,7 +20,8 @@ public enum PasswordCheck: Sendable, Equatable {
 /// The exported application's type conforms to it. The request given to
 /// the checks has the CGI variables of the request being checked but no
 /// body, and never the `Authorization` header. Throwing is an error of the
-/// check (Apache answers 500), never a denial.
+/// check (Apache answers 500), never a denial; throwing ``AuthUnavailable``
+/// (the user store's database is down) answers 503.
 public protocol AuthProvider: Sendable {
     /// Checks a user's password.
     ///

@@ -10,8 +10,10 @@ extension ConnectionServer {
     /// `swiftgate.application_group`). The environ it gets has neither
     /// `REMOTE_PASSWD` nor `HTTP_AUTHORIZATION`: the password goes in the
     /// check's own field alone. The answer is `Status: 200` (granted), 401
-    /// (denied), 404 (user not found) or 500 (error, or an application that
-    /// does not answer access checks), with an empty body. There is no
+    /// (denied), 404 (user not found), 500 (error, or an application that
+    /// does not answer access checks) or 503 (the check could not be made:
+    /// a service it needs is down, or no worker was free in time), with an
+    /// empty body. There is no
     /// request body to read; request-timeout applies as to a responder.
     ///
     /// - Parameters:
@@ -69,6 +71,9 @@ extension ConnectionServer {
         case SWIFTGATE_AUTH_ERROR:
             log.info("\(label): the application's check failed; answered 500")
             return AccessCheck.response(status: 500)
+        case SWIFTGATE_AUTH_UNAVAILABLE:
+            log.info("\(label): the application's check could not be made (a service it needs is down); answered 503")
+            return AccessCheck.response(status: 503)
         default:
             log.error("\(label): swiftgate_check returned unknown result \(result); answered 500")
             return AccessCheck.response(status: 500)

@@ -50,6 +50,9 @@ public func swiftgate_check(
                 logger.error("unknown access check kind \(kind)")
                 return AccessAnswer(status: SWIFTGATE_AUTH_ERROR)
             }
+        } catch let error as AuthUnavailable {
+            logger.error("access check for user '\(user)' could not be made: \(error.reason)")
+            return AccessAnswer(status: SWIFTGATE_AUTH_UNAVAILABLE)
         } catch {
             logger.error("access check failed for user '\(user)': \(error)")
             return AccessAnswer(status: SWIFTGATE_AUTH_ERROR)

@@ -12,6 +12,7 @@ extension UserStore {
     @discardableResult
     public func addGroup(user: String, group: String) throws -> Bool {
         try NameRules.checkGroupName(group)
+        if let postgres { return try postgres.addGroup(user: user, group: group) }
         return try write { db in
             let id = try Self.userID(db, user)
             try Self.join(db, userID: id, group: group)
@@ -29,7 +30,8 @@ extension UserStore {
     ///   when the database fails.
     @discardableResult
     public func removeGroup(user: String, group: String) throws -> Bool {
-        try write { db in
+        if let postgres { return try postgres.removeGroup(user: user, group: group) }
+        return try write { db in
             let id = try Self.userID(db, user)
             try db.execute(
                 sql: #"""
@@ -48,7 +50,8 @@ extension UserStore {
     /// - Returns: The group names.
     /// - Throws: A GRDB `DatabaseError` when the database fails.
     public func groups(of user: String) throws -> [String] {
-        try read { db in
+        if let postgres { return try postgres.groups(of: user) }
+        return try read { db in
             try String.fetchAll(
                 db,
                 sql: #"""

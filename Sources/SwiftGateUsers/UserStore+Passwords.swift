@@ -46,30 +46,49 @@ extension UserStore {
         // The unknown-user count is looked up (and, after a change,
         // counted again) for every name, so that it costs known and
         // unknown names alike.
-        let (row, unknownIterations) = try queue.read { db in
+        let (found, unknownIterations) = try lookUp(name)
+        guard let found else {
+            _ = Self.dummyHash(iterations: unknownIterations).matches(password)
+            return .userNotFound
+        }
+        guard let hash = PasswordHash(parsing: found.password) else {
+            _ = Self.dummyHash(iterations: unknownIterations).matches(password)
+            return .denied
+        }
+        guard hash.matches(password) else { return .denied }
+        guard found.isActive else { return .inactive }
+        if hash.isWeaker(than: iterations) {
+            upgrade(user: found.username, id: found.id, from: found.password, weakHash: hash, password: password)
+        }
+        return .granted(found.username)
+    }
+
+    /// The user a password check is about, if any, and what an unknown
+    /// user's check costs.
+    private func lookUp(_ name: String) throws -> (StoredUser?, Int) {
+        if let postgres {
+            // PostgreSQL text holds no NUL: such a name is no user's.
+            if name.utf8.contains(0) {
+                return (nil, try postgres.lookup("", defaultIterations: iterations).1)
+            }
+            return try postgres.lookup(name, defaultIterations: iterations)
+        }
+        return try queue.read { db in
             let row = try Row.fetchOne(
                 db,
                 sql: "SELECT id, username, password, is_active FROM users WHERE username = ?",
                 arguments: [name]
             )
-            return (row, try unknownUserIterations(db))
+            let found = row.map {
+                StoredUser(
+                    id: $0["id"],
+                    username: $0["username"],
+                    password: $0["password"],
+                    isActive: $0["is_active"]
+                )
+            }
+            return (found, try unknownUserIterations(db))
         }
-        guard let row else {
-            _ = Self.dummyHash(iterations: unknownIterations).matches(password)
-            return .userNotFound
-        }
-        let stored: String = row["password"]
-        guard let hash = PasswordHash(parsing: stored) else {
-            _ = Self.dummyHash(iterations: unknownIterations).matches(password)
-            return .denied
-        }
-        guard hash.matches(password) else { return .denied }
-        guard row["is_active"] else { return .inactive }
-        let username: String = row["username"]
-        if hash.isWeaker(than: iterations) {
-            upgrade(user: username, id: row["id"], from: stored, weakHash: hash, password: password)
-        }
-        return .granted(username)
     }
 
     /// The PBKDF2 iteration count an unknown user's check costs: the count
@@ -83,7 +102,12 @@ extension UserStore {
     /// - Returns: The iteration count.
     /// - Throws: A GRDB `DatabaseError` when the database fails.
     package func unknownUserIterations() throws -> Int {
-        try queue.read { try unknownUserIterations($0) }
+        if let postgres {
+            return try postgres.pool.withConnection(retry: true) {
+                try postgres.unknownUserIterations($0, defaultIterations: iterations)
+            }
+        }
+        return try queue.read { try unknownUserIterations($0) }
     }
 
     private func unknownUserIterations(_ db: Database) throws -> Int {
@@ -148,6 +172,28 @@ extension UserStore {
             fresh = try PasswordHash(password: password, iterations: count)
         } catch {
             logger.info("weak password hash kept: \(error)", metadata: metadata)
+            return
+        }
+        if let postgres {
+            do {
+                let replaced = try postgres.replaceHash(
+                    id: id,
+                    stored: stored,
+                    fresh: fresh.encoded,
+                    lockMilliseconds: Self.upgradeBusyMilliseconds
+                )
+                logger.info(
+                    replaced
+                        ? "password hash made again: \(count) iterations and a new salt (was \(weakHash.iterations))"
+                        : "weak password hash not upgraded: it changed meanwhile",
+                    metadata: metadata
+                )
+            } catch let error as PostgresQueryError where error.sqlState == "55P03" || error.sqlState == "25006" {
+                // lock_not_available, read_only_sql_transaction
+                logger.info("weak password hash kept for now: \(error)", metadata: metadata)
+            } catch {
+                logger.info("weak password hash kept: \(error)", metadata: metadata)
+            }
             return
         }
         do {

@@ -4,7 +4,15 @@ import Logging
 import Synchronization
 
 /// An application's users, their passwords and their groups, in an SQLite
-/// file.
+/// file or a PostgreSQL database (``init(url:iterations:readOnly:fileAccess:logger:)``
+/// with a `postgres://` URL).
+///
+/// Both keep the same tables and the same hashes; a site whose hosts must
+/// all check passwords against one store points them at one PostgreSQL
+/// database. Its connections come from the process's ``PostgresPool`` for
+/// the URL, opened at the first statement (never in a process that only
+/// forks workers); a database that cannot be reached throws
+/// ``UserStoreError/unavailable(_:)``.
 ///
 /// Passwords are kept as Django-compatible ``PasswordHash``es. Several
 /// processes (Apache children, daemon processes, the `swiftgate users`
@@ -20,13 +28,13 @@ import Synchronization
 /// the key derivation (about a second at the default iteration count):
 /// call them from a thread that may block.
 public final class UserStore: Sendable {
-    /// The database file.
+    /// The database file, or the PostgreSQL URL without its password.
     public let path: String
     /// The PBKDF2 iteration count of new hashes.
     public let iterations: Int
     /// Whether the store was opened without write access.
     public let isReadOnly: Bool
-    let queue: DatabaseQueue
+    let backend: Backend
     let logger: Logger
     /// The iteration count an unknown user costs, and the database state it
     /// was counted in (see ``unknownUserIterations()``).
@@ -38,6 +46,73 @@ public final class UserStore: Sendable {
 
     /// How long a write waits for another process's lock, in seconds.
     static let busyTimeout: Double = 5
+
+    /// Where the tables are.
+    enum Backend: Sendable {
+        case sqlite(DatabaseQueue)
+        case postgres(PostgresUserTables)
+    }
+
+    /// The SQLite database; only for code on the SQLite path.
+    var queue: DatabaseQueue {
+        guard case .sqlite(let queue) = backend else { preconditionFailure("not an SQLite store") }
+        return queue
+    }
+
+    /// The PostgreSQL tables, or nil for an SQLite store.
+    var postgres: PostgresUserTables? {
+        if case .postgres(let tables) = backend { return tables }
+        return nil
+    }
+
+    /// Whether the store is in PostgreSQL.
+    public var isPostgres: Bool { postgres != nil }
+
+    /// Opens a user store from a setting: a `postgres://` or
+    /// `postgresql://` URL (see ``PostgresURL``), else an SQLite path.
+    ///
+    /// A PostgreSQL store connects at its first statement, not here, and
+    /// makes its tables then unless `readOnly`; `fileAccess` applies to a
+    /// new SQLite file only.
+    ///
+    /// - Parameters:
+    ///   - url: The URL or path.
+    ///   - iterations: As for ``init(path:iterations:readOnly:fileAccess:logger:)``.
+    ///   - readOnly: Never write (no tables made, no hash upgraded).
+    ///   - fileAccess: Who may read a new SQLite file.
+    ///   - logger: Where hash upgrades are told.
+    /// - Throws: As ``init(path:iterations:readOnly:fileAccess:logger:)``
+    ///   for a path; ``UserStoreError/driverMissing(_:)`` when a URL needs
+    ///   libpq and it cannot be loaded.
+    public convenience init(
+        url: String,
+        iterations: Int = PasswordHash.defaultIterations,
+        readOnly: Bool = false,
+        fileAccess: UserStoreFileAccess = .ownerOnly,
+        logger: Logger = Logger(label: "SwiftGateUsers")
+    ) throws {
+        if let postgresURL = PostgresURL(url) {
+            precondition((1...PasswordHash.maximumIterations).contains(iterations), "iteration count out of range")
+            _ = try LibPQ.get()
+            self.init(
+                backend: .postgres(PostgresUserTables(pool: .shared(postgresURL), readOnly: readOnly)),
+                path: postgresURL.redacted,
+                iterations: iterations,
+                readOnly: readOnly,
+                logger: logger
+            )
+        } else {
+            try self.init(path: url, iterations: iterations, readOnly: readOnly, fileAccess: fileAccess, logger: logger)
+        }
+    }
+
+    private init(backend: Backend, path: String, iterations: Int, readOnly: Bool, logger: Logger) {
+        self.backend = backend
+        self.path = path
+        self.iterations = iterations
+        self.isReadOnly = readOnly
+        self.logger = logger
+    }
 
     /// Opens a user store, creating the file and its tables if needed.
     ///
@@ -57,7 +132,7 @@ public final class UserStore: Sendable {
     ///   ``UserStoreError/cannotCreate(_:reason:)`` when a missing file
     ///   cannot be made safely; a GRDB `DatabaseError` when the file cannot
     ///   be opened or its tables made.
-    public init(
+    public convenience init(
         path: String,
         iterations: Int = PasswordHash.defaultIterations,
         readOnly: Bool = false,
@@ -73,11 +148,7 @@ public final class UserStore: Sendable {
         configuration.label = "SwiftGateUsers"
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         if !readOnly { try UserStoreSchema.migrate(queue) }
-        self.path = path
-        self.iterations = iterations
-        self.isReadOnly = readOnly
-        self.queue = queue
-        self.logger = logger
+        self.init(backend: .sqlite(queue), path: path, iterations: iterations, readOnly: readOnly, logger: logger)
     }
 
     // MARK: Users
@@ -96,6 +167,9 @@ public final class UserStore: Sendable {
         for group in groups { try NameRules.checkGroupName(group) }
         guard !password.isEmpty else { throw UserStoreError.emptyPassword }
         let hash = try PasswordHash(password: password, iterations: iterations).encoded
+        if let postgres {
+            return try postgres.createUser(name, hash: hash, active: active, groups: groups)
+        }
         do {
             try queue.write { db in
                 try db.execute(
@@ -120,6 +194,9 @@ public final class UserStore: Sendable {
     public func setPassword(_ name: String, password: String) throws {
         guard !password.isEmpty else { throw UserStoreError.emptyPassword }
         let hash = try PasswordHash(password: password, iterations: iterations).encoded
+        if let postgres {
+            return try postgres.changeUser(name, sql: "UPDATE users SET password = $1 WHERE username = $2", [hash])
+        }
         try updateUser(name, sql: "UPDATE users SET password = ? WHERE username = ?", value: hash)
     }
 
@@ -131,6 +208,13 @@ public final class UserStore: Sendable {
     /// - Throws: ``UserStoreError/userNotFound(_:)``; a GRDB `DatabaseError`
     ///   when the database fails.
     public func setActive(_ name: String, active: Bool) throws {
+        if let postgres {
+            return try postgres.changeUser(
+                name,
+                sql: "UPDATE users SET is_active = $1 WHERE username = $2",
+                [active ? "t" : "f"]
+            )
+        }
         try updateUser(name, sql: "UPDATE users SET is_active = ? WHERE username = ?", value: active)
     }
 
@@ -141,6 +225,9 @@ public final class UserStore: Sendable {
     /// - Throws: ``UserStoreError/userNotFound(_:)``; a GRDB `DatabaseError`
     ///   when the database fails.
     public func recordLogin(_ name: String) throws {
+        if let postgres {
+            return try postgres.changeUser(name, sql: "UPDATE users SET last_login = now() WHERE username = $1", [])
+        }
         try updateUser(name, sql: "UPDATE users SET last_login = ? WHERE username = ?", value: Date())
     }
 
@@ -150,6 +237,7 @@ public final class UserStore: Sendable {
     /// - Throws: ``UserStoreError/userNotFound(_:)``; a GRDB `DatabaseError`
     ///   when the database fails.
     public func deleteUser(_ name: String) throws {
+        if let postgres { return try postgres.changeUser(name, sql: "DELETE FROM users WHERE username = $1", []) }
         try queue.write { db in
             try db.execute(sql: "DELETE FROM users WHERE username = ?", arguments: [name])
             if db.changesCount == 0 { throw UserStoreError.userNotFound(name) }
@@ -161,7 +249,8 @@ public final class UserStore: Sendable {
     /// - Returns: The users.
     /// - Throws: A GRDB `DatabaseError` when the database fails.
     public func users() throws -> [UserInfo] {
-        try queue.read { db in
+        if let postgres { return try postgres.users() }
+        return try queue.read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -259,5 +348,21 @@ public final class UserStore: Sendable {
     /// Runs `body` with read access.
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         try queue.read(body)
+    }
+}
+
+extension UserStore {
+    /// Reaches the database once: for PostgreSQL, takes a connection of
+    /// the pool (making the tables unless read-only) and runs `SELECT 1`;
+    /// for SQLite, reads the schema version.
+    ///
+    /// - Throws: ``UserStoreError/unavailable(_:)`` when a PostgreSQL
+    ///   database cannot be reached; a database error otherwise.
+    public func checkAvailable() throws {
+        if let postgres {
+            try postgres.run(retry: true) { try $0.execute("SELECT 1") }
+        } else {
+            _ = try queue.read { try Int.fetchOne($0, sql: "PRAGMA schema_version") }
+        }
     }
 }

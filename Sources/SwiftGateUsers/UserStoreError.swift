@@ -1,7 +1,10 @@
 /// Why a ``UserStore`` operation was refused.
 ///
 /// Database failures (a locked or unreadable file) are thrown as GRDB's
-/// `DatabaseError` instead.
+/// `DatabaseError` instead, and statements a PostgreSQL server refused as
+/// ``PostgresQueryError``; a PostgreSQL server that cannot be reached is
+/// ``unavailable(_:)``, which a password check must answer with 503, never
+/// with "denied".
 public enum UserStoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A user of that name exists already.
     case userExists(String)
@@ -20,6 +23,12 @@ public enum UserStoreError: Error, Equatable, Sendable, CustomStringConvertible 
     case symbolicLink(String)
     /// The database file could not be made; `reason` says why.
     case cannotCreate(String, reason: String)
+    /// The PostgreSQL database cannot be reached (down, refusing the
+    /// login, every pooled connection busy); the text says which database
+    /// (its URL without password) and why.
+    case unavailable(String)
+    /// libpq, the PostgreSQL client library, cannot be loaded.
+    case driverMissing(String)
 
     public var description: String {
         switch self {
@@ -31,6 +40,8 @@ public enum UserStoreError: Error, Equatable, Sendable, CustomStringConvertible 
         case .hashingFailed: "the password could not be hashed"
         case .symbolicLink(let path): "\(path) is a symbolic link to nothing; will not create a database through it"
         case .cannotCreate(let path, let reason): "cannot create \(path): \(reason)"
+        case .unavailable(let reason): "the user database is unavailable: \(reason)"
+        case .driverMissing(let reason): "cannot load the PostgreSQL client library: \(reason)"
         }
     }
 

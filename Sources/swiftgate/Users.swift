@@ -10,7 +10,11 @@ struct Users: ParsableCommand {
             New passwords are read from the terminal without echo (asked twice), or as the first \
             line of standard input when it is not a terminal. New hashes use Django's PBKDF2-SHA256 \
             with \(PasswordHash.defaultIterations) iterations. A database that `add` creates is mode \
-            0600 (0640 with --group-readable GROUP), and never made through a symbolic link.
+            0600 (0640 with --group-readable GROUP), and never made through a symbolic link. \
+            --db also takes a PostgreSQL URL, postgres://user@host:port/database (libpq's URL rules, \
+            PG* environment variables and ~/.pgpass; a password in the URL is never printed): the \
+            tables are made there on first use, so every host of a site can check passwords \
+            against one store.
             """,
         subcommands: [
             UsersAdd.self, UsersPasswd.self, UsersList.self, UsersDelete.self,
@@ -21,7 +25,10 @@ struct Users: ParsableCommand {
 
 /// The `--db` option every `users` subcommand takes, and opening the store.
 struct UserDatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: ArgumentHelp("The user database (SQLite file).", valueName: "path"))
+    @Option(
+        name: .customLong("db"),
+        help: ArgumentHelp("The user database: an SQLite file, or a postgres:// URL.", valueName: "path|url")
+    )
     var path: String
 
     /// The PBKDF2 iteration count of new hashes: tests lower it to the
@@ -51,6 +58,7 @@ struct UserDatabaseOptions: ParsableArguments {
     ///   false, a symbolic link when it is true, or a file that cannot be
     ///   made or opened.
     func open(create: Bool = false, fileAccess: UserStoreFileAccess = .ownerOnly) throws -> UserStore {
+        if PostgresURL.isPostgres(path) { return try openPostgres() }
         var info = stat()
         let exists = lstat(path, &info) == 0
         if create, exists, info.st_mode & S_IFMT == S_IFLNK {
@@ -76,6 +84,29 @@ struct UserDatabaseOptions: ParsableArguments {
             )
         }
         return store
+    }
+}
+
+extension UserDatabaseOptions {
+    /// Whether `--db` is a PostgreSQL URL.
+    var isPostgres: Bool { PostgresURL.isPostgres(path) }
+
+    /// `--db` as shown in messages: a URL without its password.
+    var shownPath: String { PostgresURL(path)?.redacted ?? path }
+
+    /// Opens a PostgreSQL store and reaches the database once (making the
+    /// tables if needed), so that a database that is down is told before
+    /// a password is asked.
+    private func openPostgres() throws -> UserStore {
+        do {
+            let store = try UserStore(url: path, iterations: iterations)
+            try store.checkAvailable()
+            return store
+        } catch let error as UserStoreError {
+            throw CommandFailure(error.description)
+        } catch {
+            throw CommandFailure("cannot open the user database at \(shownPath): \(error)")
+        }
     }
 }
 

@@ -38,7 +38,10 @@ struct UsersAdd: ParsableCommand {
             fileAccess = .groupReadable(gid: entry.pointee.gr_gid)
         }
         var before = stat()
-        let existed = lstat(database.path, &before) == 0
+        let existed = !database.isPostgres && lstat(database.path, &before) == 0
+        if database.isPostgres, groupReadable != nil {
+            throw CommandFailure("--group-readable applies to an SQLite file, not to a PostgreSQL database")
+        }
         let store = try database.open(create: true, fileAccess: fileAccess)
         if existed, case .groupReadable(let gid) = fileAccess, before.st_gid != gid || before.st_mode & 0o777 != 0o640 {
             warn(

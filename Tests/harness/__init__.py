@@ -11,6 +11,7 @@ talk to them, and the check of their error logs.
     load      a bounded HTTP load
     proc      processes as /proc and ss show them
     fixtures  the C fixtures (fixtures/*.c) and how they are built
+    postgres  a private PostgreSQL: start(tmpdir) -> .url, .stop(), .start(), .close()
     logs      the error-log check every test goes through
 
 Tests/conftest.py puts Tests/ on sys.path, so a suite imports

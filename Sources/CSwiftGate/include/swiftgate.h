@@ -215,6 +215,11 @@ typedef void (*swiftgate_stop_fn)(void *app, uint32_t timeout_ms);
 #define SWIFTGATE_AUTH_DENIED         1
 #define SWIFTGATE_AUTH_USER_NOT_FOUND 2
 #define SWIFTGATE_AUTH_ERROR          3 /* the check failed: never "denied" */
+/* A service the check needs (the application's user store) is down: the
+ * host answers 503 Service Unavailable. Added after the first four: a host
+ * that does not know it treats it as SWIFTGATE_AUTH_ERROR (500), and an
+ * application that never returns it is unchanged. */
+#define SWIFTGATE_AUTH_UNAVAILABLE 4
 
 typedef struct swiftgate_check_request {
     uint32_t struct_size;
@@ -241,7 +246,8 @@ typedef int32_t (*swiftgate_check_fn)(void *app,
  * for a password check; FCGI_APACHE_ROLE=AUTHORIZER with REMOTE_USER asks
  * for the user's groups when SWIFTGATE_PARAM_CHECK is "groups", else for
  * access. The daemon answers Status 200 (granted), 401 (denied), 404 (user
- * not found) or 500 (error); on 200 a password check may carry
+ * not found), 500 (error) or 503 (SWIFTGATE_AUTH_UNAVAILABLE, or no worker
+ * free in time); on 200 a password check may carry
  * "Variable-REMOTE_USER: canonical" and a groups check
  * "Variable-SWIFTGATE_GROUPS: a,b" (groups contain no comma). */
 #define SWIFTGATE_PARAM_CHECK     "SWIFTGATE_CHECK"
