@@ -123,8 +123,8 @@ test-adapters: deps module
 # of a Hummingbird group (the adapter's test application, built here when
 # missing); and one site on three backend hosts (network namespaces made by
 # the test, ip from iproute2) behind Apache's balancer, nginx and HAProxy in
-# turn (test_scale_out.py; the user store in PostgreSQL once it has that
-# backend). Prints what each case measured; about 3 minutes after the
+# turn (test_scale_out.py; the user store in one PostgreSQL server the
+# test starts). Prints what each case measured; about 5 minutes after the
 # builds. ss (iproute2) pairs daemon connections with Apache's ends.
 faults: EXTRA_PACKAGES := iproute2 nginx haproxy postgresql libpq5
 faults: deps module
