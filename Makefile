@@ -122,14 +122,18 @@ test-adapters: deps module
 # maximum-requests, a hanging request, an application crashing at start, an
 # unreachable socket, an abandoned upload; graceful restarts and recycling
 # of a Hummingbird group (the adapter's test application, built here when
-# missing). Prints what each case measured; about 2 minutes after the
+# missing); and one site on three backend hosts (network namespaces made by
+# the test, ip from iproute2) behind Apache's balancer, nginx and HAProxy in
+# turn (test_scale_out.py; the user store in one PostgreSQL server the
+# test starts). Prints what each case measured; about 5 minutes after the
 # builds. ss (iproute2) pairs daemon connections with Apache's ends.
-faults: EXTRA_PACKAGES := iproute2
+faults: EXTRA_PACKAGES := iproute2 nginx haproxy postgresql libpq5
 faults: deps module
 	@$(PYTHON) -c "import pytest" 2>/dev/null || $(PYTHON) -m pip install -q pytest
 	$(SWIFT) build --product ExampleSite
 	$(SWIFT) build --product SwiftGateTestApp
 	$(SWIFT) build --product SwiftGateDaemon
+	$(SWIFT) build --product swiftgate
 	cd Adapters/SwiftGateHummingbird && $(SWIFT) build --product SwiftGateHummingbirdTestApp
 	SWIFTGATE_MODULE=$(CURDIR)/$(MODULE) SWIFTGATE_LIBS=$(CURDIR)/.build/debug $(ADAPTER_LIBS) \
 		$(PYTHON) -m pytest -s -q -rx Tests/faults

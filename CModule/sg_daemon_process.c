@@ -300,6 +300,7 @@ void sg_daemon_process_main(const sg_daemon_cycle *c, sg_daemon *d,
     config.interrupt_timeout_ms = ms(g->interrupt_timeout);
     config.memory_limit_bytes = (uint64_t)g->memory_limit << 20;
     config.health_check = g->health_check;
+    config.health_path = g->health_path;
     if (c->fixed) {
         config.fixed_library = c->fixed->library;
         config.default_callable = c->fixed->callable;

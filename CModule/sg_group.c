@@ -73,6 +73,7 @@ const sg_option sg_group_options[] = {
     GROUP_OPTION("interrupt-timeout", sg_options_seconds, interrupt_timeout),
     GROUP_OPTION("memory-limit", sg_options_positive, memory_limit),
     GROUP_OPTION("health-check", sg_options_name, health_check),
+    GROUP_OPTION("health-path", sg_options_url_path, health_path),
     GROUP_OPTION("min-processes", sg_options_positive, min_processes),
     GROUP_OPTION("max-processes", sg_options_positive, max_processes),
     GROUP_OPTION("idle-timeout", sg_options_seconds, idle_timeout),

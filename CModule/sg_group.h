@@ -53,6 +53,9 @@ typedef struct sg_group {
     apr_interval_time_t interrupt_timeout;
     int memory_limit;
     const char *health_check;
+    /* The path a daemon answers itself for a balancer's probe (200 while
+     * serving, 503 while draining); NULL none. */
+    const char *health_path;
     int min_processes;
     int max_processes;
     apr_interval_time_t idle_timeout;

@@ -61,6 +61,24 @@ const char *sg_options_name(cmd_parms *cmd, const char *value, void *field)
     return NULL;
 }
 
+/* A URL path a request's path is compared with, byte for byte. */
+const char *sg_options_url_path(cmd_parms *cmd, const char *value, void *field)
+{
+    const unsigned char *c;
+
+    if (value[0] != '/') {
+        return "must be a URL path starting with '/'";
+    }
+    for (c = (const unsigned char *)value; *c; c++) {
+        if (*c <= ' ' || *c == 0x7f || *c == '?' || *c == '#') {
+            return "must be a URL path without spaces, control characters, "
+                   "'?' or '#'";
+        }
+    }
+    *(const char **)field = value;
+    return NULL;
+}
+
 /* A whole number in [min, max] in the given base, or -1. */
 static apr_int64_t whole_number(const char *value, int base, apr_int64_t min,
                                 apr_int64_t max)

@@ -52,6 +52,9 @@ const char *sg_options_group(cmd_parms *cmd, const char *value, void *field);
 const char *sg_options_file(cmd_parms *cmd, const char *value, void *field);
 /* const char *: any non-empty name. */
 const char *sg_options_name(cmd_parms *cmd, const char *value, void *field);
+/* const char *: a URL path matched exactly: '/' first, then no space,
+ * control character, '?' or '#'. */
+const char *sg_options_url_path(cmd_parms *cmd, const char *value, void *field);
 /* int: a whole number from 1 to 100000. */
 const char *sg_options_positive(cmd_parms *cmd, const char *value, void *field);
 /* apr_int64_t: a whole number, 0 or more (0 usually meaning none). */

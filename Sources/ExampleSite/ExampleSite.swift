@@ -14,13 +14,18 @@ import SwiftGateUsers
 /// `database.url` (a path or a `postgres://` URL); `/admin` (behind basic
 /// auth in the Apache configuration) lists the notes and the users of the
 /// user store at `users.url` (a `postgres://` URL, so that every host of a
-/// site checks passwords against one store) or `users.path`.
+/// site checks passwords against one store) or `users.path`; `/auth`
+/// checks basic auth against that store for a front-end without an auth
+/// module of its own (nginx's `auth_request`). With `site.instance` set,
+/// every response names it in `X-Served-By`, so a site behind a balancer
+/// shows which backend answered.
 ///
 /// A PostgreSQL database that is down answers 503 (pages and password
 /// checks alike), never an empty list or "denied".
 struct ExampleSite: Application {
     let router: Router
     let users: UserStore?
+    let instance: String?
 
     init(settings: Settings) async throws {
         let notes = try NoteStore(
@@ -30,6 +35,7 @@ struct ExampleSite: Application {
             try UserStore(url: $0)
         }
         self.users = users
+        instance = settings.string("site.instance")
         let title = settings.string("site.title", default: "mod_swiftgate example site")
         var router = Router()
         router.get("/") { request in .html(Pages.home(title: title, base: request.scriptName)) }
@@ -39,6 +45,7 @@ struct ExampleSite: Application {
         router.get("/notes") { request in
             .html(Pages.notes(try await notes.all(), base: request.scriptName))
         }
+        router.get("/auth") { [users] request in try Self.checkBasicAuth(request, users: users) }
         router.get("/admin") { request in
             .html(
                 Pages.admin(
@@ -65,7 +72,9 @@ struct ExampleSite: Application {
 
     func respond(to request: Request) async throws -> Response {
         do {
-            return try await router.respond(to: request)
+            var response = try await router.respond(to: request)
+            if let instance { response.headerFields[Self.servedBy] = instance }
+            return response
         } catch UserStoreError.unavailable(let reason) {
             request.logger.error(
                 "\(request.scriptName)\(request.pathInfo): answered 503: the database is unavailable: \(reason)"
@@ -73,6 +82,8 @@ struct ExampleSite: Application {
             return .text("The service is unavailable; try again later.\n", status: .serviceUnavailable)
         }
     }
+
+    static let servedBy = HTTPField.Name("X-Served-By")!
 
     /// The request's environ, as a JSON object with sorted keys.
     static func environ(_ request: Request) throws -> Response {

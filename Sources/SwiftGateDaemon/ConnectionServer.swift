@@ -243,7 +243,9 @@ final class ConnectionServer {
             return try respondAsAuthorizer(to: pending, spans: spans)
         default:
             precondition(pending.role == FastCGIBeginRequest.responder, "a role in servedRoles has no handler")
-            let (request, keep) = try respondAsResponder(to: pending, spans: spans)
+            let description = RequestDescription(params: pending.params.bytes, spans: spans)
+            if let keep = try answerHealth(pending, description) { return keep }
+            let (request, keep) = try respondAsResponder(to: pending, description: description)
             if !keep { drainBody(of: request) }
             return keep
         }
@@ -251,9 +253,9 @@ final class ConnectionServer {
 
     private func respondAsResponder(
         to pending: Pending,
-        spans: [FastCGIPairSpan]
+        description: RequestDescription
     ) throws(FastCGIConnection.Failure) -> (DaemonRequest, Bool) {
-        var description = RequestDescription(params: pending.params.bytes, spans: spans)
+        var description = description
         let method = description.value("REQUEST_METHOD") ?? ""
         let uri =
             description.value("REQUEST_URI")

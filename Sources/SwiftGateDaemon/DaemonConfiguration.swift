@@ -27,6 +27,9 @@ struct DaemonConfiguration: @unchecked Sendable {
     /// The path every preloaded application must answer 2xx before the
     /// daemon serves; nil: none.
     var healthCheck: String?
+    /// The path the daemon answers itself for a balancer's probe; nil:
+    /// none (``HealthAnswer``).
+    var healthPath: String?
     var queueTimeoutMilliseconds: UInt64
     var socketTimeoutMilliseconds: UInt64
     var startupTimeoutMilliseconds: UInt64
@@ -60,21 +63,26 @@ struct DaemonConfiguration: @unchecked Sendable {
     /// Its size with the status reports, before the process-management
     /// fields.
     static let reportsSize = UInt32(MemoryLayout<swiftgate_daemon_config>.offset(of: \.interrupt_timeout_ms)!)
+    /// Its size with the process-management fields, before the health
+    /// path.
+    static let processManagementSize = UInt32(MemoryLayout<swiftgate_daemon_config>.offset(of: \.health_path)!)
 
     /// Copies a host's configuration.
     ///
     /// - Parameter config: The host's configuration.
     /// - Returns: nil when the struct is smaller than the first release's
     ///   (the caller logs it). An older host's struct, which ends before
-    ///   the status reports or the process-management fields, gets the
-    ///   defaults of what it lacks.
+    ///   the status reports, the process-management fields or the health
+    ///   path, gets the defaults of what it lacks.
     init?(_ config: UnsafePointer<swiftgate_daemon_config>) {
         let c = config.pointee
         guard c.struct_size >= Self.firstReleaseSize else { return nil }
+        let managed = c.struct_size >= Self.processManagementSize
+        interruptTimeoutMilliseconds = managed ? c.interrupt_timeout_ms : 0
+        memoryLimitBytes = managed ? c.memory_limit_bytes : 0
+        healthCheck = managed ? Self.nonEmpty(c.health_check) : nil
         let current = c.struct_size >= UInt32(MemoryLayout<swiftgate_daemon_config>.size)
-        interruptTimeoutMilliseconds = current ? c.interrupt_timeout_ms : 0
-        memoryLimitBytes = current ? c.memory_limit_bytes : 0
-        healthCheck = current ? c.health_check.map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } : nil
+        healthPath = current ? Self.nonEmpty(c.health_path) : nil
         listenFD = c.listen_fd
         controlFD = c.control_fd
         threads = max(c.threads, 1)
@@ -112,6 +120,12 @@ struct DaemonConfiguration: @unchecked Sendable {
             let group = parts.count > 2 ? parts[2] : defaultApplicationGroup
             preload.append(ApplicationKey(library: parts[0], callable: callable, group: group))
         }
+    }
+
+    /// A C string as a String; nil for NULL or empty.
+    private static func nonEmpty(_ string: UnsafePointer<CChar>?) -> String? {
+        guard let string, string.pointee != 0 else { return nil }
+        return String(cString: string)
     }
 
     /// The strings of a NULL-terminated array (none for a NULL array).

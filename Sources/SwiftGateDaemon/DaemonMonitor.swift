@@ -123,6 +123,7 @@ struct DaemonMonitor {
                 )
             case ControlByte.drain where drainingSince == nil && !state.isStopping:
                 drainingSince = PosixClock.monotonicMilliseconds()
+                state.noteDraining()
                 daemon.log.info("draining: exiting once idle")
             default:
                 continue

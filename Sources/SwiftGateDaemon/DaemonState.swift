@@ -59,6 +59,7 @@ final class DaemonState: @unchecked Sendable {
     private var lastAccept: UInt64
     private var workersAlive = 0
     private var stopReason: String?
+    private var drainRequested = false
     private var stopStatus = SWIFTGATE_DAEMON_EXIT_OK
     private var stopDeadline: UInt64 = .max
     private let wakeWrite: Int32
@@ -90,6 +91,15 @@ final class DaemonState: @unchecked Sendable {
 
     /// Whether the daemon has stopped accepting.
     var isStopping: Bool { lock.withLock { stopReason != nil } }
+
+    /// Whether the daemon drains (accepts until idle, then exits) or has
+    /// stopped accepting: its health path answers 503 from then on.
+    var isLeaving: Bool { lock.withLock { drainRequested || stopReason != nil } }
+
+    /// Notes that a drain began.
+    func noteDraining() {
+        lock.withLock { drainRequested = true }
+    }
 
     /// Why the daemon is stopping, once it is.
     var reason: String? { lock.withLock { stopReason } }

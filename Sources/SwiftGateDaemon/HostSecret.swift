@@ -3,7 +3,8 @@ import SwiftGateFastCGI
 
 /// The proof that a request comes from the host that started the daemon:
 /// a secret the host made, carried by every request as the
-/// `swiftgate.secret` parameter (`SWIFTGATE_PARAM_SECRET`).
+/// `swiftgate.secret` parameter (`SWIFTGATE_PARAM_SECRET`), or as
+/// `SWIFTGATE_SECRET` from a front-end that sends CGI-style names only.
 ///
 /// mod_swiftgate makes a new one for each group at every start and passes
 /// it in `swiftgate_daemon_config`; `swiftgate serve --fastcgi` reads one
@@ -14,8 +15,9 @@ struct HostSecret {
     /// The secret's bytes; empty when the daemon has none.
     let bytes: [UInt8]
 
-    /// The parameter's name.
-    static let parameterName = Array(SWIFTGATE_PARAM_SECRET.utf8)
+    /// The parameter's names: `swiftgate.secret`, and `SWIFTGATE_SECRET`
+    /// for a front-end that sends CGI-style names only (HAProxy).
+    static let parameterNames = [Array(SWIFTGATE_PARAM_SECRET.utf8), Array(SWIFTGATE_PARAM_SECRET_CGI.utf8)]
 
     /// Makes a check for `bytes` (none when empty).
     init(_ bytes: [UInt8]) {
@@ -25,27 +27,30 @@ struct HostSecret {
     /// Whether requests must carry a secret.
     var isRequired: Bool { !bytes.isEmpty }
 
-    /// Checks a request's PARAMS and takes the secret's pair out of them.
+    /// Checks a request's PARAMS and takes the secret's pairs out of them.
     ///
     /// - Parameters:
     ///   - params: The PARAMS bytes.
     ///   - spans: Their pairs.
-    /// - Returns: The pairs without the secret, or `nil` when a secret is
-    ///   required and the request does not carry exactly it.
+    /// - Returns: The pairs without any pair named as the secret, or `nil`
+    ///   when a secret is required and the request does not carry it, or
+    ///   carries another value under either name.
     func admit(_ params: [UInt8], _ spans: [FastCGIPairSpan]) -> [FastCGIPairSpan]? {
         // mod_swiftgate sends it first; another front-end may put it anywhere.
-        guard
-            let index = spans.firstIndex(where: { span in
-                span.name.count == Self.parameterName.count && params[span.name].elementsEqual(Self.parameterName)
-            })
-        else {
-            return isRequired ? nil : spans
+        let isSecret = { (span: FastCGIPairSpan) in
+            Self.parameterNames.contains { name in
+                span.name.count == name.count && params[span.name].elementsEqual(name)
+            }
         }
-        if isRequired, !Self.equalInConstantTime(params[spans[index].value], bytes) {
-            return nil
+        guard spans.contains(where: isSecret) else { return isRequired ? nil : spans }
+        let rest = spans.filter { !isSecret($0) }
+        if isRequired {
+            var allMatch = true
+            for span in spans where isSecret(span) {
+                allMatch = Self.equalInConstantTime(params[span.value], bytes) && allMatch
+            }
+            guard allMatch else { return nil }
         }
-        var rest = spans
-        rest.remove(at: index)
         return rest
     }
 

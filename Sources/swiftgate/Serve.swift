@@ -96,6 +96,15 @@ struct Serve: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "With --fastcgi: answer GET or HEAD of PATH in the daemon, for a balancer's probe: 200 ok while "
+                + "serving, 503 once draining or stopping (the secret still applies).",
+            valueName: "path"
+        )
+    )
+    var healthPath: String?
+
+    @Option(
+        help: ArgumentHelp(
             "With --fastcgi: run N daemon processes under the same supervision as a SwiftGateDaemonProcess "
                 + "group (with --threads each).",
             valueName: "n"
@@ -142,6 +151,12 @@ struct Serve: ParsableCommand {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         if secretFile != nil, fastcgi == nil {
             throw ValidationError("--secret-file goes with --fastcgi")
+        }
+        if let healthPath {
+            guard fastcgi != nil else { throw ValidationError("--health-path goes with --fastcgi") }
+            if let problem = HealthAnswer.problem(with: healthPath) {
+                throw ValidationError("--health-path \(problem)")
+            }
         }
         for (name, value) in [("--request-timeout", requestTimeout), ("--queue-timeout", queueTimeout)] {
             if let value, !(value >= 0 && value < 1e9) {
@@ -224,6 +239,7 @@ struct Serve: ParsableCommand {
         }
         var options = adaptive.isEmpty ? ["processes=\(processes)"] : ["max-processes=\(processes)"]
         options.append("threads=\(threads)")
+        if let healthPath { options.append("health-path=\(healthPath)") }
         if let requestTimeout {
             options.append("request-timeout=" + (try ServeSupervised.wholeSeconds("--request-timeout", requestTimeout)))
         }
@@ -296,7 +312,10 @@ struct Serve: ParsableCommand {
                                 secretBytes.withMemoryRebound(to: CChar.self) { secretC in
                                     config.secret = secretC.baseAddress
                                     config.secret_len = UInt64(secretC.count)
-                                    return withUnsafePointer(to: &config) { body($0) }
+                                    return withOptionalCString(healthPath) { healthPathC in
+                                        config.health_path = healthPathC
+                                        return withUnsafePointer(to: &config) { body($0) }
+                                    }
                                 }
                             }
                         }

@@ -41,4 +41,30 @@ import Testing
         let (plain, plainSpans) = try Self.params([("REQUEST_METHOD", "GET")])
         #expect(HostSecret([]).admit(plain, plainSpans) == plainSpans)
     }
+
+    @Test func theCGIStyleNameIsAdmittedAndTakenOutToo() throws {
+        let (bytes, spans) = try Self.params([("REQUEST_METHOD", "GET"), ("SWIFTGATE_SECRET", "s3cret")])
+        let admitted = try #require(HostSecret(Array("s3cret".utf8)).admit(bytes, spans))
+        #expect(Self.names(bytes, admitted) == ["REQUEST_METHOD"])
+    }
+
+    @Test func aClientHeaderOfThatNameProvesNothing() throws {
+        let (bytes, spans) = try Self.params([("REQUEST_METHOD", "GET"), ("HTTP_SWIFTGATE_SECRET", "s3cret")])
+        #expect(HostSecret(Array("s3cret".utf8)).admit(bytes, spans) == nil)
+    }
+
+    @Test func everyPairNamedAsTheSecretMustHoldItAndNoneReachesTheApplication() throws {
+        let secret = HostSecret(Array("s3cret".utf8))
+        let (bytes, spans) = try Self.params([
+            ("swiftgate.secret", "s3cret"), ("REQUEST_METHOD", "GET"), ("SWIFTGATE_SECRET", "guess"),
+        ])
+        #expect(secret.admit(bytes, spans) == nil)
+        let (both, bothSpans) = try Self.params([
+            ("swiftgate.secret", "s3cret"), ("REQUEST_METHOD", "GET"), ("SWIFTGATE_SECRET", "s3cret"),
+        ])
+        let admitted = try #require(secret.admit(both, bothSpans))
+        #expect(Self.names(both, admitted) == ["REQUEST_METHOD"])
+        let (open, openSpans) = try Self.params([("SWIFTGATE_SECRET", "x"), ("REQUEST_METHOD", "GET")])
+        #expect(Self.names(open, try #require(HostSecret([]).admit(open, openSpans))) == ["REQUEST_METHOD"])
+    }
 }

@@ -14,15 +14,17 @@ import time
 
 class Result:
     """One request: when it started and ended (time.monotonic()), the
-    status, or the error that took its place."""
+    status, or the error that took its place, and the response's
+    X-Served-By (which backend answered, behind a balancer), if any."""
 
-    __slots__ = ("started", "ended", "status", "error")
+    __slots__ = ("started", "ended", "status", "error", "served_by")
 
-    def __init__(self, started, ended, status, error):
+    def __init__(self, started, ended, status, error, served_by=None):
         self.started = started
         self.ended = ended
         self.status = status
         self.error = error
+        self.served_by = served_by
 
     @property
     def ok(self):
@@ -71,7 +73,7 @@ class Load:
             conn.request(self.method, self.path, body=self.body)
             response = conn.getresponse()
             response.read()
-            return Result(started, time.monotonic(), response.status, None)
+            return Result(started, time.monotonic(), response.status, None, response.getheader("X-Served-By"))
         except (OSError, http.client.HTTPException) as e:
             return Result(started, time.monotonic(), None, type(e).__name__)
         finally:

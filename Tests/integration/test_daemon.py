@@ -325,6 +325,12 @@ def test_unknown_option_and_bad_values(scratch_apache):
         ("SwiftGateDaemonProcess g interrupt-timeout=-1", "option 'interrupt-timeout' must be whole seconds"),
         ("SwiftGateDaemonProcess g health-check=healthz",
          "SwiftGateDaemonProcess g: health-check 'healthz' must be a URL path starting with '/'"),
+        ("SwiftGateDaemonProcess g health-path=health",
+         "option 'health-path' must be a URL path starting with '/'"),
+        ("SwiftGateDaemonProcess g health-path=/health?full=1",
+         "option 'health-path' must be a URL path without spaces, control characters, '?' or '#'"),
+        ('SwiftGateDaemonProcess g "health-path=/a b"',
+         "option 'health-path' must be a URL path without spaces"),
     ]:
         server = scratch_apache(line + "\n")
         rc, out = server.configtest()

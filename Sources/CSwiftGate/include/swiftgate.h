@@ -289,6 +289,11 @@ typedef int32_t (*swiftgate_check_fn)(void *app,
  * request's PARAMS: a daemon with a secret closes a connection whose request
  * does not carry it, and never shows it to the application. */
 #define SWIFTGATE_PARAM_SECRET "swiftgate.secret"
+/* The same parameter as a CGI variable name, for a front-end that can only
+ * send names of that form (HAProxy's set-param upper-cases a name and makes
+ * '.' '_'). A client's header can never arrive under it: headers arrive as
+ * HTTP_*. */
+#define SWIFTGATE_PARAM_SECRET_CGI "SWIFTGATE_SECRET"
 
 /* The response field a daemon adds to a response it made itself for a
  * failure (500, 503…): mod_swiftgate drops that response and lets Apache
@@ -364,6 +369,12 @@ typedef struct swiftgate_daemon_config {
      * application, before it reports serving; a status other than 2xx
      * ends it with SWIFTGATE_DAEMON_EXIT_HEALTH. NULL: no check. */
     const char *health_check;
+    /* A URL path the daemon answers itself, without calling an
+     * application, for a balancer's probe: GET or HEAD of exactly this
+     * path gets 200 "ok" while the process serves and 503 once it drains
+     * or stops. The request must still carry the secret. NULL or empty:
+     * none. A daemon given a struct that ends before it has none. */
+    const char *health_path;
 } swiftgate_daemon_config;
 
 /* swiftgate_daemon_config.flags: serve even with user or effective user
@@ -413,7 +424,7 @@ _Static_assert(sizeof(swiftgate_app_info) == 48, "swiftgate_app_info layout");
 _Static_assert(sizeof(swiftgate_request) == 88, "swiftgate_request layout");
 _Static_assert(sizeof(swiftgate_check_request) == 80,
                "swiftgate_check_request layout");
-_Static_assert(sizeof(swiftgate_daemon_config) == 240,
+_Static_assert(sizeof(swiftgate_daemon_config) == 248,
                "swiftgate_daemon_config layout");
 #endif
 
