@@ -231,11 +231,23 @@ final class ConnectionServer {
     /// close (an authorizer request has no body).
     ///
     /// - Returns: Whether the connection can serve another request.
-    /// No parameter is looked at before the request has shown the daemon's
-    /// secret; one without it closes the connection.
+    /// Nothing but the health path is looked at before the request has
+    /// shown the daemon's secret; any other request without it closes the
+    /// connection.
     private func serve(_ pending: Pending) throws(FastCGIConnection.Failure) -> Bool {
         let decoded = try malformedIfThrows { () throws(FastCGIError) in try pending.params.decode() }
         guard let spans = daemon.configuration.secret.admit(pending.params.bytes, decoded) else {
+            // A balancer's probe cannot send the secret (neither Apache's
+            // hcheck nor HAProxy's FastCGI check carries parameters of the
+            // front's), and the health answer is fixed text that calls no
+            // application: it alone is given without the secret.
+            if pending.role == FastCGIBeginRequest.responder {
+                let bytes = pending.params.bytes
+                let spans = daemon.configuration.secret.withoutSecret(bytes, decoded)
+                if let keep = try answerHealth(pending, RequestDescription(params: bytes, spans: spans)) {
+                    return keep
+                }
+            }
             throw .unproven
         }
         switch pending.role {

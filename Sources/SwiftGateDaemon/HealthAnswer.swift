@@ -8,8 +8,10 @@ import SwiftGateFastCGI
 ///
 /// `GET` or `HEAD` of exactly the path gets 200 `ok` while the process
 /// serves and 503 `draining` once it drains or stops, so a balancer stops
-/// sending to it before it exits; any other method gets 405. The request
-/// has shown the daemon's secret before it gets here.
+/// sending to it before it exits; any other method gets 405. It is the one
+/// answer a daemon with a secret gives without it: a balancer's probe
+/// cannot send the secret, and the answer tells no more than whether the
+/// socket takes connections.
 package enum HealthAnswer {
     /// What is wrong with `path` as a health path, or nil: it must start
     /// with `/` and hold no space, control character, `?` or `#` (the

@@ -42,8 +42,8 @@ struct HostSecret {
                 span.name.count == name.count && params[span.name].elementsEqual(name)
             }
         }
-        guard spans.contains(where: isSecret) else { return isRequired ? nil : spans }
-        let rest = spans.filter { !isSecret($0) }
+        let rest = withoutSecret(params, spans)
+        guard rest.count < spans.count else { return isRequired ? nil : spans }
         if isRequired {
             var allMatch = true
             for span in spans where isSecret(span) {
@@ -52,6 +52,22 @@ struct HostSecret {
             guard allMatch else { return nil }
         }
         return rest
+    }
+
+    /// The pairs without any named as the secret, whatever it holds: what a
+    /// request that has not shown the secret may be looked at for (the
+    /// health path, ``HealthAnswer``), never served with.
+    ///
+    /// - Parameters:
+    ///   - params: The PARAMS bytes.
+    ///   - spans: Their pairs.
+    /// - Returns: The pairs, less the secret's.
+    func withoutSecret(_ params: [UInt8], _ spans: [FastCGIPairSpan]) -> [FastCGIPairSpan] {
+        spans.filter { span in
+            !Self.parameterNames.contains { name in
+                span.name.count == name.count && params[span.name].elementsEqual(name)
+            }
+        }
     }
 
     /// Compares without stopping at the first difference, so that the time

@@ -1,6 +1,6 @@
 """One site on three backend hosts behind each balancer in turn: Apache
 (mod_proxy_balancer, mod_proxy_hcheck), nginx (upstream, passive checks)
-and HAProxy (fcgi-app, FastCGI health checks).
+and HAProxy (fcgi-app, FastCGI health checks of the daemon's health path).
 
 The hosts are network namespaces the test makes (harness.netns), each
 running `swiftgate serve --fastcgi` with the example site on TCP, with a
@@ -15,6 +15,7 @@ another host a moment earlier. Each figure is printed (pytest -s)."""
 import base64
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -287,6 +288,11 @@ def test_a_front_balances_ejects_and_rejoins(cluster, kind):
         late = [r for r in failed if r.started > killed + eject + 0.5]
         assert not late, "requests failed after %s was taken out: %s" % (victim.name, load.outcomes(late))
         assert any(r.served_by == victim.name for r in load.results if r.ended < killed), "the victim served"
+        if kind == "haproxy":
+            # Its probes ask the health path over FastCGI, without the
+            # secret, and the daemon answers them itself.
+            assert re.search(r"swiftgate/%s is UP.*Layer7 check passed, code: 200" % victim.name, front.log()), \
+                front.log()[-3000:]
 
         # A backend stopped (SIGTERM: it stops accepting and finishes what
         # it runs) under load costs nothing: a request its closing

@@ -77,10 +77,18 @@ def test_the_daemon_answers_its_health_path_itself(start_daemon, secret_file):
     assert fcgi.request(d.address, proven("GET", "/health/more")).response()[0] == 404
 
 
-def test_the_health_path_needs_the_secret(start_daemon, secret_file):
+def test_the_health_path_alone_is_answered_without_the_secret(start_daemon, secret_file):
     d = start_daemon("--health-path", "/health", "--secret-file", secret_file)
+    # A probe cannot send the secret: the fixed answer comes without it.
     for params in (fcgi.cgi_params("GET", "/health"),
                    dict(fcgi.cgi_params("GET", "/health"), **{"swiftgate.secret": "a guess"})):
+        status, headers, body = fcgi.request(d.address, params).response()
+        assert (status, body) == (200, b"ok\n")
+    assert "did not carry" not in d.log()
+    # Everything else still needs it: the application's own paths, near
+    # misses of the health path, other methods.
+    for params in (fcgi.cgi_params("GET", "/healthz"), fcgi.cgi_params("GET", "/health/more"),
+                   dict(fcgi.cgi_params("GET", "/healthz"), **{"swiftgate.secret": "a guess"})):
         with fcgi.Connection(d.address) as conn:
             try:
                 conn.start(params)
