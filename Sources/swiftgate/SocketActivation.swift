@@ -1,4 +1,5 @@
 import Glibc
+import SwiftGateHosting
 
 /// `serve --fastcgi systemd`: the listening socket a service manager
 /// opened and passed (`LISTEN_FDS`, `LISTEN_PID`; systemd's socket units).
@@ -50,49 +51,10 @@ enum SocketActivation {
 
     /// What a socket is bound to: `HOST:PORT` or a UNIX path.
     static func boundAddress(_ fd: Int32) -> String {
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let got = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard got == 0 else { return "fd \(fd)" }
-        var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-        var service = [CChar](repeating: 0, count: Int(NI_MAXSERV))
-        switch Int32(storage.ss_family) {
-        case AF_UNIX:
-            return withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr_un.self, capacity: 1) { address in
-                    withUnsafeBytes(of: address.pointee.sun_path) { raw in
-                        "unix:" + String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-                    }
-                }
-            }
-        case AF_INET, AF_INET6:
-            let named = withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    getnameinfo(
-                        $0,
-                        length,
-                        &host,
-                        socklen_t(host.count),
-                        &service,
-                        socklen_t(service.count),
-                        NI_NUMERICHOST | NI_NUMERICSERV
-                    )
-                }
-            }
-            guard named == 0 else { return "fd \(fd)" }
-            let hostText = String(
-                decoding: host.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) },
-                as: UTF8.self
-            )
-            let serviceText = String(
-                decoding: service.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) },
-                as: UTF8.self
-            )
-            return hostText.contains(":") ? "[\(hostText)]:\(serviceText)" : "\(hostText):\(serviceText)"
-        default:
-            return "fd \(fd)"
+        switch SocketName.of(fd, getsockname) {
+        case .unix(let path): "unix:" + path
+        case .inet(let host, let port): host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        case nil: "fd \(fd)"
         }
     }
 }

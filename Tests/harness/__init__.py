@@ -12,6 +12,10 @@ talk to them, and the check of their error logs.
     proc      processes as /proc and ss show them
     fixtures  the C fixtures (fixtures/*.c) and how they are built
     postgres  a private PostgreSQL: start(tmpdir) -> .url, .stop(), .start(), .close()
+    users     `swiftgate users` as a user runs it
+    netns     backend hosts as network namespaces the test makes
+    backends  `swiftgate serve --processes` inside such a host
+    fronts    Apache's balancer, nginx and HAProxy in front of them
     logs      the error-log check every test goes through
 
 Tests/conftest.py puts Tests/ on sys.path, so a suite imports

@@ -289,3 +289,16 @@ def request(address, params, body=b"", **kwargs):
     """One request on a connection of its own."""
     with Connection(address) as conn:
         return conn.request(params, body, **kwargs)
+
+
+def unanswered(address, params):
+    """Sends a request with an empty body and returns its Result, for a
+    request the daemon is expected to refuse by closing the connection (a
+    missing secret): writing may already fail when it does."""
+    with Connection(address) as conn:
+        try:
+            conn.start(params)
+            conn.send(stream(STDIN, 1, b""))
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # closed already
+        return conn.finish(1)

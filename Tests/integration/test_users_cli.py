@@ -16,35 +16,13 @@ import time
 import pytest
 
 from harness.env import SWIFTGATE
+from harness.users import DEFAULT_ITERATIONS, FAST, LOWEST_ITERATIONS, TIMEOUT, ok, users
 
-TIMEOUT = 60
-# Django's current default (6.1) for new hashes, and the lowest count the
-# hidden --iterations takes: the default of the oldest supported Django
-# (5.2 LTS). The tests use the lowest, to be as fast as allowed.
-DEFAULT_ITERATIONS = 1_500_000
-LOWEST_ITERATIONS = 1_000_000
-FAST = ["--iterations", str(LOWEST_ITERATIONS)]
 
 
 @pytest.fixture
 def db(tmp_path):
     return str(tmp_path / "users.sqlite")
-
-
-def users(*args, password=None, fast=True):
-    """Runs `swiftgate users ARGS`; `password` goes on standard input."""
-    done = subprocess.run([SWIFTGATE, "users", *args, *(FAST if fast else [])],
-                          input=None if password is None else password + "\n",
-                          stdin=None if password is not None else subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=TIMEOUT)
-    return done.returncode, done.stdout, done.stderr
-
-
-def ok(*args, **kwargs):
-    rc, out, err = users(*args, **kwargs)
-    assert rc == 0, err
-    assert err == ""
-    return out
 
 
 def fails(*args, message, **kwargs):

@@ -7,17 +7,15 @@ import base64
 import hashlib
 import json
 import os
-import subprocess
 import uuid
 
 import pytest
 
-from harness import logs, postgres
+from harness import postgres
 from harness.apache import Apache
-from harness.env import SWIFTGATE, free_port, http_request
+from harness.env import free_port, http_request
+from harness.users import ok, users
 
-TIMEOUT = 60
-FAST = ["--iterations", "1000000"]
 
 
 @pytest.fixture(scope="module")
@@ -32,21 +30,6 @@ def running(pg):
     """Every test starts with the database up."""
     if not pg.running:
         pg.start()
-
-
-def users(*args, password=None):
-    done = subprocess.run([SWIFTGATE, "users", *args, *FAST],
-                          input=None if password is None else password + "\n",
-                          stdin=None if password is not None else subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=TIMEOUT)
-    return done.returncode, done.stdout, done.stderr
-
-
-def ok(*args, **kwargs):
-    rc, out, err = users(*args, **kwargs)
-    assert rc == 0, err
-    assert err == ""
-    return out
 
 
 def unique(prefix):
