@@ -143,8 +143,8 @@ static void note_unavailable(request_rec *r)
     apr_table_setn(r->notes, SG_NOTE_UNAVAILABLE, "1");
 }
 
-/* Apache's page for 503, as ap_send_error_response makes it, or the text
- * of an ErrorDocument 503 "text". */
+/* A 503 page in the shape of Apache's own error pages, or the text of an
+ * ErrorDocument 503 "text". */
 static const char *unavailable_page(request_rec *r)
 {
     const char *custom = ap_response_code_string(
@@ -157,9 +157,9 @@ static const char *unavailable_page(request_rec *r)
                        "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n"
                        "<html><head>\n<title>503 Service Unavailable</title>\n"
                        "</head><body>\n<h1>Service Unavailable</h1>\n"
-                       "<p>The server is temporarily unable to service your\n"
-                       "request due to maintenance downtime or capacity\n"
-                       "problems. Please try again later.</p>\n",
+                       "<p>Passwords cannot be checked just now: the\n"
+                       "site's user store is out of reach. Try again in a\n"
+                       "moment.</p>\n",
                        ap_psignature("<hr>\n", r), "</body></html>\n", NULL);
 }
 
