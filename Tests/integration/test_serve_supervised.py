@@ -51,7 +51,13 @@ class Supervised(LoggedProcess):
             self.address = "unix:" + self.sock
             listen = self.address
         self.launch([SWIFTGATE, "serve", "--fastcgi", listen, *supervised_args(str(processes), *args), TEST_APP])
-        if wait and not wait_until(lambda: len(self.pids()) >= processes and self.answers(), START_TIMEOUT):
+        # Whatever goes wrong while waiting, nothing started is left running.
+        try:
+            started = not wait or wait_until(lambda: len(self.pids()) >= processes and self.answers(), START_TIMEOUT)
+        except BaseException:
+            self.stop()
+            raise
+        if not started:
             self.stop()
             pytest.fail("the processes did not start:\n" + self.log())
 
