@@ -20,6 +20,35 @@ START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
 
 
+def starting(make):
+    """The body of a fixture that starts servers as a test asks: yields
+    start(*args, **kwargs), which returns make(*args, **kwargs) and
+    remembers it; every one is stopped afterwards."""
+    started = []
+
+    def start(*args, **kwargs):
+        server = make(*args, **kwargs)
+        started.append(server)
+        return server
+
+    try:
+        yield start
+    finally:
+        for server in started:
+            server.stop()
+
+
+def listen_address(folder, tcp):
+    """Where a daemon started in `folder` listens: (the address fcgi
+    connects to, the text `serve --fastcgi` takes, the TCP port or None);
+    a UNIX socket FOLDER/d.sock, or a free loopback port with tcp."""
+    if tcp:
+        port = free_port()
+        return ("127.0.0.1", port), "127.0.0.1:%d" % port, port
+    address = "unix:" + os.path.join(folder, "d.sock")
+    return address, address, None
+
+
 class LoggedProcess:
     """A command started in the background from a temporary folder, its
     stdout and stderr in FOLDER/LOG_NAME, which is watched in `formats`."""
@@ -70,13 +99,7 @@ class Daemon(LoggedProcess):
             library = build_library(fixture, self.dir)
         self.library = library
         self.sock = os.path.join(self.dir, "d.sock")
-        if tcp:
-            self.port = free_port()
-            self.address = ("127.0.0.1", self.port)
-            listen = "127.0.0.1:%d" % self.port
-        else:
-            self.address = "unix:" + self.sock
-            listen = self.address
+        self.address, listen, self.port = listen_address(self.dir, tcp)
         self.launch([SWIFTGATE, "serve", "--fastcgi", listen, library, *SERVE_AS_ROOT, *args])
         if not wait_until(self.ready, START_TIMEOUT):
             self.stop()

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from harness import fcgi
-from harness.daemon import Host
+from harness.daemon import Host, starting
 from harness.env import EXAMPLE_SITE, TEST_APP, wait_until
 from harness.fixtures import build, build_library
 
@@ -38,18 +38,7 @@ def built():
 def host(built):
     """Starts hosts with key=value options (a list of pairs); kills every
     one afterwards."""
-    started = []
-
-    def start(*options, wait_ready=True):
-        h = Host(built["host"], list(options), wait_ready)
-        started.append(h)
-        return h
-
-    try:
-        yield start
-    finally:
-        for h in started:
-            h.stop()
+    yield from starting(lambda *options, wait_ready=True: Host(built["host"], list(options), wait_ready))
 
 
 def script(library):

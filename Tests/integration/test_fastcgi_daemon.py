@@ -17,7 +17,7 @@ import time
 import pytest
 
 from harness import fcgi, logs
-from harness.daemon import START_TIMEOUT, STOP_TIMEOUT, Daemon
+from harness.daemon import START_TIMEOUT, STOP_TIMEOUT, Daemon, starting
 from harness.env import IS_ROOT, LIBS, SERVE_AS_ROOT, SWIFTGATE, TEST_APP, free_port, wait_until
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -26,18 +26,7 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 @pytest.fixture
 def start_daemon():
     """Starts daemons with extra arguments; stops every one afterwards."""
-    started = []
-
-    def start(*args, **kwargs):
-        daemon = Daemon(*args, **kwargs)
-        started.append(daemon)
-        return daemon
-
-    try:
-        yield start
-    finally:
-        for daemon in started:
-            daemon.stop()
+    yield from starting(Daemon)
 
 
 @pytest.fixture(scope="module")

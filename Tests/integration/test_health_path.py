@@ -13,7 +13,7 @@ import pytest
 
 from harness import fcgi
 from harness.conf import daemon_site
-from harness.daemon import Host
+from harness.daemon import Daemon, Host, starting
 from harness.env import SERVE_AS_ROOT, SWIFTGATE, TEST_APP, wait_until
 from harness.fixtures import build
 
@@ -34,19 +34,7 @@ def secret_file():
 
 @pytest.fixture
 def start_daemon():
-    from harness.daemon import Daemon
-    started = []
-
-    def start(*args, **kwargs):
-        d = Daemon(*args, **kwargs)
-        started.append(d)
-        return d
-
-    try:
-        yield start
-    finally:
-        for d in started:
-            d.stop()
+    yield from starting(Daemon)
 
 
 def proven(method, path, query="", extra=None):
@@ -138,18 +126,7 @@ def host_binary():
 
 @pytest.fixture
 def host(host_binary):
-    started = []
-
-    def start(*options):
-        h = Host(host_binary, list(options))
-        started.append(h)
-        return h
-
-    try:
-        yield start
-    finally:
-        for h in started:
-            h.stop()
+    yield from starting(lambda *options: Host(host_binary, list(options)))
 
 
 def test_the_health_path_answers_503_once_the_daemon_drains(host):

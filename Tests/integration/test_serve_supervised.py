@@ -19,7 +19,7 @@ import time
 import pytest
 
 from harness import fcgi
-from harness.daemon import START_TIMEOUT, STOP_TIMEOUT, LoggedProcess
+from harness.daemon import START_TIMEOUT, STOP_TIMEOUT, LoggedProcess, listen_address, starting
 from harness.env import IS_ROOT, LIBS, REPO, SWIFTGATE, TEST_APP, free_port, wait_until
 
 SUPERVISOR = os.path.join(os.path.dirname(os.environ.get("SWIFTGATE_MODULE", os.path.join(
@@ -42,14 +42,7 @@ class Supervised(LoggedProcess):
         super().__init__("sgs-", "serve.log", ("apache", "stderr"))
         os.chmod(self.dir, 0o755)
         self.processes = processes
-        self.sock = os.path.join(self.dir, "d.sock")
-        if tcp:
-            self.port = free_port()
-            self.address = ("127.0.0.1", self.port)
-            listen = "127.0.0.1:%d" % self.port
-        else:
-            self.address = "unix:" + self.sock
-            listen = self.address
+        self.address, listen, self.port = listen_address(self.dir, tcp)
         self.launch([SWIFTGATE, "serve", "--fastcgi", listen, *supervised_args(str(processes), *args), TEST_APP])
         # Whatever goes wrong while waiting, nothing started is left running.
         try:
@@ -112,18 +105,7 @@ class Supervised(LoggedProcess):
 
 @pytest.fixture
 def serve():
-    started = []
-
-    def start(*args, **kwargs):
-        s = Supervised(*args, **kwargs)
-        started.append(s)
-        return s
-
-    try:
-        yield start
-    finally:
-        for s in started:
-            s.stop()
+    yield from starting(Supervised)
 
 
 def test_three_processes_serve_one_socket_under_the_same_pid(serve):
