@@ -271,6 +271,7 @@ void sg_daemon_process_main(const sg_daemon_cycle *c, sg_daemon *d,
     host.struct_size = sizeof(host);
     host.ctx = s;
     host.log = daemon_log;
+    host.log_level = ap_get_server_module_loglevel(s, APLOG_MODULE_INDEX);
 
     config.struct_size = sizeof(config);
     config.listen_fd = g->listen_fd;

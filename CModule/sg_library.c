@@ -134,6 +134,7 @@ apr_status_t sg_library_child_init(apr_pool_t *p, server_rec *s)
     host.struct_size = sizeof(host);
     host.ctx = s;
     host.log = host_log;
+    host.log_level = ap_get_server_module_loglevel(s, APLOG_MODULE_INDEX);
     apr_pool_cleanup_register(p, NULL, stop_instances, apr_pool_cleanup_null);
     return apr_thread_mutex_create(&lock, APR_THREAD_MUTEX_DEFAULT, p);
 }

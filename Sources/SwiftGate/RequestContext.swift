@@ -10,13 +10,21 @@ public final class RequestContext: Sendable {
     /// The logger for this request; the host sends its lines to its error log.
     public let logger: Logger
 
+    /// The host thread serving the request, when the host runs its async
+    /// code on one (Apache's hosts do); `nil` elsewhere (tests, the
+    /// development server).
+    public let thread: (any RequestThread)?
+
     private let hooks = Mutex<[@Sendable () async -> Void]?>([])
 
     /// Creates a context.
     ///
-    /// - Parameter logger: Where the request's log lines go.
-    public init(logger: Logger = Logger(label: "swiftgate")) {
+    /// - Parameters:
+    ///   - logger: Where the request's log lines go.
+    ///   - thread: The host thread serving the request, if there is one.
+    public init(logger: Logger = Logger(label: "swiftgate"), thread: (any RequestThread)? = nil) {
         self.logger = logger
+        self.thread = thread
     }
 
     /// Registers work to run once the request is over.

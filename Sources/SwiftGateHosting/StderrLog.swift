@@ -18,7 +18,9 @@ package enum StderrLog {
                     StderrLog.write(level, UnsafeRawBufferPointer(start: message, count: Int(length)))
                 },
                 metric_register: nil,
-                metric_update: nil
+                metric_update: nil,
+                log_level: SWIFTGATE_LOG_INFO,
+                reserved: 0
             )
         )
         return UnsafePointer(host)

@@ -75,7 +75,7 @@ public func swiftgate_handle(
                 environ: environ,
                 headers: headers,
                 body: RequestBody(source: bridge),
-                context: RequestContext(logger: running.logger)
+                context: RequestContext(logger: running.logger, thread: executor)
             )
         } catch {
             running.logger.error("bad request description: \(error)")

@@ -9,10 +9,16 @@ struct HostLogHandler: LogHandler {
     var metadata: Logger.Metadata = [:]
     var metadataProvider: Logger.MetadataProvider?
 
-    init(label: String, host: HostServices, level: Logger.Level = .info) {
+    /// - Parameters:
+    ///   - label: The logger's label, at the start of each line.
+    ///   - host: Where lines go.
+    ///   - level: The least severe level logged; by default the most
+    ///     verbose the host keeps, so that no line is formatted for a host
+    ///     that would drop it (Vapor logs every request at info).
+    init(label: String, host: HostServices, level: Logger.Level? = nil) {
         self.label = label
         self.host = host
-        self.logLevel = level
+        self.logLevel = level ?? host.logLevel
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -51,15 +57,40 @@ struct HostServices: @unchecked Sendable {
     let logFunction: (@convention(c) (UnsafeMutableRawPointer?, Int32, UnsafePointer<CChar>?, UInt64) -> Void)?
     let metricRegister: (@convention(c) (UnsafeMutableRawPointer?, Int32, UnsafePointer<CChar>?, UInt64) -> Int32)?
     let metricUpdate: (@convention(c) (UnsafeMutableRawPointer?, Int32, Int32, Double) -> Void)?
+    /// The most verbose level the host's log keeps.
+    let logLevel: Logger.Level
 
     init(_ host: UnsafePointer<swiftgate_host>?) {
         context = host?.pointee.ctx
         logFunction = host?.pointee.log
-        // The metric callbacks came later: only a host struct that has
-        // them is read for them.
-        let hasMetrics = (host?.pointee.struct_size ?? 0) >= UInt32(MemoryLayout<swiftgate_host>.size)
+        // The metric callbacks and the level came later: only a host
+        // struct that has a field is read for it.
+        let size = Int(host?.pointee.struct_size ?? 0)
+        let hasMetrics = size >= Self.end(of: \.metric_update)
         metricRegister = hasMetrics ? host?.pointee.metric_register : nil
         metricUpdate = hasMetrics ? host?.pointee.metric_update : nil
+        if let host, size >= Self.end(of: \.log_level) {
+            logLevel = Self.loggerLevel(host.pointee.log_level)
+        } else {
+            logLevel = .info
+        }
+    }
+
+    /// Where a field of `swiftgate_host` ends, in bytes from its start.
+    private static func end<Field>(of field: KeyPath<swiftgate_host, Field>) -> Int {
+        MemoryLayout<swiftgate_host>.offset(of: field)! + MemoryLayout<Field>.size
+    }
+
+    /// The swift-log level that logs what a host keeping `level` keeps.
+    static func loggerLevel(_ level: Int32) -> Logger.Level {
+        switch level {
+        case SWIFTGATE_LOG_DEBUG...: .trace
+        case SWIFTGATE_LOG_INFO: .info
+        case SWIFTGATE_LOG_NOTICE: .notice
+        case SWIFTGATE_LOG_WARNING: .warning
+        case SWIFTGATE_LOG_ERR: .error
+        default: .critical
+        }
     }
 
     /// Writes one line to the host's log (thread-safe on the host's side).

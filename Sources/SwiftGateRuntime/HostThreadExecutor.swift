@@ -106,7 +106,7 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
     /// Runs `call` on the host thread during the current drain.
     ///
     /// - Returns: false when no drain is running (the request is over).
-    private func post(_ call: @escaping () -> Void) -> Bool {
+    func enqueueCall(_ call: @escaping () -> Void) -> Bool {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         guard draining, !finished else { return false }
@@ -125,7 +125,7 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
             return body()
         }
         return try await withCheckedThrowingContinuation { continuation in
-            let posted = post { continuation.resume(returning: body()) }
+            let posted = enqueueCall { continuation.resume(returning: body()) }
             if !posted {
                 continuation.resume(throwing: HostThreadGone())
             }

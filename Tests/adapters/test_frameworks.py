@@ -251,3 +251,14 @@ def test_concurrent_requests(apache):
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda n: get(apache, "/app/todos/%d" % n), range(64)))
     assert [json.loads(body)["id"] for status, _, body in results if status == 200] == list(range(64))
+
+
+def test_vapor_requests_run_on_the_serving_thread(apache):
+    if apache.framework != "vapor":
+        pytest.skip("Vapor's event loops only")
+    # The request's event loop is the host thread serving it: the handler,
+    # a timer scheduled on the loop and the timer's continuation all run
+    # there, request after request.
+    for _ in range(3):
+        status, _, body = get(apache, "/app/event-loop")
+        assert (status, body) == (200, b"HostThreadEventLoop true true true")

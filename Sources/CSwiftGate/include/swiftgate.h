@@ -112,6 +112,11 @@ typedef struct swiftgate_host {
     int32_t (*metric_register)(void *ctx, int32_t kind, const char *name,
                                uint64_t len);
     void (*metric_update)(void *ctx, int32_t metric, int32_t op, double value);
+    /* The most verbose level the log keeps (a SWIFTGATE_LOG_* value; under
+     * Apache, LogLevel for mod_swiftgate): a library need not format a
+     * line above it. A host whose struct_size is 40 keeps up to INFO. */
+    int32_t log_level;
+    uint32_t reserved;
 } swiftgate_host;
 
 /* What the host tells an application when it starts it. */
@@ -419,7 +424,7 @@ typedef int32_t (*swiftgate_daemon_main_fn)(
 #if !defined(__cplusplus)
 _Static_assert(sizeof(swiftgate_pair) == 32, "swiftgate_pair layout");
 _Static_assert(sizeof(void *) == 8, "swiftgate supports 64-bit hosts only");
-_Static_assert(sizeof(swiftgate_host) == 40, "swiftgate_host layout");
+_Static_assert(sizeof(swiftgate_host) == 48, "swiftgate_host layout");
 _Static_assert(sizeof(swiftgate_app_info) == 48, "swiftgate_app_info layout");
 _Static_assert(sizeof(swiftgate_request) == 88, "swiftgate_request layout");
 _Static_assert(sizeof(swiftgate_check_request) == 80,

@@ -27,6 +27,9 @@ public struct VaporApplication: SwiftGate.Application {
     /// The largest request body handed to Vapor, in bytes.
     let bodyLimit: Int
 
+    /// The event loops of the host threads that serve requests.
+    let hostLoops: HostThreadEventLoops
+
     /// Builds, configures and boots a Vapor application.
     ///
     /// - Parameters:
@@ -66,6 +69,7 @@ public struct VaporApplication: SwiftGate.Application {
         self.application = application
         self.responder = application.responder.current
         self.bodyLimit = application.swiftgate.maxRequestBodySize.value
+        self.hostLoops = HostThreadEventLoops(group: application.eventLoopGroup)
     }
 
     /// Stops the Vapor application: its lifecycle handlers' shutdown, its
@@ -83,7 +87,10 @@ public struct VaporApplication: SwiftGate.Application {
     }
 
     public func respond(to request: SwiftGate.Request) async throws -> SwiftGate.Response {
-        let eventLoop = application.eventLoopGroup.any()
+        // On a host thread the request's loop is that thread (callbacks run
+        // inline, no thread switch); elsewhere one of Vapor's NIO loops.
+        let eventLoop: any EventLoop =
+            request.context.thread.map { hostLoops.loop(for: $0) } ?? application.eventLoopGroup.any()
         let body: ByteBuffer?
         switch try await collectBody(of: request) {
         case .empty: body = nil
@@ -111,10 +118,15 @@ public struct VaporApplication: SwiftGate.Application {
         )
         vaporRequest.storage[Vapor.Request.Gateway.EnvironKey.self] = SwiftGateEnviron(request)
         // Vapor's own server calls the responder on the request's event
-        // loop, so its future callbacks run inline there; called from here,
-        // each callback would hop onto the loop by itself.
+        // loop, so its future callbacks run inline there; called from
+        // elsewhere, each callback would hop onto the loop by itself.
         let responder = self.responder
-        let response = try await eventLoop.flatSubmit { responder.respond(to: vaporRequest) }.get()
+        let response: Vapor.Response
+        if eventLoop.inEventLoop {
+            response = try await responder.respond(to: vaporRequest).get()
+        } else {
+            response = try await eventLoop.flatSubmit { responder.respond(to: vaporRequest) }.get()
+        }
         return gatewayResponse(response, for: vaporRequest)
     }
 

@@ -1,11 +1,13 @@
 // What the adapter adds to a request on the Swift side: the same hello
 // request answered by a plain SwiftGate application and by a Vapor route
 // (a closure route and an async one) through SwiftGateVapor, in a loop,
-// without a host.
+// without a host: on the global pool, and on one thread that plays the
+// host's serving thread (the request's event loop then).
 //
 //     swift run -c release SwiftGateVaporBench [requests]
 
 import Dispatch
+import Glibc
 import HTTPTypes
 import Logging
 import SwiftGate
@@ -32,6 +34,81 @@ struct DictionaryLogHandler: LogHandler {
     func log(event: LogEvent) {}
 }
 
+/// One thread that runs a task's jobs and posted work in order, as Apache's
+/// hosts run a request on the worker thread serving it: what the bench
+/// measures "on a host thread".
+final class BenchHostThread: TaskExecutor, RequestThread, @unchecked Sendable {
+    private enum Work {
+        case job(UnownedJob)
+        case call(@Sendable () -> Void)
+    }
+
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    // Guarded by `mutex`.
+    private var queue: [Work] = []
+    private var thread = pthread_t()
+
+    init() {
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+        let started = Unmanaged.passRetained(self).toOpaque()
+        var made = pthread_t()
+        pthread_create(
+            &made,
+            nil,
+            { argument in
+                let host = Unmanaged<BenchHostThread>.fromOpaque(argument!).takeRetainedValue()
+                host.drain()
+                return nil
+            },
+            started
+        )
+        pthread_mutex_lock(mutex)
+        thread = made
+        pthread_mutex_unlock(mutex)
+    }
+
+    var isCurrent: Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return pthread_equal(thread, pthread_self()) != 0
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        add(.job(UnownedJob(job)))
+    }
+
+    func post(_ work: @escaping @Sendable () -> Void) -> Bool {
+        add(.call(work))
+        return true
+    }
+
+    private func add(_ work: Work) {
+        pthread_mutex_lock(mutex)
+        queue.append(work)
+        pthread_cond_signal(condition)
+        pthread_mutex_unlock(mutex)
+    }
+
+    private func drain() {
+        let executor = asUnownedTaskExecutor()
+        pthread_mutex_lock(mutex)
+        while true {
+            while queue.isEmpty {
+                pthread_cond_wait(condition, mutex)
+            }
+            let work = queue.removeFirst()
+            pthread_mutex_unlock(mutex)
+            switch work {
+            case .job(let job): job.runSynchronously(on: executor)
+            case .call(let call): call()
+            }
+            pthread_mutex_lock(mutex)
+        }
+    }
+}
+
 LoggingSystem.bootstrap { _ in DictionaryLogHandler() }
 
 func environ(_ path: String) -> [String: String] {
@@ -48,13 +125,34 @@ func measure(
     _ name: String,
     _ app: some SwiftGate.Application,
     path: String,
-    requests: Int
+    requests: Int,
+    on thread: BenchHostThread? = nil
+) async throws -> Double {
+    if let thread {
+        // The requests' task runs on the thread, as a host runs it.
+        return try await Task(executorPreference: thread) {
+            try await measure(name, app, path: path, requests: requests, context: RequestContext(thread: thread))
+        }.value
+    }
+    return try await measure(name, app, path: path, requests: requests, context: nil)
+}
+
+func measure(
+    _ name: String,
+    _ app: some SwiftGate.Application,
+    path: String,
+    requests: Int,
+    context: RequestContext?
 ) async throws -> Double {
     let environ = environ(path)
     var bytes = 0
     let start = DispatchTime.now().uptimeNanoseconds
     for _ in 0..<requests {
-        let request = try SwiftGate.Request(environ: environ, headerFields: fields)
+        let request = try SwiftGate.Request(
+            environ: environ,
+            headerFields: fields,
+            context: context ?? RequestContext()
+        )
         let response = try await app.respond(to: request)
         if let length = response.body.knownLength {
             bytes += length
@@ -79,6 +177,31 @@ _ = try await measure("warm-up vapor", vapor, path: "/hello", requests: requests
 let base = try await measure("plain SwiftGate", plain, path: "/hello", requests: requests)
 let closure = try await measure("Vapor closure route", vapor, path: "/hello", requests: requests)
 let async = try await measure("Vapor async route", vapor, path: "/async", requests: requests)
+// As Apache's hosts serve them: each request's task on the serving thread,
+// which is then the Vapor request's event loop.
+let host = BenchHostThread()
+_ = try await measure("warm-up vapor on a host thread", vapor, path: "/hello", requests: requests / 10, on: host)
+let hostBase = try await measure(
+    "plain SwiftGate on a host thread",
+    plain,
+    path: "/hello",
+    requests: requests,
+    on: host
+)
+let hostClosure = try await measure(
+    "Vapor closure route on a host thread",
+    vapor,
+    path: "/hello",
+    requests: requests,
+    on: host
+)
+let hostAsync = try await measure(
+    "Vapor async route on a host thread",
+    vapor,
+    path: "/async",
+    requests: requests,
+    on: host
+)
 let loop = vapor.application.eventLoopGroup.any()
 let hopStart = DispatchTime.now().uptimeNanoseconds
 for _ in 0..<requests {
@@ -87,4 +210,7 @@ for _ in 0..<requests {
 let hop = Double(DispatchTime.now().uptimeNanoseconds - hopStart) / Double(requests)
 print("one round trip to an event loop and back: \(Int(hop)) ns")
 print("Vapor through the adapter adds \(Int(closure - base)) ns (closure route), \(Int(async - base)) ns (async route)")
+print(
+    "on a host thread, Vapor through the adapter adds \(Int(hostClosure - hostBase)) ns (closure route), \(Int(hostAsync - hostBase)) ns (async route)"
+)
 await vapor.shutdown()

@@ -126,6 +126,16 @@ struct LifecycleProbe: LifecycleHandler {
             })
         )
     }
+    // The request's event loop, its kind and whether the handler, a timer
+    // scheduled on it and the timer's continuation run on it (under a
+    // SwiftGate host, the serving thread itself).
+    app.get("event-loop") { req -> EventLoopFuture<String> in
+        let loop = req.eventLoop
+        let handlerOnLoop = loop.inEventLoop
+        return loop.scheduleTask(in: .milliseconds(5)) { loop.inEventLoop }.futureResult.map { timerOnLoop in
+            "\(type(of: loop)) \(handlerOnLoop) \(timerOnLoop) \(loop.inEventLoop)"
+        }
+    }
     app.get("whoami") { req in
         "\(req.swiftgate.remoteUser ?? "nobody") from \(req.remoteAddress?.ipAddress ?? "?")"
     }
