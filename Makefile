@@ -15,7 +15,8 @@ MODULE_SOURCES := $(wildcard CModule/*.c)
 MODULE_HEADERS := $(wildcard CModule/*.h) Sources/CSwiftGate/include/swiftgate.h
 # Every C file clang-format checks.
 C_SOURCES = CModule/*.c CModule/*.h CModule/supervise/*.c Sources/CSwiftGate/include/*.h \
-	Sources/CSwiftGatePoller/*.c Sources/CSwiftGatePoller/include/*.h
+	Sources/CSwiftGatePoller/*.c Sources/CSwiftGatePoller/include/*.h \
+	Sources/CSwiftGateExecutor/*.c Sources/CSwiftGateExecutor/include/*.h
 MODULE_CFLAGS := -Wc,-Wall -Wc,-Wextra -Wc,-Werror -Wc,-Wno-unused-parameter \
 	-Wc,-Wno-missing-field-initializers -Wc,-std=gnu11 -Wc,-fvisibility=hidden
 

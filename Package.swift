@@ -37,6 +37,8 @@ let package = Package(
     targets: [
         // THE ABI between mod_swiftgate (C) and the Swift runtime.
         .target(name: "CSwiftGate"),
+        // Swift's global executor, kept on the serving thread during a request.
+        .target(name: "CSwiftGateExecutor"),
         .target(
             name: "SwiftGate",
             dependencies: [
@@ -48,7 +50,7 @@ let package = Package(
         .target(
             name: "SwiftGateRuntime",
             dependencies: [
-                "SwiftGate", "CSwiftGate",
+                "SwiftGate", "CSwiftGate", "CSwiftGateExecutor",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),

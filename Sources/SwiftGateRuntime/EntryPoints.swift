@@ -68,7 +68,11 @@ public func swiftgate_handle(
     let bridge = HostRequestBridge(request: request, executor: executor)
     defer { bridge.close() }
     let (environ, headers) = bridge.describe()
-    let outcome = executor.run(request: UInt(bitPattern: request), clientGone: bridge.clientGonePoll) {
+    let outcome = executor.run(
+        request: UInt(bitPattern: request),
+        clientGone: bridge.clientGonePoll,
+        keepsGlobalJobs: true
+    ) {
         let described: Request
         do {
             described = try Request(

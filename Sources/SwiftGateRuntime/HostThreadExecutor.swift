@@ -1,3 +1,4 @@
+import CSwiftGateExecutor
 import Synchronization
 
 #if canImport(Glibc)
@@ -15,9 +16,18 @@ import Synchronization
 /// thread httpd gave us. Work from other threads (an actor, a Dispatch
 /// queue) reaches the host through ``perform(_:)``. One executor is kept per
 /// host thread and reused.
+///
+/// While a request runs, jobs its thread sends to Swift's global executor
+/// (an unstructured `Task {}`, which inherits no executor preference; a
+/// framework's per-request task) are drained here too, so they cost no trip
+/// to the global pool and back (`sg_global_executor.h`). Such a job still
+/// queued when the request ends goes to the global pool instead: work a
+/// request leaves running never holds the host thread after it.
 final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
     private enum Work {
         case job(UnownedJob)
+        /// A job the thread sent to the global executor while draining.
+        case global(UnownedJob)
         case call(() -> Void)
     }
 
@@ -132,6 +142,26 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
         }
     }
 
+    /// Takes a job bound for the global executor into the current drain.
+    ///
+    /// - Returns: false when no request is running (the job goes to the
+    ///   global pool).
+    private func acceptGlobal(_ job: UnownedJob) -> Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        guard draining, !finished else { return false }
+        queue.append(.global(job))
+        pthread_cond_signal(condition)
+        return true
+    }
+
+    /// Installs the global executor's hook in this library, once.
+    private static let globalHook: Void = sg_global_executor_install { drainer, job in
+        guard let drainer, let job else { return false }
+        let executor = Unmanaged<HostThreadExecutor>.fromOpaque(drainer).takeUnretainedValue()
+        return executor.acceptGlobal(unsafeBitCast(job, to: UnownedJob.self))
+    }
+
     /// How often, while the task waits, `run` asks whether the client has
     /// gone away: a request abandoned by its client is cancelled within
     /// about this long (and nothing is asked while jobs keep running).
@@ -145,10 +175,14 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
     ///     ``cancel(request:)`` finds its task until it ends (0: none).
     ///   - clientGone: Asked on this thread while the task waits; when it
     ///     says yes, the task is cancelled (once).
+    ///   - keepsGlobalJobs: Whether jobs this thread sends to the global
+    ///     executor meanwhile run here (for requests; not for starting and
+    ///     stopping, where an application may start long-lived work).
     ///   - operation: The request's work.
     func run<T: Sendable>(
         request address: UInt = 0,
         clientGone: (() -> Bool)? = nil,
+        keepsGlobalJobs: Bool = false,
         _ operation: @escaping @Sendable () async -> T
     ) -> T {
         let result = ResultSlot<T>()
@@ -157,6 +191,10 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
         draining = true
         finished = false
         pthread_mutex_unlock(mutex)
+        if keepsGlobalJobs {
+            _ = Self.globalHook
+            sg_global_executor_drain(Unmanaged.passUnretained(self).toOpaque())
+        }
 
         let task = Task(executorPreference: self) {
             let value = await operation()
@@ -229,9 +267,16 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
                 break
             }
             let work = queue.removeFirst()
+            let over = finished
             pthread_mutex_unlock(mutex)
             switch work {
             case .job(let job):
+                job.runSynchronously(on: unownedSelf)
+            case .global(let job) where over:
+                // The request is over: work it left goes on elsewhere.
+                sg_global_executor_drain(nil)
+                globalConcurrentExecutor.enqueue(job)
+            case .global(let job):
                 job.runSynchronously(on: unownedSelf)
             case .call(let call):
                 call()
@@ -242,6 +287,7 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
         request = 0
         task = nil
         pthread_mutex_unlock(mutex)
+        sg_global_executor_drain(nil)
     }
 }
 

@@ -1,0 +1,54 @@
+import CSwiftGate
+import Foundation
+import SwiftGate
+import SwiftGateRuntime
+import Synchronization
+import Testing
+
+/// Jobs a request's thread sends to Swift's global executor run on that
+/// thread while the request lasts, and go to the global pool after it.
+@Suite struct GlobalJobsTests {
+    /// Where the last leftover task ran: true on the thread that served
+    /// its request, false elsewhere; nil until it ran.
+    static let leftoverOnServingThread = Mutex<Bool?>(nil)
+
+    nonisolated(unsafe) static let app: UnsafeMutableRawPointer = {
+        var router = Router()
+        router.get("/unstructured") { _ in
+            let here = pthread_self()
+            let there = await Task { pthread_self() }.value
+            return .text(pthread_equal(here, there) != 0 ? "same thread\n" : "another thread\n")
+        }
+        router.get("/leftover") { _ in
+            let here = pthread_self()
+            // Not awaited: still queued when the request ends.
+            Task {
+                let ranHere = pthread_equal(here, pthread_self()) != 0
+                GlobalJobsTests.leftoverOnServingThread.withLock { $0 = ranHere }
+            }
+            return .text("started\n")
+        }
+        return RuntimeTests.start(export(router)).0!
+    }()
+
+    @Test func anUnstructuredTaskOfARequestRunsOnItsThread() async throws {
+        for _ in 0..<20 {
+            let host = FakeHost(path: "/unstructured")
+            #expect(await host.serve(Self.app) == SWIFTGATE_OK)
+            #expect(String(decoding: host.body, as: UTF8.self) == "same thread\n")
+            #expect(host.offThread == 0)
+        }
+    }
+
+    @Test func workARequestLeavesGoesToTheGlobalPool() async throws {
+        Self.leftoverOnServingThread.withLock { $0 = nil }
+        let host = FakeHost(path: "/leftover")
+        #expect(await host.serve(Self.app) == SWIFTGATE_OK)
+        var ranHere: Bool?
+        for _ in 0..<500 where ranHere == nil {
+            try await Task.sleep(for: .milliseconds(10))
+            ranHere = Self.leftoverOnServingThread.withLock { $0 }
+        }
+        #expect(ranHere == false)
+    }
+}
