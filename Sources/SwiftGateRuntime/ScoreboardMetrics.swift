@@ -2,6 +2,12 @@ import CSwiftGate
 import CoreMetrics
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
 /// The swift-metrics backend the runtime bootstraps when the host keeps
 /// metrics (mod_swiftgate): every counter, gauge, meter, recorder and timer
 /// an application makes is a cell in its process's scoreboard slot, which
@@ -10,13 +16,59 @@ import Synchronization
 /// Recording is one call into the host, which adds or stores the value
 /// atomically in shared memory: no lock, no allocation. Making a metric
 /// looks its name up in a table (under a lock) so that the same name and
-/// labels always get the same cell.
+/// labels always get the same cell; each thread remembers what it made, so
+/// a framework that makes its metrics anew for every request (Vapor makes a
+/// counter and a timer per request) finds them without the lock or the
+/// name's text.
 final class ScoreboardMetrics: MetricsFactory, @unchecked Sendable {
     private let host: HostServices
     private let cells = Mutex<[String: Int32]>([:])
+    /// Each thread's ``ThreadCells``.
+    private let threadCells: pthread_key_t
 
-    private init(host: HostServices) {
+    init(host: HostServices) {
         self.host = host
+        var key = pthread_key_t()
+        pthread_key_create(&key) { cells in
+            if let cells { Unmanaged<ThreadCells>.fromOpaque(cells).release() }
+        }
+        threadCells = key
+    }
+
+    /// A metric as an application names it: its label and dimensions, as
+    /// given.
+    private struct MetricKey: Hashable {
+        let label: String
+        let dimensions: [(String, String)]
+
+        static func == (a: MetricKey, b: MetricKey) -> Bool {
+            a.label == b.label && a.dimensions.elementsEqual(b.dimensions, by: ==)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(label)
+            for (key, value) in dimensions {
+                hasher.combine(key)
+                hasher.combine(value)
+            }
+        }
+    }
+
+    /// The handlers one thread made, by what they were made from.
+    private final class ThreadCells {
+        /// At most this many are kept (an application whose dimensions take
+        /// ever new values starts the thread's memory over).
+        static let limit = 512
+        var handlers: [MetricKey: Cell] = [:]
+    }
+
+    private var currentThreadCells: ThreadCells {
+        if let existing = pthread_getspecific(threadCells) {
+            return Unmanaged<ThreadCells>.fromOpaque(existing).takeUnretainedValue()
+        }
+        let made = ThreadCells()
+        pthread_setspecific(threadCells, Unmanaged.passRetained(made).toOpaque())
+        return made
     }
 
     private static let bootstrapped = Mutex(false)
@@ -85,7 +137,17 @@ final class ScoreboardMetrics: MetricsFactory, @unchecked Sendable {
     }
 
     private func handler(_ kind: Int32, _ label: String, _ dimensions: [(String, String)]) -> Cell {
-        Cell(host: host, cell: cell(kind, label, dimensions))
+        let key = MetricKey(label: label, dimensions: dimensions)
+        let mine = currentThreadCells
+        if let known = mine.handlers[key] {
+            return known
+        }
+        let made = Cell(host: host, cell: cell(kind, label, dimensions))
+        if mine.handlers.count >= ThreadCells.limit {
+            mine.handlers.removeAll(keepingCapacity: true)
+        }
+        mine.handlers[key] = made
+        return made
     }
 
     func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {

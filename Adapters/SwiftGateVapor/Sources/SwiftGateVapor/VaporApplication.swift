@@ -105,7 +105,7 @@ public struct VaporApplication: SwiftGate.Application {
                 path: request.routedTarget
             ),
             version: Self.version(request.environValue("SERVER_PROTOCOL")),
-            headersNoUpdate: HTTPHeaders(request.headerFields),
+            headersNoUpdate: HTTPHeaders(request.headerFields, requestID: request.id),
             collectedBody: body,
             remoteAddress: try? SocketAddress(
                 ipAddress: request.remoteAddress,
@@ -178,5 +178,17 @@ extension HTTPHeaders {
             pairs.append((field.name.rawName, field.value))
         }
         self.init(pairs)
+    }
+
+    /// The fields, with `X-Request-Id` set to SwiftGate's request id when
+    /// the client sent none: Vapor takes its `request-id` log metadata from
+    /// that field, so its lines carry the id Apache's carry (without it,
+    /// Vapor makes a UUID for every request, reading the system's random
+    /// source each time).
+    init(_ fields: HTTPFields, requestID: String) {
+        self.init(fields)
+        if !requestID.isEmpty, !contains(name: .xRequestId) {
+            add(name: .xRequestId, value: requestID)
+        }
     }
 }

@@ -50,6 +50,7 @@ struct LifecycleProbe: LifecycleHandler {
 
     app.get("hello") { _ in "Hello, world!\n" }
     app.get("pid") { _ in "\(getpid())" }
+    app.get("request-id") { req in req.logger[metadataKey: "request-id"]?.description ?? "none" }
     app.get("sleep", ":ms") { req async throws -> String in
         let milliseconds = req.parameters.get("ms", as: Int.self) ?? 0
         try await Task.sleep(for: .milliseconds(milliseconds))

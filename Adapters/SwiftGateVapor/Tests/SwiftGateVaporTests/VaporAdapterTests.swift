@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import SwiftGate
 import SwiftGateTesting
 import SwiftGateVapor
 import SwiftGateVaporTestApp
@@ -69,6 +70,20 @@ struct VaporAdapterTests {
             let response = try await app.test("/tags", headerFields: fields)
             #expect(response.text == "a|b")
             #expect(response.headerFields[values: .setCookie] == ["a=1", "b=2"])
+        }
+    }
+
+    @Test("Vapor's request-id is SwiftGate's request id, unless the client sent X-Request-Id")
+    func requestID() async throws {
+        try await withApp { app in
+            let ours = try await app.test("/request-id", environ: [EnvironKey.requestID: "sg-17"])
+            #expect(ours.text == "sg-17")
+            let theirs = try await app.test(
+                "/request-id",
+                headerFields: [HTTPField.Name("X-Request-Id")!: "client-9"],
+                environ: [EnvironKey.requestID: "sg-18"]
+            )
+            #expect(theirs.text == "client-9")
         }
     }
 
