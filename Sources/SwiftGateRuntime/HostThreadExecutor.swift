@@ -22,7 +22,10 @@ import Synchronization
 /// framework's per-request task) are drained here too, so they cost no trip
 /// to the global pool and back (`sg_global_executor.h`). Such a job still
 /// queued when the request ends goes to the global pool instead: work a
-/// request leaves running never holds the host thread after it.
+/// request leaves running never holds the host thread after it. Nor does a
+/// thread that stops draining keep them: ``GlobalJobWatch`` hands them to
+/// the pool after a few milliseconds (a request that blocks its thread
+/// until its own `Task` has run still ends).
 final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
     private enum Work {
         case job(UnownedJob)
@@ -41,6 +44,11 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
     /// 0 for none) and its task, for ``cancel(request:)``.
     private var request: UInt = 0
     private var task: Task<Void, Never>?
+    /// Global jobs in the queue; work taken from the queue so far; and the
+    /// latter when ``GlobalJobWatch`` last looked.
+    private var globalJobs = 0
+    private var taken: UInt64 = 0
+    private var takenWhenWatched: UInt64 = .max
     /// The thread that drains; set by `run`.
     private(set) var thread: pthread_t
 
@@ -151,8 +159,41 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
         defer { pthread_mutex_unlock(mutex) }
         guard draining, !finished else { return false }
         queue.append(.global(job))
+        globalJobs += 1
+        if globalJobs == 1 {
+            GlobalJobWatch.holding()
+        }
         pthread_cond_signal(condition)
         return true
+    }
+
+    /// Hands the global pool the global jobs of every serving thread that
+    /// has taken no work since the last call (``GlobalJobWatch``).
+    static func returnStalledGlobalJobs() {
+        for executor in all.withLock({ $0 }) {
+            for job in executor.stalledGlobalJobs() {
+                // This thread drains nothing: the job goes to the pool.
+                globalConcurrentExecutor.enqueue(job)
+            }
+        }
+    }
+
+    private func stalledGlobalJobs() -> [UnownedJob] {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        guard globalJobs > 0, taken == takenWhenWatched else {
+            takenWhenWatched = taken
+            return []
+        }
+        var jobs: [UnownedJob] = []
+        queue.removeAll { work in
+            guard case .global(let job) = work else { return false }
+            jobs.append(job)
+            return true
+        }
+        globalJobs = 0
+        GlobalJobWatch.released()
+        return jobs
     }
 
     /// Installs the global executor's hook in this library, once.
@@ -268,6 +309,13 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
             }
             let work = queue.removeFirst()
             let over = finished
+            taken &+= 1
+            if case .global = work {
+                globalJobs -= 1
+                if globalJobs == 0 {
+                    GlobalJobWatch.released()
+                }
+            }
             pthread_mutex_unlock(mutex)
             switch work {
             case .job(let job):

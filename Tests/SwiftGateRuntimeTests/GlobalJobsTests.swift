@@ -28,6 +28,14 @@ import Testing
             }
             return .text("started\n")
         }
+        router.get("/semaphore") { _ in
+            // Blocks the serving thread until its own Task has run: the
+            // Task must not wait for this thread.
+            let done = DispatchSemaphore(value: 0)
+            Task { done.signal() }
+            done.wait()
+            return .text("not stuck\n")
+        }
         return RuntimeTests.start(export(router)).0!
     }()
 
@@ -50,5 +58,19 @@ import Testing
             ranHere = Self.leftoverOnServingThread.withLock { $0 }
         }
         #expect(ranHere == false)
+    }
+
+    @Test func aRequestBlockedOnItsOwnTaskStillEnds() async throws {
+        let host = FakeHost(path: "/semaphore")
+        let answer = Mutex<Int32?>(nil)
+        Task {
+            let rc = await host.serve(Self.app)
+            answer.withLock { $0 = rc }
+        }
+        for _ in 0..<1000 where answer.withLock({ $0 }) == nil {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(answer.withLock { $0 } == SWIFTGATE_OK)
+        #expect(String(decoding: host.body, as: UTF8.self) == "not stuck\n")
     }
 }
