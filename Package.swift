@@ -1,6 +1,11 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// The targets a request runs through: a nonisolated async function runs on
+// its caller's executor (SE-0461), so calling one costs no executor switch,
+// and with it no look at the task's executor preference (a lock).
+let requestPath: [SwiftSetting] = [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+
 let package = Package(
     name: "mod_swiftgate",
     products: [
@@ -45,14 +50,16 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
-            ]
+            ],
+            swiftSettings: requestPath
         ),
         .target(
             name: "SwiftGateRuntime",
             dependencies: [
                 "SwiftGate", "CSwiftGate", "CSwiftGateExecutor",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
-            ]
+            ],
+            swiftSettings: requestPath
         ),
         .target(
             name: "SwiftGateTesting",

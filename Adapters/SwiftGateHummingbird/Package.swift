@@ -29,7 +29,10 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
-            ]
+            ],
+            // A nonisolated async function runs on its caller's executor
+            // (SE-0461): no executor switch per call on the request path.
+            swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
         ),
         // The routes the unit tests and the real-Apache tests (Tests/adapters)
         // serve, and the Hummingbird hello application `make bench` measures.

@@ -30,7 +30,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Configuration", package: "swift-configuration"),
-            ]
+            ],
+            // A nonisolated async function runs on its caller's executor
+            // (SE-0461): no executor switch per call on the request path.
+            swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
         ),
         // The routes the unit tests and the real-Apache tests (Tests/adapters)
         // serve, and the Vapor hello application `make bench` measures.

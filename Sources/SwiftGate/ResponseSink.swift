@@ -1,4 +1,5 @@
 import HTTPTypes
+import Logging
 import Synchronization
 
 /// Where a host sends a response: its head once, then body bytes.
@@ -54,8 +55,8 @@ extension Application {
     }
 
     private func produce(_ request: Request, to sink: some ResponseSink) async -> ServeOutcome {
-        let logger = request.logger
         // For log lines only: built when one is written.
+        var logger: Logger { request.logger }
         func what() -> String { "\(request.method.rawValue) \(request.target)" }
         var response: Response
         do {
@@ -71,7 +72,7 @@ extension Application {
         // Changed in place: the response holds the only reference to its
         // fields, so adding Content-Length copies nothing.
         if let length = response.body.knownLength, Self.statusAllowsBody(response.status) {
-            if let declared = response.headerFields[.contentLength] {
+            if let declared = Self.contentLength(of: response.headerFields) {
                 guard declared == String(length) else {
                     logger.error(
                         "response to \(what()) declares Content-Length \(declared) but its body has \(length) bytes"
@@ -115,6 +116,17 @@ extension Application {
     static func abandonmentReason(_ error: any Error) -> String {
         if error is ClientDisconnected { return "\(error)" }
         return "its task was cancelled (\(error))"
+    }
+
+    /// The response's `Content-Length`, without joining repeated fields as
+    /// `HTTPFields`' subscript does (a repeated one is returned as it was
+    /// sent, comma-joined, so that it never matches a length).
+    static func contentLength(of fields: HTTPFields) -> String? {
+        var found: String?
+        for field in fields where field.name == .contentLength {
+            found = found.map { $0 + ", " + field.value } ?? field.value
+        }
+        return found
     }
 
     static func statusAllowsBody(_ status: HTTPResponse.Status) -> Bool {

@@ -30,11 +30,29 @@ enum RoutedPath {
 
     /// The encoded path below the mount.
     static func encodedPath(target: String, scriptName: String, pathInfo: String) -> String {
+        if let plain = plainSuffix(of: target, mount: scriptName, rest: pathInfo) {
+            return plain
+        }
         let raw = target.utf8.prefix { $0 != UInt8(ascii: "?") }
         if let below = suffix(of: raw, decodingTo: scriptName.utf8, then: pathInfo.utf8) {
             return String(Substring(below))
         }
         return percentEncoded(pathInfo)
+    }
+
+    /// The common case, compared as bytes: a path without `%` that is
+    /// exactly `mount` followed by `rest`. Returns what follows the mount;
+    /// `nil` when the path is not like that (the general check decides).
+    private static func plainSuffix(of target: String, mount: String, rest: String) -> String? {
+        let found = target.utf8.withContiguousStorageIfAvailable { bytes -> String? in
+            let raw = UnsafeBufferPointer(rebasing: bytes[..<(bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex)])
+            let split = mount.utf8.count
+            guard raw.count == split + rest.utf8.count, !raw.contains(UInt8(ascii: "%")),
+                raw[..<split].elementsEqual(mount.utf8), raw[split...].elementsEqual(rest.utf8)
+            else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: raw[split...]), as: UTF8.self)
+        }
+        return found ?? nil
     }
 
     /// The part of `raw` after the bytes that decode to `mount`, when all of

@@ -226,7 +226,16 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
         keepsGlobalJobs: Bool = false,
         _ operation: @escaping @Sendable () async -> T
     ) -> T {
-        let result = ResultSlot<T>()
+        // Written once by the task before it marks itself finished, read
+        // once after the drain has seen that: no lock, and no class whose
+        // generic deinit looks its metadata up per request.
+        let slot = UnsafeMutablePointer<T?>.allocate(capacity: 1)
+        slot.initialize(to: nil)
+        defer {
+            slot.deinitialize(count: 1)
+            slot.deallocate()
+        }
+        nonisolated(unsafe) let result = slot
         pthread_mutex_lock(mutex)
         thread = pthread_self()
         draining = true
@@ -239,7 +248,7 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
 
         let task = Task(executorPreference: self) {
             let value = await operation()
-            result.value = value
+            result.pointee = value
             self.markFinished()
         }
         if address != 0 {
@@ -257,7 +266,7 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
                 }
             }
         )
-        return result.value!
+        return slot.pointee!
     }
 
     /// Waits on the condition for at most ``clientCheckMilliseconds``, with
@@ -344,8 +353,3 @@ struct HostThreadGone: Error, CustomStringConvertible {
     var description: String { "the request this call belongs to is over" }
 }
 
-/// Carries a task's result to the draining thread; written before the
-/// task marks the drain finished under the mutex, read after.
-private final class ResultSlot<T>: @unchecked Sendable {
-    var value: T?
-}

@@ -130,6 +130,11 @@ int main(int argc, char **argv)
         return 1;
     }
     if (*path) {
+        /* REQUEST_URI agrees with SCRIPT_NAME + PATH_INFO, as Apache's does */
+        static char uri[1024];
+        snprintf(uri, sizeof(uri), "/sg-embedded%s", path);
+        environ[19].value = uri;
+        environ[19].value_len = strlen(uri);
         environ[21].value = path;
         environ[21].value_len = strlen(path);
     }
