@@ -6,8 +6,12 @@ struct HostLogHandler: LogHandler {
     let label: String
     let host: HostServices
     var logLevel: Logger.Level
-    var metadata: Logger.Metadata = [:]
     var metadataProvider: Logger.MetadataProvider?
+    /// The metadata, as pairs with distinct keys in the order they were
+    /// set: a request's logger gets a key or two per request (its id, a
+    /// framework's), which costs an append here rather than hashing into
+    /// a new dictionary.
+    private var pairs: [(key: String, value: Logger.Metadata.Value)] = []
 
     /// - Parameters:
     ///   - label: The logger's label, at the start of each line.
@@ -21,13 +25,36 @@ struct HostLogHandler: LogHandler {
         self.logLevel = level ?? host.logLevel
     }
 
+    var metadata: Logger.Metadata {
+        get { Logger.Metadata(pairs, uniquingKeysWith: { _, last in last }) }
+        set { pairs = newValue.map { (key: $0.key, value: $0.value) } }
+    }
+
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
+        get { pairs.first { $0.key == key }?.value }
+        set {
+            if let index = pairs.firstIndex(where: { $0.key == key }) {
+                if let newValue {
+                    pairs[index].value = newValue
+                } else {
+                    pairs.remove(at: index)
+                }
+            } else if let newValue {
+                if pairs.isEmpty {
+                    pairs.reserveCapacity(4)
+                }
+                pairs.append((key: key, value: newValue))
+            }
+        }
     }
 
     func log(event: LogEvent) {
-        var merged = metadata
+        // The provider's, then the logger's own, then the line's: a later
+        // source wins for a key both have.
+        var merged = metadataProvider?.get() ?? [:]
+        for (key, value) in pairs {
+            merged[key] = value
+        }
         if let extra = event.metadata {
             merged.merge(extra) { _, new in new }
         }

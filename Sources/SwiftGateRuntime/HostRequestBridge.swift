@@ -129,9 +129,15 @@ final class HostRequestBridge: RequestBodySource, ResponseSink, @unchecked Senda
                 var count = 0
                 for field in fields {
                     let nameStart = used
-                    for byte in field.name.rawName.utf8 {
-                        chars[used] = CChar(bitPattern: byte)
-                        used += 1
+                    var name = field.name.rawName
+                    name.withUTF8 { bytes in
+                        if let base = bytes.baseAddress, !bytes.isEmpty {
+                            UnsafeMutableRawPointer(chars.baseAddress! + used).copyMemory(
+                                from: base,
+                                byteCount: bytes.count
+                            )
+                        }
+                        used += bytes.count
                     }
                     let valueStart = used
                     field.withUnsafeBytesOfValue { value in
