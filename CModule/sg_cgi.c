@@ -5,6 +5,7 @@
 #include "sg_cgi.h"
 #include "sg_proxy.h"
 
+#include "apr_atomic.h"
 #include "apr_lib.h"
 #include "apr_strings.h"
 #include "ap_mpm.h"
@@ -26,9 +27,14 @@ static void set_pair(swiftgate_pair *p, const char *name, const char *value)
 
 int sg_cgi_multithread, sg_cgi_multiprocess;
 
+/* This Apache child's pid, for request ids (0 before sg_cgi_mpm_init). */
+static pid_t child_pid;
+
 void sg_cgi_mpm_init(void)
 {
     int threads = 1, daemons = 1;
+
+    child_pid = getpid();
 
     ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
     ap_mpm_query(AP_MPMQ_MAX_DAEMONS, &daemons);
@@ -159,7 +165,9 @@ static int request_id_ok(const char *id)
 
 const char *sg_cgi_request_id(request_rec *r, const char *header)
 {
-    static __thread apr_uint32_t counter;
+    /* One count for the whole process: two threads may start requests in
+     * the same microsecond. */
+    static apr_uint32_t counter;
     const char *id = apr_table_get(r->notes, "swiftgate-request-id");
 
     if (id) {
@@ -173,8 +181,9 @@ const char *sg_cgi_request_id(request_rec *r, const char *header)
         /* Unique on this host: the time, the process and a per-thread
          * count. */
         id = apr_psprintf(r->pool, "%" APR_UINT64_T_HEX_FMT "-%lx-%x",
-                          (apr_uint64_t)r->request_time, (long)getpid(),
-                          ++counter);
+                          (apr_uint64_t)r->request_time,
+                          (long)(child_pid ? child_pid : getpid()),
+                          apr_atomic_inc32(&counter) + 1);
     }
     apr_table_setn(r->notes, "swiftgate-request-id", id);
     return id;

@@ -71,7 +71,7 @@ extern int sg_cgi_multithread, sg_cgi_multiprocess;
 /*
  * Asks the MPM its shape once per child (child_init, before any request):
  * its limits do not change while a child lives. Sets sg_cgi_multithread
- * and sg_cgi_multiprocess.
+ * and sg_cgi_multiprocess, and remembers the child's pid for request ids.
  */
 void sg_cgi_mpm_init(void);
 
