@@ -14,7 +14,11 @@ enum StreamedBody {
     /// `Response.Body(stream:)`: writes through a future-based writer.
     case callback(@Sendable (any BodyStreamWriter) -> Void)
     /// `Response.Body(asyncStream:)` and `managedAsyncStream:`.
-    case asyncCallback(@Sendable (any AsyncBodyStreamWriter) async throws -> Void)
+    ///
+    /// `@concurrent` as Vapor's own declaration is: this module is built
+    /// with `NonisolatedNonsendingByDefault`, under which the bare type
+    /// would be a caller-isolated function, called another way.
+    case asyncCallback(@concurrent @Sendable (any AsyncBodyStreamWriter) async throws -> Void)
 
     /// Vapor 4's `Response.BodyStream`, field for field.
     private struct CallbackStream {
@@ -25,7 +29,7 @@ enum StreamedBody {
     /// Vapor 4's `Response.AsyncBodyStream`, field for field.
     private struct AsyncCallbackStream {
         let count: Int
-        let callback: @Sendable (any AsyncBodyStreamWriter) async throws -> Void
+        let callback: @concurrent @Sendable (any AsyncBodyStreamWriter) async throws -> Void
     }
 
     /// The stream of a body whose `buffer` is `nil`.
