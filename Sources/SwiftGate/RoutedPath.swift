@@ -45,7 +45,8 @@ enum RoutedPath {
     /// `nil` when the path is not like that (the general check decides).
     private static func plainSuffix(of target: String, mount: String, rest: String) -> String? {
         let found = target.utf8.withContiguousStorageIfAvailable { bytes -> String? in
-            let raw = UnsafeBufferPointer(rebasing: bytes[..<(bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex)])
+            let pathEnd = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
+            let raw = UnsafeBufferPointer(rebasing: bytes[..<pathEnd])
             let split = mount.utf8.count
             guard raw.count == split + rest.utf8.count, !raw.contains(UInt8(ascii: "%")),
                 raw[..<split].elementsEqual(mount.utf8), raw[split...].elementsEqual(rest.utf8)

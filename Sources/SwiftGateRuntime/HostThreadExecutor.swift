@@ -352,4 +352,3 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
 struct HostThreadGone: Error, CustomStringConvertible {
     var description: String { "the request this call belongs to is over" }
 }
-
