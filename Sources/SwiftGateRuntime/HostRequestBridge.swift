@@ -127,28 +127,19 @@ final class HostRequestBridge: RequestBodySource, ResponseSink, @unchecked Senda
             withUnsafeTemporaryAllocation(of: swiftgate_pair.self, capacity: max(fields.count, 1)) { pairs in
                 var used = 0
                 var count = 0
+                func append(_ bytes: UnsafeRawBufferPointer) {
+                    if let base = bytes.baseAddress, !bytes.isEmpty {
+                        let to = UnsafeMutableRawPointer(chars.baseAddress! + used)
+                        to.copyMemory(from: base, byteCount: bytes.count)
+                    }
+                    used += bytes.count
+                }
                 for field in fields {
                     let nameStart = used
                     var name = field.name.rawName
-                    name.withUTF8 { bytes in
-                        if let base = bytes.baseAddress, !bytes.isEmpty {
-                            UnsafeMutableRawPointer(chars.baseAddress! + used).copyMemory(
-                                from: base,
-                                byteCount: bytes.count
-                            )
-                        }
-                        used += bytes.count
-                    }
+                    name.withUTF8 { append(UnsafeRawBufferPointer($0)) }
                     let valueStart = used
-                    field.withUnsafeBytesOfValue { value in
-                        if let base = value.baseAddress, !value.isEmpty {
-                            UnsafeMutableRawPointer(chars.baseAddress! + used).copyMemory(
-                                from: base,
-                                byteCount: value.count
-                            )
-                        }
-                        used += value.count
-                    }
+                    field.withUnsafeBytesOfValue { append(UnsafeRawBufferPointer($0)) }
                     pairs[count] = swiftgate_pair(
                         name: chars.baseAddress! + nameStart,
                         name_len: UInt64(valueStart - nameStart),
