@@ -178,7 +178,7 @@ const char *sg_cgi_request_id(request_rec *r, const char *header)
         id = header ? apr_table_get(r->headers_in, header) : NULL;
     }
     if (!id || !request_id_ok(id)) {
-        /* Unique on this host: the time, the process and a per-thread
+        /* Unique on this host: the time, the process and the process's
          * count. */
         id = apr_psprintf(r->pool, "%" APR_UINT64_T_HEX_FMT "-%lx-%x",
                           (apr_uint64_t)r->request_time,

@@ -30,58 +30,44 @@ enum RoutedPath {
 
     /// The encoded path below the mount.
     static func encodedPath(target: String, scriptName: String, pathInfo: String) -> String {
-        if let plain = plainSuffix(of: target, mount: scriptName, rest: pathInfo) {
-            return plain
-        }
-        let raw = target.utf8.prefix { $0 != UInt8(ascii: "?") }
-        if let below = suffix(of: raw, decodingTo: scriptName.utf8, then: pathInfo.utf8) {
-            return String(Substring(below))
-        }
-        return percentEncoded(pathInfo)
-    }
-
-    /// The common case, compared as bytes: a path without `%` that is
-    /// exactly `mount` followed by `rest`. Returns what follows the mount;
-    /// `nil` when the path is not like that (the general check decides).
-    private static func plainSuffix(of target: String, mount: String, rest: String) -> String? {
-        let found = target.utf8.withContiguousStorageIfAvailable { bytes -> String? in
+        var target = target
+        let below = target.withUTF8 { bytes -> String? in
             let pathEnd = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
             let raw = UnsafeBufferPointer(rebasing: bytes[..<pathEnd])
-            let split = mount.utf8.count
-            guard raw.count == split + rest.utf8.count, !raw.contains(UInt8(ascii: "%")),
-                raw[..<split].elementsEqual(mount.utf8), raw[split...].elementsEqual(rest.utf8)
-            else { return nil }
+            guard let split = suffixStart(of: raw, decodingTo: scriptName.utf8, then: pathInfo.utf8) else {
+                return nil
+            }
             return String(decoding: UnsafeBufferPointer(rebasing: raw[split...]), as: UTF8.self)
         }
-        return found ?? nil
+        return below ?? percentEncoded(pathInfo)
     }
 
-    /// The part of `raw` after the bytes that decode to `mount`, when all of
-    /// `raw` decodes to `mount` followed by `rest`; else `nil`.
-    private static func suffix(
-        of raw: Substring.UTF8View,
+    /// Where the bytes after those that decode to `mount` start in `raw`,
+    /// when all of `raw` decodes to `mount` followed by `rest`; else `nil`.
+    private static func suffixStart(
+        of raw: UnsafeBufferPointer<UInt8>,
         decodingTo mount: String.UTF8View,
         then rest: String.UTF8View
-    ) -> Substring.UTF8View? {
-        var index = raw.startIndex
+    ) -> Int? {
+        var index = 0
         for want in mount {
-            guard index < raw.endIndex, decode(raw, at: &index) == want else { return nil }
+            guard index < raw.count, decode(raw, at: &index) == want else { return nil }
         }
         let split = index
         for want in rest {
-            guard index < raw.endIndex, decode(raw, at: &index) == want else { return nil }
+            guard index < raw.count, decode(raw, at: &index) == want else { return nil }
         }
-        return index == raw.endIndex ? raw[split...] : nil
+        return index == raw.count ? split : nil
     }
 
     /// The byte at `index`, `%XX` decoded, moving `index` past it.
-    private static func decode(_ raw: Substring.UTF8View, at index: inout Substring.UTF8View.Index) -> UInt8 {
+    private static func decode(_ raw: UnsafeBufferPointer<UInt8>, at index: inout Int) -> UInt8 {
         let byte = raw[index]
-        index = raw.index(after: index)
-        guard byte == UInt8(ascii: "%"), raw.distance(from: index, to: raw.endIndex) >= 2 else { return byte }
-        let second = raw.index(after: index)
-        guard let high = hexValue(raw[index]), let low = hexValue(raw[second]) else { return byte }
-        index = raw.index(after: second)
+        index += 1
+        guard byte == UInt8(ascii: "%"), raw.count - index >= 2,
+            let high = hexValue(raw[index]), let low = hexValue(raw[index + 1])
+        else { return byte }
+        index += 2
         return high << 4 | low
     }
 
