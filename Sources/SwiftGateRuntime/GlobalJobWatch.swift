@@ -26,8 +26,13 @@ enum GlobalJobWatch {
         pthread_cond_init(condition, nil)
         return condition
     }()
-    /// Serving threads holding global jobs; guarded by `mutex`.
-    nonisolated(unsafe) private static var holders = 0
+    /// Serving threads holding global jobs. Counted without the mutex:
+    /// every request of a framework that starts a task per request comes
+    /// by here, on every serving thread at once. Only the count's rise
+    /// from zero takes the mutex, to wake the watcher; the watcher reads
+    /// the count under the mutex before it waits, so that wake-up is never
+    /// lost.
+    private static let holders = Atomic<Int>(0)
 
     /// Starts the watching thread, once.
     private static let watcher: Void = {
@@ -39,23 +44,21 @@ enum GlobalJobWatch {
     /// A serving thread began holding global jobs.
     static func holding() {
         _ = watcher
+        guard holders.add(1, ordering: .acquiringAndReleasing).oldValue == 0 else { return }
         pthread_mutex_lock(mutex)
-        holders += 1
         pthread_cond_signal(condition)
         pthread_mutex_unlock(mutex)
     }
 
     /// A serving thread holds no more global jobs.
     static func released() {
-        pthread_mutex_lock(mutex)
-        holders -= 1
-        pthread_mutex_unlock(mutex)
+        holders.subtract(1, ordering: .acquiringAndReleasing)
     }
 
     private static func watch() -> Never {
         while true {
             pthread_mutex_lock(mutex)
-            while holders == 0 {
+            while holders.load(ordering: .acquiring) == 0 {
                 pthread_cond_wait(condition, mutex)
             }
             pthread_mutex_unlock(mutex)

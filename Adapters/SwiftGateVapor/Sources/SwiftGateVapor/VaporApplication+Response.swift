@@ -19,14 +19,15 @@ extension VaporApplication {
         let status = HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase)
         var fields = HTTPFields()
         fields.reserveCapacity(response.headers.count)
-        for (name, value) in response.headers {
-            // Vapor marks every body of unknown length `Transfer-Encoding:
-            // chunked` for its own server; Apache frames the response.
-            if name.caseInsensitiveCompare("Transfer-Encoding") == .orderedSame {
+        for (rawName, value) in response.headers {
+            guard let name = HTTPField.Name(rawName) else {
+                request.logger.warning("response field '\(rawName)' is not a valid field name; dropped")
                 continue
             }
-            guard let name = HTTPField.Name(name) else {
-                request.logger.warning("response field '\(name)' is not a valid field name; dropped")
+            // Vapor marks every body of unknown length `Transfer-Encoding:
+            // chunked` for its own server; Apache frames the response. (Names
+            // compare case-insensitively, without Foundation's string compare.)
+            if name == .transferEncoding {
                 continue
             }
             fields.append(HTTPField(name: name, value: value))
