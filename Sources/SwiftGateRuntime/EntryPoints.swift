@@ -30,7 +30,7 @@ public func swiftgate_start(
     ScoreboardMetrics.bootstrap(host)
     let callable = info.pointee.callable.map { String(cString: $0) } ?? ""
     let group = info.pointee.application_group.map { String(cString: $0) } ?? ""
-    var logger = Logger(label: callable) { label in HostLogHandler(label: label, host: host) }
+    var logger = HostLogHandler.logger(label: callable, host: host)
     if !group.isEmpty {
         logger[metadataKey: "group"] = "\(group)"
     }

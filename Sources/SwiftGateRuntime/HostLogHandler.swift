@@ -25,6 +25,34 @@ struct HostLogHandler: LogHandler {
         self.logLevel = level ?? host.logLevel
     }
 
+    /// A logger whose lines go to the host's log: the application's logger,
+    /// which each request's logger is copied from.
+    ///
+    /// - Parameters:
+    ///   - label: The logger's label.
+    ///   - host: Where lines go.
+    ///   - metadataProvider: Whose metadata every line carries as well; by
+    ///     default ``bootstrappedProvider``.
+    static func logger(
+        label: String,
+        host: HostServices,
+        metadataProvider: Logger.MetadataProvider? = bootstrappedProvider
+    ) -> Logger {
+        Logger(label: label) { label in
+            var handler = HostLogHandler(label: label, host: host)
+            handler.metadataProvider = metadataProvider
+            return handler
+        }
+    }
+
+    /// The metadata of the provider `LoggingSystem` is bootstrapped with (a
+    /// tracing library's, say), looked up when a line is written: the host
+    /// makes the application's logger before the application runs, and an
+    /// application bootstraps its logging while it starts or later.
+    static let bootstrappedProvider = Logger.MetadataProvider {
+        LoggingSystem.metadataProvider?.get() ?? [:]
+    }
+
     var metadata: Logger.Metadata {
         get { Logger.Metadata(pairs, uniquingKeysWith: { _, last in last }) }
         set { pairs = newValue.map { (key: $0.key, value: $0.value) } }

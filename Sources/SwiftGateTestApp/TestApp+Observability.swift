@@ -1,9 +1,18 @@
+import Logging
 import Metrics
 import SwiftGate
 
 // Routes the status page, crash report and metrics tests use.
 
 extension TestApp {
+    /// Bootstraps swift-log once per process, after the host made the
+    /// application's logger, with a metadata provider (as a tracing library
+    /// would): the host's lines must carry its metadata.
+    static let bootstrapLogging: Void = LoggingSystem.bootstrap(
+        { label, provider in StreamLogHandler.standardError(label: label, metadataProvider: provider) },
+        metadataProvider: Logger.MetadataProvider { ["bootstrapped": "yes"] }
+    )
+
     /// Traps of the Swift runtime, request ids, and the application's own
     /// swift-metrics.
     static func addObservabilityRoutes(_ r: inout Router) {
@@ -26,6 +35,11 @@ extension TestApp {
         r.get("/request-id") { request in
             request.logger.warning("the request-id route logs this")
             return .text("\(request.id)\n")
+        }
+        r.get("/log/bootstrapped") { request in
+            _ = bootstrapLogging
+            request.logger.warning("the bootstrapped-logging route logs this")
+            return .text("logged\n")
         }
         r.get("/metrics/bump") { request in
             let times = Int(request.queryValue("n") ?? "") ?? 1

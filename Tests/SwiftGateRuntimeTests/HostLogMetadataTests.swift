@@ -13,6 +13,10 @@ private let sentLines = Mutex<[String]>([])
 /// shows all of it, sorted by key, and the line's own metadata wins.
 @Suite(.serialized) struct HostLogMetadataTests {
     private func logger(provider: Logger.MetadataProvider? = nil) -> Logger {
+        HostLogHandler.logger(label: "test", host: testHost(), metadataProvider: provider)
+    }
+
+    private func testHost() -> HostServices {
         var host = swiftgate_host()
         host.struct_size = UInt32(MemoryLayout<swiftgate_host>.size)
         host.log_level = SWIFTGATE_LOG_DEBUG
@@ -22,11 +26,7 @@ private let sentLines = Mutex<[String]>([])
         }
         let services = withUnsafePointer(to: &host) { HostServices($0) }
         sentLines.withLock { $0 = [] }
-        return Logger(label: "test") { label in
-            var handler = HostLogHandler(label: label, host: services)
-            handler.metadataProvider = provider
-            return handler
-        }
+        return services
     }
 
     private var lines: [String] { sentLines.withLock { $0 } }
@@ -68,6 +68,20 @@ private let sentLines = Mutex<[String]>([])
         log.info("original")
         copy.info("copy")
         #expect(lines == ["[test] original shared=1", "[test] copy mine=2 shared=1"])
+    }
+
+    @Test func theApplicationLoggerAsksTheBootstrappedProviderByDefault() {
+        // Nothing is bootstrapped in this process: no metadata, and no line
+        // lost for asking.
+        HostLogHandler.logger(label: "app", host: testHost()).info("plain")
+        #expect(lines == ["[app] plain"])
+        let given = HostLogHandler.logger(
+            label: "app",
+            host: testHost(),
+            metadataProvider: Logger.MetadataProvider { ["trace": "t1"] }
+        )
+        given.info("traced")
+        #expect(lines == ["[app] traced trace=t1"])
     }
 
     @Test func theProviderTheLoggerAndTheLineAreMergedLineWins() {

@@ -188,6 +188,15 @@ def test_request_id_reaches_the_application_and_its_log(apache):
     assert len(ids) == 3
 
 
+def test_log_lines_carry_the_metadata_of_a_provider_bootstrapped_later(apache):
+    # The application bootstraps swift-log with a metadata provider while it
+    # serves, long after the host made its logger; embedded and in a daemon.
+    for mount in ("/e", "/d"):
+        assert apache.request("GET", mount + "/log/bootstrapped")[0] == 200
+    assert wait_until(lambda: sum("the bootstrapped-logging route logs this" in l and "bootstrapped=yes" in l
+                                  for l in apache.log().splitlines()) >= 2, 3)
+
+
 def test_unique_id_wins_over_the_header():
     server = Apache("LoadModule unique_id_module %s/mod_unique_id.so\n" % APACHE_MODULES + SITE,
                     mpm="event").start()
