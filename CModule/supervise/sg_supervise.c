@@ -30,12 +30,14 @@
 #include "sg_scoreboard.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -59,6 +61,7 @@ typedef struct sg_supervise_args {
     const char *daemon_library;
     const char *control;
     const char *user;
+    const char *remove_socket;
     int log_level;
     int noptions;
     char **options;
@@ -72,7 +75,8 @@ static void usage(void)
             "       [--application-group NAME] [--secret-fd N] "
             "[--daemon-library PATH]\n"
             "       [--control PATH] [--user NAME] [--name NAME] "
-            "[--log-level LEVEL] [OPTION=VALUE ...]\n"
+            "[--log-level LEVEL]\n"
+            "       [--remove-socket PATH] [OPTION=VALUE ...]\n"
             "Runs a daemon group (OPTION=VALUE as SwiftGateDaemonProcess "
             "takes them) on an inherited\nlistening socket; swiftgate serve "
             "--fastcgi ADDRESS --processes N starts it.\n");
@@ -121,6 +125,7 @@ static void parse_args(int argc, char **argv, sg_supervise_args *a)
         {"control", required_argument, NULL, 'C'},
         {"user", required_argument, NULL, 'u'},
         {"log-level", required_argument, NULL, 'v'},
+        {"remove-socket", required_argument, NULL, 'r'},
         {NULL, 0, NULL, 0}};
     int c;
 
@@ -163,6 +168,9 @@ static void parse_args(int argc, char **argv, sg_supervise_args *a)
             case 'v':
                 a->log_level = level_named(optarg);
                 break;
+            case 'r':
+                a->remove_socket = optarg;
+                break;
             default:
                 usage();
         }
@@ -180,7 +188,8 @@ static void copy_args(apr_pool_t *p, sg_supervise_args *a)
 {
     const char **fields[] = {
         &a->address,           &a->name,           &a->library, &a->callable,
-        &a->application_group, &a->daemon_library, &a->control, &a->user};
+        &a->application_group, &a->daemon_library, &a->control, &a->user,
+        &a->remove_socket};
     char **options = apr_pcalloc(p, sizeof(char *) * (a->noptions + 1));
     apr_size_t i;
 
@@ -388,7 +397,84 @@ static void supervise(server_rec *s, sg_group *g, const sigset_t *signals)
     }
 }
 
-int main(int argc, char **argv)
+/* The UNIX socket file serve bound for this supervisor (--remove-socket):
+ * its directory and the socket found there at the start. At a clean exit
+ * the socket is removed only if that very socket is still in that very
+ * directory, looked up through a descriptor of the directory: a path
+ * swapped meanwhile (a directory component another user can write, say)
+ * never makes this process remove something else. No descriptor is held
+ * while the daemons, forked from here, run. */
+typedef struct sg_socket_file {
+    char *dir;
+    char *name;
+    dev_t dir_dev, dev;
+    ino_t dir_ino, ino;
+} sg_socket_file;
+
+/* The directory of f, opened, if it is still the one noted. */
+static int open_socket_dir(const sg_socket_file *f)
+{
+    struct stat st;
+    int fd = open(f->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+    if (fd >= 0
+        && (fstat(fd, &st) != 0 || st.st_dev != f->dir_dev
+            || st.st_ino != f->dir_ino)) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+static void note_socket_file(sg_socket_file *f, const char *path)
+{
+    struct stat st;
+    char *slash;
+    int fd;
+
+    /* Own copies: the argument's pool is gone by the time they are used. */
+    if (!path || !*path || !(f->dir = strdup(path))) {
+        return;
+    }
+    slash = strrchr(f->dir, '/');
+    f->name = strdup(slash ? slash + 1 : f->dir);
+    if (slash) {
+        slash[slash == f->dir ? 1 : 0] = '\0';
+    }
+    else {
+        strcpy(f->dir, ".");
+    }
+    fd = f->name ? open(f->dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (fd >= 0 && fstat(fd, &st) == 0) {
+        f->dir_dev = st.st_dev;
+        f->dir_ino = st.st_ino;
+        if (fstatat(fd, f->name, &st, AT_SYMLINK_NOFOLLOW) == 0
+            && S_ISSOCK(st.st_mode)) {
+            f->dev = st.st_dev;
+            f->ino = st.st_ino;
+        }
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+}
+
+static void remove_socket_file(const sg_socket_file *f)
+{
+    struct stat st;
+    int fd;
+
+    if (!f->ino || (fd = open_socket_dir(f)) < 0) {
+        return;
+    }
+    if (fstatat(fd, f->name, &st, AT_SYMLINK_NOFOLLOW) == 0
+        && S_ISSOCK(st.st_mode) && st.st_dev == f->dev && st.st_ino == f->ino) {
+        unlinkat(fd, f->name, 0);
+    }
+    close(fd);
+}
+
+static int run(int argc, char **argv, sg_socket_file *socket_file)
 {
     sg_supervise_args args;
     sg_daemon_settings settings;
@@ -412,6 +498,7 @@ int main(int argc, char **argv)
         return 1;
     }
     copy_args(pglobal, &args);
+    note_socket_file(socket_file, args.remove_socket);
     /* The daemons must not report to the service manager themselves. */
     notify_socket = getenv("NOTIFY_SOCKET");
     notify_socket = notify_socket ? strdup(notify_socket) : NULL;
@@ -492,4 +579,18 @@ int main(int argc, char **argv)
     apr_pool_destroy(pconf);
     apr_terminate();
     return 0;
+}
+
+/* The daemons end with _exit and never come back here: only the supervisor
+ * removes the socket file, once its processes are gone or never started. */
+int main(int argc, char **argv)
+{
+    sg_socket_file socket_file;
+    int status;
+
+    memset(&socket_file, 0, sizeof(socket_file));
+    status = run(argc, argv, &socket_file);
+
+    remove_socket_file(&socket_file);
+    return status;
 }

@@ -10,7 +10,9 @@ import SwiftGate
 /// An application that is also its own AuthProvider, with fixed users:
 /// `ann`/`secret` (also as `ANN`, granted under the canonical `ann`) in
 /// group `staff`, `bob`/`secret` denied (inactive), `crash` failing the
-/// check; clients sending `X-Block: 1` are refused access.
+/// check, `down`/`secret` granted but its groups unavailable (the user
+/// store went down between the checks); clients sending `X-Block: 1` are
+/// refused access, `X-Block: down` finds the access check unavailable.
 @_cdecl("auth_application")
 public func authApplication() -> UnsafeMutableRawPointer {
     export(TestAuth())
@@ -42,7 +44,7 @@ struct TestAuth: Application, AuthProvider {
         )
         switch user {
         case "crash": throw AuthCheckFailure()
-        case "ann": return password == "secret" ? .granted : .denied
+        case "ann", "down": return password == "secret" ? .granted : .denied
         case "ANN": return password == "secret" ? .grantedAs("ann") : .denied
         case "bob": return .denied
         default: return .userNotFound
@@ -51,11 +53,13 @@ struct TestAuth: Application, AuthProvider {
 
     func groups(of user: String, request: Request) async throws -> [String] {
         if user == "crash" { throw AuthCheckFailure() }
+        if user == "down" { throw AuthUnavailable("the group store is down (test)") }
         return user == "ann" ? ["staff", "readers"] : ["readers"]
     }
 
     func allowsAccess(_ request: Request) async throws -> Bool {
         if request.environ["HTTP_X_BLOCK"] == "crash" { throw AuthCheckFailure() }
+        if request.environ["HTTP_X_BLOCK"] == "down" { throw AuthUnavailable("the access list is down (test)") }
         return request.environ["HTTP_X_BLOCK"] != "1"
     }
 }

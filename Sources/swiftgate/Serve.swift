@@ -215,8 +215,9 @@ struct Serve: ParsableCommand {
             address?.removeSocketFile()
         }
         if let processes {
-            try supervised(processes: processes, listenFD: listenFD, label: label, library: libraryPath)
-                .exec(secret: secret)
+            var supervisor = try supervised(processes: processes, listenFD: listenFD, label: label, library: libraryPath)
+            if case .unix(let path) = address { supervisor.socketFile = path }
+            try supervisor.exec(secret: secret)
         }
         try dropRoot()
         let control = try SignalPipe.install()

@@ -17,6 +17,9 @@ struct ServeSupervised {
     var listenFD: Int32
     /// What it listens on, for the log.
     var address: String
+    /// The UNIX socket file serve bound for it, which it removes when it
+    /// ends in order; nil for TCP and a socket systemd passed.
+    var socketFile: String?
     /// The group's options, as SwiftGateDaemonProcess takes them.
     var groupOptions: [String]
     var control: String?
@@ -33,7 +36,7 @@ struct ServeSupervised {
         let optional: [(String, String?)] = [
             ("--callable", callable), ("--application-group", applicationGroup),
             ("--daemon-library", daemonLibrary), ("--control", control), ("--user", user),
-            ("--log-level", logLevel),
+            ("--log-level", logLevel), ("--remove-socket", socketFile),
         ]
         for case (let name, let value?) in optional { arguments += [name, value] }
         return arguments + ["--"] + groupOptions

@@ -8,6 +8,7 @@ import pytest
 
 from harness import logs
 from harness.apache import Apache
+from harness.env import wait_until
 
 # {where} is "" for embedded mode or " process-group=authd" for daemon mode.
 PROTECTED = """
@@ -127,6 +128,21 @@ def test_a_provider_error_is_500_and_logged(apache, prefix):
     assert apache.request("GET", prefix + "/app/whoami", headers=auth("crash", "x"))[0] == 500
     assert apache.wait_for_log("the user store is unreachable (test)")
     assert apache.request("GET", prefix + "/app/open/x", headers={"X-Block": "crash"})[0] == 500
+
+
+# A group or access check whose store is down answers 503, never "denied"
+# (401/403) and never a plain 500, and says which check it was.
+@pytest.mark.expect_log("SG00612", "SG00613", "group store is down", "access list is down")
+def test_an_unavailable_group_or_access_check_is_503(apache, prefix):
+    start = len(apache.log())
+    status, headers, _ = apache.request("GET", prefix + "/app/staff/x", headers=auth("down", "secret"))
+    assert status == 503 and "www-authenticate" not in headers
+    assert apache.request("GET", prefix + "/app/open/x", headers={"X-Block": "down"})[0] == 503
+    groups = "SG00612: finding the groups of user 'down' for %s/app/staff/x" % prefix
+    access = "SG00613: the access check for %s/app/open/x could not be made" % prefix
+    assert wait_until(lambda: groups in apache.log()[start:] and access in apache.log()[start:], 5)
+    # The next request is answered as before.
+    assert apache.request("GET", prefix + "/app/staff/x", headers=auth("ann", "secret"))[0] == 200
 
 
 def test_the_check_never_sees_the_authorization_header(apache, prefix):

@@ -174,10 +174,11 @@ def test_sigterm_lets_a_running_request_finish_then_exits(serve):
     assert s.wait(15) == 0, s.log()
     assert not any(os.path.exists("/proc/%d" % p) for p in pids)
     assert "SG00804" in s.log()
-    # The socket no longer takes connections.
+    # The socket no longer takes connections, and its file is gone.
     with pytest.raises(OSError):
         with fcgi.Connection(s.address, timeout=2):
             pass
+    assert not os.path.exists(s.address[len("unix:"):])
 
 
 def test_sighup_replaces_every_process_one_at_a_time(serve):
