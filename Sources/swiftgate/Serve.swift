@@ -215,7 +215,12 @@ struct Serve: ParsableCommand {
             address?.removeSocketFile()
         }
         if let processes {
-            var supervisor = try supervised(processes: processes, listenFD: listenFD, label: label, library: libraryPath)
+            var supervisor = try supervised(
+                processes: processes,
+                listenFD: listenFD,
+                label: label,
+                library: libraryPath
+            )
             if case .unix(let path) = address { supervisor.socketFile = path }
             try supervisor.exec(secret: secret)
         }
