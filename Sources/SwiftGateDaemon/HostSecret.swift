@@ -63,11 +63,15 @@ struct HostSecret {
     ///   - spans: Their pairs.
     /// - Returns: The pairs, less the secret's.
     func withoutSecret(_ params: [UInt8], _ spans: [FastCGIPairSpan]) -> [FastCGIPairSpan] {
-        spans.filter { span in
-            !Self.parameterNames.contains { name in
-                span.name.count == name.count && params[span.name].elementsEqual(name)
-            }
+        var rest: [FastCGIPairSpan] = []
+        rest.reserveCapacity(spans.count)
+        for span in spans
+        where !Self.parameterNames.contains(where: { name in
+            span.name.count == name.count && params[span.name].elementsEqual(name)
+        }) {
+            rest.append(span)
         }
+        return rest
     }
 
     /// Compares without stopping at the first difference, so that the time
