@@ -96,7 +96,11 @@ where Responder.Context: SwiftGateRequestContext {
             body: Hummingbird.RequestBody(asyncSequence: GatewayRequestBody(body: request.body))
         )
         var logger = request.logger
-        logger[metadataKey: "hb.request.id"] = .stringConvertible(RequestID())
+        // Hummingbird's request id (`context.id`) is the id Apache's log lines,
+        // the status page and crash reports give the request; one of
+        // Hummingbird's own only when the host gave none.
+        let id = request.id
+        logger[metadataKey: "hb.request.id"] = id.isEmpty ? .stringConvertible(RequestID()) : .string(id)
         let context = Responder.Context(
             source: SwiftGateRequestContextSource(environ: SwiftGateEnviron(request), logger: logger)
         )

@@ -13,7 +13,7 @@ public struct SwiftGateRequestContextSource: RequestContextSource {
     public let environ: SwiftGateEnviron
 
     /// The request's logger: lines go to Apache's error log, with the
-    /// request's `hb.request.id`.
+    /// request's `hb.request.id` (its SwiftGate id, as `request_id`).
     public let logger: Logger
 
     /// Creates a source.

@@ -1,4 +1,5 @@
 import Hummingbird
+import SwiftGate
 import SwiftGateHummingbird
 import SwiftGateHummingbirdTestApp
 import SwiftGateTesting
@@ -56,6 +57,13 @@ struct ContextTests {
         let second = try await app.test("/id", environ: ["REMOTE_USER": "bob"])
         #expect(!first.text.isEmpty)
         #expect(first.text != second.text)
+    }
+
+    @Test("the request id is SwiftGate's, the one Apache's log lines show, when the host gives one")
+    func requestIDFromTheHost() async throws {
+        let response = try await app.test("/id", environ: ["REMOTE_USER": "bob", EnvironKey.requestID: "sg-42"])
+        #expect(response.status == .ok)
+        #expect(response.text == "sg-42")
     }
 }
 
