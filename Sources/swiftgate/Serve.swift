@@ -215,14 +215,17 @@ struct Serve: ParsableCommand {
             address?.removeSocketFile()
         }
         if let processes {
-            var supervisor = try supervised(
+            // A UNIX socket file this command made goes with the supervisor,
+            // which removes it when it stops; systemd's socket stays.
+            var socketFile: String?
+            if case .unix(let path) = address { socketFile = path }
+            try supervised(
                 processes: processes,
                 listenFD: listenFD,
                 label: label,
+                socketFile: socketFile,
                 library: libraryPath
-            )
-            if case .unix(let path) = address { supervisor.socketFile = path }
-            try supervisor.exec(secret: secret)
+            ).exec(secret: secret)
         }
         try dropRoot()
         let control = try SignalPipe.install()
@@ -234,7 +237,13 @@ struct Serve: ParsableCommand {
     }
 
     /// The supervised form of this command.
-    func supervised(processes: Int, listenFD: Int32, label: String, library: String) throws -> ServeSupervised {
+    func supervised(
+        processes: Int,
+        listenFD: Int32,
+        label: String,
+        socketFile: String?,
+        library: String
+    ) throws -> ServeSupervised {
         // An adaptive pool (min-processes=/max-processes=) has no
         // processes=; --processes must then be its largest size.
         let adaptive = groupOptions.filter { $0.hasPrefix("min-processes=") || $0.hasPrefix("max-processes=") }
@@ -266,6 +275,7 @@ struct Serve: ParsableCommand {
             applicationGroup: applicationGroup,
             listenFD: listenFD,
             address: label,
+            socketFile: socketFile,
             groupOptions: options + groupOptions,
             control: control,
             user: user,
