@@ -5,12 +5,13 @@ import Testing
 
 /// What `swiftgate serve --processes` hands swiftgate-supervise.
 @Suite struct ServeSupervisedTests {
-    private func supervised(_ arguments: [String]) throws -> ServeSupervised {
+    private func supervised(_ arguments: [String], socketFile: String? = nil) throws -> ServeSupervised {
         let serve = try Serve.parse(["--fastcgi", "127.0.0.1:9000"] + arguments + ["/srv/libApp.so"])
         return try serve.supervised(
             processes: serve.processes ?? 0,
             listenFD: 7,
             label: "127.0.0.1:9000",
+            socketFile: socketFile,
             library: "/srv/libApp.so"
         )
     }
@@ -30,6 +31,13 @@ import Testing
         )
         #expect(arguments.contains("--secret-fd") && arguments.contains("9"))
         #expect(arguments[arguments.firstIndex(of: "--listen-fd")! + 1] == "7")
+    }
+
+    @Test func onlyASocketServeBoundItselfIsGivenToRemove() throws {
+        let flags = ["--processes", "2", "--supervisor-path", "/bin/true"]
+        let bound = try supervised(flags, socketFile: "/run/app/app.sock").arguments(secretFD: 9)
+        #expect(bound[bound.firstIndex(of: "--remove-socket")! + 1] == "/run/app/app.sock")
+        #expect(!(try supervised(flags).arguments(secretFD: 9)).contains("--remove-socket"))
     }
 
     @Test func anAdaptivePoolTakesProcessesAsItsLargestSize() throws {
