@@ -2,16 +2,41 @@ import CSwiftGate
 import Logging
 
 /// Sends swift-log lines to the host's error log (Apache's ErrorLog).
+///
+/// A request's logger is the application's with a key or two more (its id,
+/// a framework's), so every request copies this handler and sets metadata
+/// on the copy. What lines need but never changes per request (the label,
+/// the host, the metadata provider) is one shared reference, which keeps
+/// the handler within an existential's inline buffer: copying the `Logger`
+/// then copies two references and a level, with no box of its own.
 struct HostLogHandler: LogHandler {
-    let label: String
-    let host: HostServices
+    /// What every copy of a handler shares.
+    private final class Shared: Sendable {
+        let label: String
+        let host: HostServices
+        let metadataProvider: Logger.MetadataProvider?
+
+        init(label: String, host: HostServices, metadataProvider: Logger.MetadataProvider?) {
+            self.label = label
+            self.host = host
+            self.metadataProvider = metadataProvider
+        }
+    }
+
+    /// One metadata entry (a struct: an array of tuples would have the
+    /// runtime look the tuple's type up on generic paths).
+    private struct Entry {
+        let key: String
+        var value: Logger.Metadata.Value
+    }
+
+    private var shared: Shared
     var logLevel: Logger.Level
-    var metadataProvider: Logger.MetadataProvider?
-    /// The metadata, as pairs with distinct keys in the order they were
-    /// set: a request's logger gets a key or two per request (its id, a
-    /// framework's), which costs an append here rather than hashing into
-    /// a new dictionary.
-    private var pairs: [(key: String, value: Logger.Metadata.Value)] = []
+    /// The metadata, with distinct keys in the order they were set: an
+    /// append here rather than hashing into a new dictionary.
+    private var entries: [Entry] = []
+
+    var label: String { shared.label }
 
     /// - Parameters:
     ///   - label: The logger's label, at the start of each line.
@@ -20,9 +45,12 @@ struct HostLogHandler: LogHandler {
     ///     verbose the host keeps, so that no line is formatted for a host
     ///     that would drop it (Vapor logs every request at info).
     init(label: String, host: HostServices, level: Logger.Level? = nil) {
-        self.label = label
-        self.host = host
-        self.logLevel = level ?? host.logLevel
+        self.init(label: label, host: host, level: level, metadataProvider: nil)
+    }
+
+    private init(label: String, host: HostServices, level: Logger.Level?, metadataProvider: Logger.MetadataProvider?) {
+        shared = Shared(label: label, host: host, metadataProvider: metadataProvider)
+        logLevel = level ?? host.logLevel
     }
 
     /// A logger whose lines go to the host's log: the application's logger,
@@ -39,9 +67,7 @@ struct HostLogHandler: LogHandler {
         metadataProvider: Logger.MetadataProvider? = bootstrappedProvider
     ) -> Logger {
         Logger(label: label) { label in
-            var handler = HostLogHandler(label: label, host: host)
-            handler.metadataProvider = metadataProvider
-            return handler
+            HostLogHandler(label: label, host: host, level: nil, metadataProvider: metadataProvider)
         }
     }
 
@@ -53,25 +79,30 @@ struct HostLogHandler: LogHandler {
         LoggingSystem.metadataProvider?.get() ?? [:]
     }
 
+    var metadataProvider: Logger.MetadataProvider? {
+        get { shared.metadataProvider }
+        set { shared = Shared(label: shared.label, host: shared.host, metadataProvider: newValue) }
+    }
+
     var metadata: Logger.Metadata {
-        get { Logger.Metadata(pairs, uniquingKeysWith: { _, last in last }) }
-        set { pairs = newValue.map { (key: $0.key, value: $0.value) } }
+        get { Logger.Metadata(entries.lazy.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last }) }
+        set { entries = newValue.map { Entry(key: $0.key, value: $0.value) } }
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { pairs.first { $0.key == key }?.value }
+        get { entries.first { $0.key == key }?.value }
         set {
-            if let index = pairs.firstIndex(where: { $0.key == key }) {
+            if let index = entries.firstIndex(where: { $0.key == key }) {
                 if let newValue {
-                    pairs[index].value = newValue
+                    entries[index].value = newValue
                 } else {
-                    pairs.remove(at: index)
+                    entries.remove(at: index)
                 }
             } else if let newValue {
-                if pairs.isEmpty {
-                    pairs.reserveCapacity(4)
+                if entries.isEmpty {
+                    entries.reserveCapacity(4)
                 }
-                pairs.append((key: key, value: newValue))
+                entries.append(Entry(key: key, value: newValue))
             }
         }
     }
@@ -79,9 +110,9 @@ struct HostLogHandler: LogHandler {
     func log(event: LogEvent) {
         // The provider's, then the logger's own, then the line's: a later
         // source wins for a key both have.
-        var merged = metadataProvider?.get() ?? [:]
-        for (key, value) in pairs {
-            merged[key] = value
+        var merged = shared.metadataProvider?.get() ?? [:]
+        for entry in entries {
+            merged[entry.key] = entry.value
         }
         if let extra = event.metadata {
             merged.merge(extra) { _, new in new }
@@ -90,7 +121,7 @@ struct HostLogHandler: LogHandler {
         if !merged.isEmpty {
             line += " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }
-        host.log(Self.hostLevel(event.level), line)
+        shared.host.log(Self.hostLevel(event.level), line)
     }
 
     static func hostLevel(_ level: Logger.Level) -> Int32 {

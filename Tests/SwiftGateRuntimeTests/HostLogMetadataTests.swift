@@ -91,4 +91,21 @@ private let sentLines = Mutex<[String]>([])
         log.info("two", metadata: ["k": "line"])
         #expect(lines == ["[test] one k=logger trace=p", "[test] two k=line trace=p"])
     }
+
+    @Test func aProviderSetOnACopyIsTheCopysAlone() {
+        let log = logger(provider: Logger.MetadataProvider { ["from": "original"] })
+        var copy = log
+        copy.handler.metadataProvider = Logger.MetadataProvider { ["from": "copy"] }
+        log.info("a")
+        copy.info("b")
+        #expect(lines == ["[test] a from=original", "[test] b from=copy"])
+        #expect(copy.handler.metadataProvider != nil)
+    }
+
+    /// Every request copies the application's logger and sets a key on the
+    /// copy: the handler must fit the existential's inline buffer (three
+    /// words), or each copy allocates a box for it.
+    @Test func theHandlerFitsAnExistentialsInlineBuffer() {
+        #expect(MemoryLayout<HostLogHandler>.size <= 3 * MemoryLayout<Int>.size)
+    }
 }
