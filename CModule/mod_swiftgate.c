@@ -57,9 +57,13 @@ static const sg_alias *match_alias(const sg_server_conf *conf, const char *uri,
     return best;
 }
 
-/* Maps a mounted URL to its library, as ScriptAlias does for CGI: the
- * filename is the library plus the rest of the URL, and httpd's directory
- * walk splits that rest off into PATH_INFO. */
+/* Maps a mounted URL to its library: the filename is the library and the
+ * rest of the URL is PATH_INFO, split here rather than left to httpd's
+ * directory walk (as ScriptAlias leaves it). The walk still applies the
+ * library's <Directory> and <Files> sections and checks its path, but it
+ * starts from a file that exists: with Options FollowSymLinks it stats the
+ * library once instead of each component of library-plus-rest, and
+ * PATH_INFO keeps the URL's own form (MergeSlashes Off keeps "//"). */
 static int translate_name(request_rec *r)
 {
     const sg_server_conf *conf =
@@ -74,7 +78,9 @@ static int translate_name(request_rec *r)
     if (!a) {
         return DECLINED;
     }
-    r->filename = apr_pstrcat(r->pool, a->library, r->uri + matched, NULL);
+    r->filename = apr_pstrdup(r->pool, a->library);
+    r->path_info = r->uri[matched] ? apr_pstrdup(r->pool, r->uri + matched)
+                                   : NULL;
     r->handler = SG_HANDLER;
     ap_set_module_config(r->request_config, &swiftgate_module, (void *)a);
     return OK;

@@ -77,7 +77,13 @@ static void add_cgi_vars(request_rec *r)
     apr_table_setn(env, "QUERY_STRING", r->args ? r->args : "");
     apr_table_setn(env, "REQUEST_URI", request_target(r));
     if (r->path_info && *r->path_info) {
-        int split = ap_find_path_info(r->uri, r->path_info);
+        apr_size_t ulen = strlen(r->uri), plen = strlen(r->path_info);
+        /* The mount split the URL itself (translate_name): PATH_INFO is the
+         * URL's own tail, and SCRIPT_NAME what comes before it. Otherwise
+         * httpd's rule, which lets repeated slashes differ. */
+        int split = plen <= ulen && !strcmp(r->uri + ulen - plen, r->path_info)
+                        ? (int)(ulen - plen)
+                        : ap_find_path_info(r->uri, r->path_info);
 
         apr_table_setn(env, "SCRIPT_NAME",
                        apr_pstrndup(r->pool, r->uri, split));

@@ -9,8 +9,8 @@
  *
  *   BenchCeilingAlias URL-path FILE
  * mounts it the way SwiftGateScriptAlias mounts a library (translate_name
- * sets the filename to FILE plus the rest of the URL, and the directory
- * walk splits the rest off into PATH_INFO), so both pay for the same
+ * sets the filename to FILE and PATH_INFO to the rest of the URL, and the
+ * directory walk applies FILE's sections), so both pay for the same
  * request processing in httpd and differ only in what the handler does.
  * Built with apxs by bench/run. */
 
@@ -65,7 +65,8 @@ static int translate(request_rec *r)
         || (r->uri[len] != '\0' && r->uri[len] != '/')) {
         return DECLINED;
     }
-    r->filename = apr_pstrcat(r->pool, conf->file, r->uri + len, NULL);
+    r->filename = apr_pstrdup(r->pool, conf->file);
+    r->path_info = r->uri[len] ? apr_pstrdup(r->pool, r->uri + len) : NULL;
     r->handler = BENCH_HANDLER;
     return OK;
 }
