@@ -105,8 +105,13 @@ def _perf(apache, url_path, workload, stem):
     # BENCH_PERF_CALLGRAPH=dwarf unwinds through libraries built without
     # frame pointers (libc, Apache) at the price of much larger data.
     mode = os.environ.get("BENCH_PERF_CALLGRAPH", "fp")
-    graph = ["--call-graph", "dwarf,16384", "-F", "499"] if mode == "dwarf" else ["-g", "-F", "1999"]
-    recorder = subprocess.Popen(["perf", "record", "-a", "-e", "cpu-clock", "-o", data] + graph,
+    # BENCH_PERF_EVENT=probe_libc:malloc (after `perf probe -x <libc> malloc`)
+    # records every call instead of sampling the clock: the report's sample
+    # counts divided by the requests are calls per request.
+    event = os.environ.get("BENCH_PERF_EVENT", "cpu-clock")
+    rate = ["-F", "499" if mode == "dwarf" else "1999"] if event == "cpu-clock" else ["-c", "1"]
+    graph = (["--call-graph", "dwarf,16384"] if mode == "dwarf" else ["-g"]) + rate
+    recorder = subprocess.Popen(["perf", "record", "-a", "-e", event, "-o", data] + graph,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)
     try:
@@ -130,7 +135,10 @@ def _perf(apache, url_path, workload, stem):
         sections.append(("%s: functions, inclusive (children) and self" % comm,
                          ["--comm", comm, "--children", "-g", "none", "--sort", "sym", "--percent-limit", "0.7",
                           "--percentage", "relative"]))
-    report = ["%d requests measured; perf sampled every core (cpu-clock)." % requests]
+    report = ["%d requests measured; perf sampled every core (%s)." % (requests, event)]
+    if event != "cpu-clock":
+        sections.insert(0, ("%s calls by process (samples column / %d requests = calls per request)"
+                            % (event, requests), ["--no-children", "-g", "none", "-n", "--sort", "comm"]))
     for title, args in sections:
         done = subprocess.run(base + args, capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
         lines = [l for l in done.stdout.splitlines() if l.strip() and not l.startswith("#")]
