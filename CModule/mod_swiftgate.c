@@ -79,8 +79,8 @@ static int translate_name(request_rec *r)
         return DECLINED;
     }
     r->filename = apr_pstrdup(r->pool, a->library);
-    r->path_info = r->uri[matched] ? apr_pstrdup(r->pool, r->uri + matched)
-                                   : NULL;
+    r->path_info =
+        r->uri[matched] ? apr_pstrdup(r->pool, r->uri + matched) : NULL;
     r->handler = SG_HANDLER;
     ap_set_module_config(r->request_config, &swiftgate_module, (void *)a);
     return OK;
