@@ -14,7 +14,14 @@
                                     two builds on a busy machine
 
 PATH is a key of settings.PATHS (ceiling, sg-embedded, sg-daemon, ...,
-hb-embedded, hb-daemon, vapor-proxy, ...)."""
+hb-embedded, hb-daemon, vapor-proxy, ...).
+
+perf's options: BENCH_PERF_CALLGRAPH=dwarf for DWARF call graphs;
+BENCH_PERF_EVENT=EVENT to record every EVENT instead of sampling the clock
+(a tracepoint such as syscalls:sys_enter_futex, or a uprobe made first with
+`perf probe -x /lib/x86_64-linux-gnu/libc.so.6 malloc`, then
+probe_libc:malloc), and report calls per request; BENCH_KEEP_ROOT=1 keeps
+the server root, so that the copied libraries' symbols resolve afterwards."""
 
 import os
 import re
