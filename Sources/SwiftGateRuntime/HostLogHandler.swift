@@ -44,11 +44,14 @@ struct HostLogHandler: LogHandler {
     ///   - level: The least severe level logged; by default the most
     ///     verbose the host keeps, so that no line is formatted for a host
     ///     that would drop it (Vapor logs every request at info).
-    init(label: String, host: HostServices, level: Logger.Level? = nil) {
-        self.init(label: label, host: host, level: level, metadataProvider: nil)
-    }
-
-    private init(label: String, host: HostServices, level: Logger.Level?, metadataProvider: Logger.MetadataProvider?) {
+    ///   - metadataProvider: Metadata added to every line, before the
+    ///     logger's own.
+    init(
+        label: String,
+        host: HostServices,
+        level: Logger.Level? = nil,
+        metadataProvider: Logger.MetadataProvider? = nil
+    ) {
         shared = Shared(label: label, host: host, metadataProvider: metadataProvider)
         logLevel = level ?? host.logLevel
     }
@@ -67,7 +70,7 @@ struct HostLogHandler: LogHandler {
         metadataProvider: Logger.MetadataProvider? = bootstrappedProvider
     ) -> Logger {
         Logger(label: label) { label in
-            HostLogHandler(label: label, host: host, level: nil, metadataProvider: metadataProvider)
+            HostLogHandler(label: label, host: host, metadataProvider: metadataProvider)
         }
     }
 
