@@ -2,8 +2,7 @@
 import PackageDescription
 
 // The targets a request runs through: a nonisolated async function runs on
-// its caller's executor (SE-0461), so calling one costs no executor switch,
-// and with it no look at the task's executor preference (a lock).
+// its caller's executor (SE-0461), so calling one costs no executor switch.
 let requestPath: [SwiftSetting] = [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
 
 let package = Package(

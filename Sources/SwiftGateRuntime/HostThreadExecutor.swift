@@ -10,27 +10,37 @@ import Synchronization
 /// A task executor whose jobs run on one host thread: the Apache worker
 /// thread that is serving the request.
 ///
-/// `run(_:)` starts a task that prefers this executor and then drains its
-/// jobs on the calling thread until the task ends, so the request's
-/// nonisolated async code, and with it every call into httpd, stays on the
-/// thread httpd gave us. Work from other threads (an actor, a Dispatch
-/// queue) reaches the host through ``perform(_:)``. One executor is kept per
-/// host thread and reused.
+/// `run(_:)` starts a task and then drains its jobs on the calling thread
+/// until the task ends, so the request's async code, and with it every
+/// call into httpd, stays on the thread httpd gave us. Work from other
+/// threads reaches the host through ``perform(_:)``. One executor is kept
+/// per host thread and reused.
 ///
-/// While a request runs, jobs its thread sends to Swift's global executor
-/// (an unstructured `Task {}`, which inherits no executor preference; a
-/// framework's per-request task) are drained here too, so they cost no trip
-/// to the global pool and back (`sg_global_executor.h`). Such a job still
-/// queued when the request ends goes to the global pool instead: work a
-/// request leaves running never holds the host thread after it. Nor does a
-/// thread that stops draining keep them: ``GlobalJobWatch`` hands them to
-/// the pool after a few milliseconds (a request that blocks its thread
-/// until its own `Task` has run still ends).
+/// A request's task is a plain task of Swift's global executor, not one
+/// that prefers this executor: with a preference, every `await` into code
+/// without an isolation of its own (a framework's, compiled without
+/// SE-0461) makes the runtime look the preference up under the task's
+/// lock. The global executor's hook (`sg_global_executor.h`) brings the
+/// task's jobs here instead: its first one, and any this thread sends to
+/// the global executor while a request runs (an unstructured `Task {}`, a
+/// framework's per-request task), which then cost no trip to the global
+/// pool and back; and the task's own jobs when another thread resumes it.
+/// Such jobs run as the global executor runs them, so their `await`s do
+/// not come back through the queue. A global job still queued when the
+/// request ends goes to the global pool instead: work a request leaves
+/// running never holds the host thread after it. Nor does a thread that
+/// stops draining keep them: ``GlobalJobWatch`` hands them to the pool
+/// after a few milliseconds (a request that blocks its thread until its own
+/// `Task` has run still ends). Starting and stopping an application run
+/// as a task that prefers this executor, and keep the global pool for the
+/// work they start.
 final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
     private enum Work {
         case job(UnownedJob)
         /// A job the thread sent to the global executor while draining.
         case global(UnownedJob)
+        /// The request task's first job.
+        case start(UnownedJob)
         case call(() -> Void)
     }
 
@@ -49,6 +59,12 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
     private var globalJobs = 0
     private var taken: UInt64 = 0
     private var takenWhenWatched: UInt64 = .max
+    /// Set while `run` makes the request's task: the next job this thread
+    /// sends to the global executor is that task's first.
+    private var startingTask = false
+    /// This executor's claim on the request task it serves, for jobs of
+    /// that task sent to the global executor from other threads.
+    private var owner: OpaquePointer?
     /// The thread that drains; set by `run`.
     private(set) var thread: pthread_t
 
@@ -101,6 +117,13 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return address != 0 && request == address ? task : nil
+    }
+
+    /// How many jobs and calls this executor has run; for tests.
+    var jobsTaken: UInt64 {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return taken
     }
 
     /// Whether the caller is on the thread that drains this executor.
@@ -158,6 +181,12 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         guard draining, !finished else { return false }
+        if startingTask {
+            // The request's own task: not work to hand back to the pool.
+            startingTask = false
+            queue.append(.start(job))
+            return true
+        }
         queue.append(.global(job))
         globalJobs += 1
         if globalJobs == 1 {
@@ -240,23 +269,40 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
         thread = pthread_self()
         draining = true
         finished = false
+        // The task's first job reaches the global executor's hook while
+        // the task is made, on this thread.
+        startingTask = keepsGlobalJobs
         pthread_mutex_unlock(mutex)
         if keepsGlobalJobs {
             _ = Self.globalHook
+            if owner == nil {
+                owner = sg_task_owner_new(Unmanaged.passUnretained(self).toOpaque())
+            }
             sg_global_executor_drain(Unmanaged.passUnretained(self).toOpaque())
         }
 
-        let task = Task(executorPreference: self) {
-            let value = await operation()
-            result.pointee = value
-            self.markFinished()
+        let task: Task<Void, Never>
+        if keepsGlobalJobs {
+            task = Task {
+                let value = await operation()
+                result.pointee = value
+                self.markFinished()
+            }
+            sg_task_owner_set(owner, unsafeBitCast(task, to: UnsafeMutableRawPointer.self))
+        } else {
+            task = Task(executorPreference: self) {
+                let value = await operation()
+                result.pointee = value
+                self.markFinished()
+            }
         }
+        pthread_mutex_lock(mutex)
+        startingTask = false
         if address != 0 {
-            pthread_mutex_lock(mutex)
             request = address
             self.task = task
-            pthread_mutex_unlock(mutex)
         }
+        pthread_mutex_unlock(mutex)
         drain(
             clientGone: clientGone.map { check in
                 {
@@ -333,8 +379,8 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
                 // The request is over: work it left goes on elsewhere.
                 sg_global_executor_drain(nil)
                 globalConcurrentExecutor.enqueue(job)
-            case .global(let job):
-                job.runSynchronously(on: unownedSelf)
+            case .global(let job), .start(let job):
+                sg_job_run_generic(unsafeBitCast(job, to: UnsafeMutableRawPointer.self))
             case .call(let call):
                 call()
             }
@@ -345,6 +391,7 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
         task = nil
         pthread_mutex_unlock(mutex)
         sg_global_executor_drain(nil)
+        if let owner { sg_task_owner_set(owner, nil) }
     }
 }
 

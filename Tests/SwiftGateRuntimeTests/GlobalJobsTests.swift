@@ -1,13 +1,21 @@
 import CSwiftGate
 import Foundation
 import SwiftGate
-import SwiftGateRuntime
 import Synchronization
 import Testing
 
+@testable import SwiftGateRuntime
+
 /// Jobs a request's thread sends to Swift's global executor run on that
-/// thread while the request lasts, and go to the global pool after it.
+/// thread while the request lasts, and go to the global pool after it; a
+/// request task resumed from another thread comes back to its own.
 @Suite struct GlobalJobsTests {
+    /// An `await` into code of no isolation, as a framework's code is.
+    @concurrent @inline(never) static func hop() async {
+        hops.add(1, ordering: .relaxed)
+    }
+    static let hops = Atomic<Int>(0)
+
     /// Where the last leftover task ran: true on the thread that served
     /// its request, false elsewhere; nil until it ran.
     static let leftoverOnServingThread = Mutex<Bool?>(nil)
@@ -28,6 +36,30 @@ import Testing
             }
             return .text("started\n")
         }
+        router.get("/resumed-elsewhere") { _ in
+            let here = pthread_self()
+            await withCheckedContinuation { (resumed: CheckedContinuation<Void, Never>) in
+                // A thread Swift's pool knows nothing of, as an event loop's.
+                Thread {
+                    usleep(2000)
+                    resumed.resume()
+                }.start()
+            }
+            return .text(pthread_equal(here, pthread_self()) != 0 ? "same thread\n" : "another thread\n")
+        }
+        router.get("/sleeps") { _ in
+            // Woken by a timer on Swift's pool, not on the serving thread.
+            try await Task.sleep(for: .milliseconds(2))
+            return .text("slept\n")
+        }
+        router.get("/awaits-in-a-task") { _ in
+            let executor = HostThreadExecutor.current
+            let before = executor.jobsTaken
+            await Task {
+                for _ in 0..<100 { await GlobalJobsTests.hop() }
+            }.value
+            return .text("\(executor.jobsTaken - before)\n")
+        }
         router.get("/semaphore") { _ in
             // Blocks the serving thread until its own Task has run: the
             // Task must not wait for this thread.
@@ -46,6 +78,36 @@ import Testing
             #expect(String(decoding: host.body, as: UTF8.self) == "same thread\n")
             #expect(host.offThread == 0)
         }
+    }
+
+    @Test func aRequestResumedByAnotherThreadComesBackToItsOwn() async throws {
+        for _ in 0..<10 {
+            let host = FakeHost(path: "/resumed-elsewhere")
+            #expect(await host.serve(Self.app) == SWIFTGATE_OK)
+            #expect(String(decoding: host.body, as: UTF8.self) == "same thread\n")
+            #expect(host.offThread == 0)
+        }
+    }
+
+    @Test func aRequestWokenByATimerStillAnswersOnItsThread() async throws {
+        for _ in 0..<10 {
+            let host = FakeHost(path: "/sleeps")
+            #expect(await host.serve(Self.app) == SWIFTGATE_OK)
+            #expect(String(decoding: host.body, as: UTF8.self) == "slept\n")
+            #expect(host.offThread == 0)
+        }
+    }
+
+    /// A job taken from the global executor runs as that executor runs it:
+    /// its `await`s into code of no isolation go on in place instead of
+    /// each coming back through the serving thread's queue.
+    @Test func awaitsInARequestsTaskStayInPlace() async throws {
+        let host = FakeHost(path: "/awaits-in-a-task")
+        #expect(await host.serve(Self.app) == SWIFTGATE_OK)
+        let taken = Int(String(decoding: host.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        // The task's first job and the request's resumption after it.
+        #expect(taken != nil && taken! <= 4, "jobs run for 100 awaits: \(taken.map(String.init) ?? "none")")
+        #expect(Self.hops.load(ordering: .relaxed) >= 100)
     }
 
     @Test func workARequestLeavesGoesToTheGlobalPool() async throws {
