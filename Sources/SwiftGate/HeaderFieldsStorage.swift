@@ -40,10 +40,24 @@ package final class HeaderFieldsStorage: Sendable {
             made.reserveCapacity(pairs?.count ?? 0)
             pairs?.forEachPair { name, value in
                 guard let name = HTTPField.Name(String(decoding: name, as: UTF8.self)) else { return }
-                made.append(HTTPField(name: name, value: value))
+                // An ASCII value (nearly every one) decodes to the same
+                // string either way; the bytes' own initializer validates
+                // UTF-8 through generic code first (a third of the field's
+                // cost). Other bytes keep that initializer's handling.
+                if Self.isASCII(value) {
+                    made.append(HTTPField(name: name, value: String(decoding: value, as: UTF8.self)))
+                } else {
+                    made.append(HTTPField(name: name, value: value))
+                }
             }
             built = made
             return made
         }
+    }
+
+    private static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var any: UInt8 = 0
+        for byte in bytes { any |= byte }
+        return any & 0x80 == 0
     }
 }

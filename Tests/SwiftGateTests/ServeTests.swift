@@ -205,6 +205,39 @@ final class MutexSlot: Sendable {
         #expect(request.environValue("X_TWICE") == "2")
     }
 
+    /// Values as bytes: ASCII ones (which take a shorter way), UTF-8,
+    /// bytes that are no UTF-8 and bytes a field value may not hold; each
+    /// becomes the field `HTTPField` makes of those bytes.
+    @Test func aHostsHeaderValuesBecomeWhatHTTPFieldMakesOfTheirBytes() throws {
+        let values: [[UInt8]] = [
+            Array("text/html".utf8), Array("".utf8), Array("caf\u{e9}".utf8), [0x63, 0x61, 0x66, 0xE9],
+            [0x61, 0x00, 0x62], [0x20, 0x61, 0x09], [0x61, 0x0D, 0x0A, 0x62], [0x61, 0x7F, 0x62],
+        ]
+        let name = Array("X-Value".utf8)
+        let storage = name.withUnsafeBytes { nameBytes in
+            HeaderFieldsStorage(count: values.count) { i in
+                values[i].withUnsafeBytes { value in
+                    (nameBytes, UnsafeRawBufferPointer(start: value.baseAddress, count: value.count))
+                }
+            }
+        }
+        let request = try Request(
+            environ: Self.storage([("REQUEST_METHOD", "GET")]),
+            headers: storage,
+            body: .empty,
+            context: RequestContext()
+        )
+        let fields = Array(request.headerFields)
+        #expect(fields.count == values.count)
+        for (field, value) in zip(fields, values) {
+            let expected = HTTPField(name: HTTPField.Name("x-value")!, value: value)
+            #expect(field == expected, "value bytes \(value)")
+            #expect(field.withUnsafeBytesOfValue { Array($0) } == expected.withUnsafeBytesOfValue { Array($0) })
+        }
+        #expect(fields[2].value == "caf\u{e9}")
+        #expect(fields[4].value == "a b")
+    }
+
     @Test func aHostsHeaderFieldsReadAsHTTPFields() throws {
         let request = try Request(
             environ: Self.storage([("REQUEST_METHOD", "GET")]),
