@@ -71,31 +71,27 @@ import Testing
         return RuntimeTests.start(export(router)).0!
     }()
 
-    @Test func anUnstructuredTaskOfARequestRunsOnItsThread() async throws {
-        for _ in 0..<20 {
-            let host = FakeHost(path: "/unstructured")
-            #expect(await host.serve(Self.app) == SWIFTGATE_OK)
-            #expect(String(decoding: host.body, as: UTF8.self) == "same thread\n")
+    /// Serves `path` `times` times, expecting `answer` and every host
+    /// callback on the serving thread.
+    private static func expectAnswered(_ path: String, with answer: String, times: Int) async {
+        for _ in 0..<times {
+            let host = FakeHost(path: path)
+            #expect(await host.serve(app) == SWIFTGATE_OK)
+            #expect(String(decoding: host.body, as: UTF8.self) == answer)
             #expect(host.offThread == 0)
         }
+    }
+
+    @Test func anUnstructuredTaskOfARequestRunsOnItsThread() async throws {
+        await Self.expectAnswered("/unstructured", with: "same thread\n", times: 20)
     }
 
     @Test func aRequestResumedByAnotherThreadComesBackToItsOwn() async throws {
-        for _ in 0..<10 {
-            let host = FakeHost(path: "/resumed-elsewhere")
-            #expect(await host.serve(Self.app) == SWIFTGATE_OK)
-            #expect(String(decoding: host.body, as: UTF8.self) == "same thread\n")
-            #expect(host.offThread == 0)
-        }
+        await Self.expectAnswered("/resumed-elsewhere", with: "same thread\n", times: 10)
     }
 
     @Test func aRequestWokenByATimerStillAnswersOnItsThread() async throws {
-        for _ in 0..<10 {
-            let host = FakeHost(path: "/sleeps")
-            #expect(await host.serve(Self.app) == SWIFTGATE_OK)
-            #expect(String(decoding: host.body, as: UTF8.self) == "slept\n")
-            #expect(host.offThread == 0)
-        }
+        await Self.expectAnswered("/sleeps", with: "slept\n", times: 10)
     }
 
     /// A job taken from the global executor runs as that executor runs it:
