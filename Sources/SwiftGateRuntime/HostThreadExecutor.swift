@@ -37,7 +37,8 @@ import Synchronization
 final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
     private enum Work {
         case job(UnownedJob)
-        /// A job the thread sent to the global executor while draining.
+        /// A job sent to the global executor: by this thread while it
+        /// drains, or by another thread resuming the request's task.
         case global(UnownedJob)
         /// The request task's first job.
         case start(UnownedJob)
@@ -137,8 +138,9 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
             pthread_cond_signal(condition)
             pthread_mutex_unlock(mutex)
         } else {
-            // Nobody drains this thread now (a late job of a finished
-            // request): let the global pool run it.
+            // Nobody drains this thread now (a late job of a task that
+            // prefers this executor: an application's start or stop, or
+            // work they started): let the global pool run it.
             pthread_mutex_unlock(mutex)
             globalConcurrentExecutor.enqueue(unowned)
         }
@@ -245,9 +247,12 @@ final class HostThreadExecutor: TaskExecutor, @unchecked Sendable {
     ///     ``cancel(request:)`` finds its task until it ends (0: none).
     ///   - clientGone: Asked on this thread while the task waits; when it
     ///     says yes, the task is cancelled (once).
-    ///   - keepsGlobalJobs: Whether jobs this thread sends to the global
-    ///     executor meanwhile run here (for requests; not for starting and
-    ///     stopping, where an application may start long-lived work).
+    ///   - keepsGlobalJobs: Whether this is a request: its task is a plain
+    ///     task whose jobs, and those this thread sends to the global
+    ///     executor meanwhile, run here through the global executor's hook.
+    ///     Otherwise (starting and stopping, where an application may start
+    ///     long-lived work) the task prefers this executor and the global
+    ///     pool keeps its own jobs.
     ///   - operation: The request's work.
     func run<T: Sendable>(
         request address: UInt = 0,
